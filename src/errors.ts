@@ -1,0 +1,163 @@
+/**
+ * Typed errors with stable codes.
+ *
+ * Every failure arrowseal raises on bad *data* is an {@link ArrowSealError} whose `code` is one of
+ * {@link ArrowSealErrorCode}; a `switch` on `err.code` narrows the type. Misuse of the API by the caller (a wrong
+ * argument type) raises the built-in `TypeError` or `RangeError` instead, as Web APIs do.
+ *
+ * Messages never contain key material, plaintext or tags: they name the thing that is wrong and where.
+ * All authentication failures share one code and one message (DESIGN property 8) so that a caller, or an
+ * attacker watching the caller's logs, cannot tell a bad tag from a bad MAC or a bad key commitment.
+ *
+ * @module
+ */
+
+/**
+ * Every code arrowseal can raise. Codes are part of the public contract and never change meaning.
+ *
+ * @example
+ * ```ts
+ * import type { ArrowSealErrorCode } from 'arrowseal'
+ * const retryable: ArrowSealErrorCode[] = ['TRUNCATED']
+ * ```
+ */
+export type ArrowSealErrorCode =
+  | 'KEY_INVALID'
+  | 'POLICY_INVALID'
+  | 'POLICY_FIELD_UNCOVERED'
+  | 'POLICY_UNKNOWN_FIELD'
+  | 'POLICY_UNKNOWN_ROLE'
+  | 'FORMAT_INVALID'
+  | 'FORMAT_UNSUPPORTED'
+  | 'LIMIT_EXCEEDED'
+  | 'TRUNCATED'
+  | 'TRAILING_DATA'
+  | 'FRAME_OUT_OF_ORDER'
+  | 'SIGNER_UNTRUSTED'
+  | 'SIGNATURE_INVALID'
+  | 'NOT_A_RECIPIENT'
+  | 'AUTH_FAILED'
+  | 'AEAD_LIMIT'
+  | 'ARROW_INVALID'
+  | 'ARROW_UNSUPPORTED'
+  | 'STREAM_ABORTED'
+  | 'BACKEND_UNAVAILABLE'
+
+/**
+ * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
+ *
+ * @example
+ * ```ts
+ * import { openTable, ArrowSealError } from 'arrowseal'
+ * try {
+ *   await openTable(bytes, { identity, trustedSigners })
+ * } catch (err) {
+ *   if (err instanceof ArrowSealError && err.code === 'SIGNER_UNTRUSTED') console.error('unknown writer')
+ *   else throw err
+ * }
+ * ```
+ */
+export class ArrowSealError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ArrowSealErrorCode
+
+  constructor(code: ArrowSealErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'ArrowSealError'
+  }
+}
+
+/**
+ * A key or identity text, or key bytes, could not be parsed or used.
+ *
+ * @example
+ * ```ts
+ * import { parsePublicKey, KeyError } from 'arrowseal'
+ * try { parsePublicKey('aseal1xyz') } catch (e) { console.log(e instanceof KeyError) } // true
+ * ```
+ */
+export class KeyError extends ArrowSealError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KEY_INVALID', message, options)
+    this.name = 'KeyError'
+  }
+}
+
+/**
+ * A policy is invalid or does not fit the table being sealed.
+ *
+ * @example
+ * ```ts
+ * import { PolicyError } from 'arrowseal'
+ * const err = new PolicyError('POLICY_FIELD_UNCOVERED', 'field "email" is not covered by any rule')
+ * console.log(err.code) // 'POLICY_FIELD_UNCOVERED'
+ * ```
+ */
+export class PolicyError extends ArrowSealError {
+  constructor(
+    code: 'POLICY_INVALID' | 'POLICY_FIELD_UNCOVERED' | 'POLICY_UNKNOWN_FIELD' | 'POLICY_UNKNOWN_ROLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'PolicyError'
+  }
+}
+
+/**
+ * Sealed bytes are malformed, cut short, too large, out of order, or followed by trailing data. These are
+ * structural errors found before any cryptography runs.
+ *
+ * @example
+ * ```ts
+ * import { FormatError } from 'arrowseal'
+ * const err = new FormatError('TRUNCATED', 'stream ended before its end frame')
+ * console.log(err.code) // 'TRUNCATED'
+ * ```
+ */
+export class FormatError extends ArrowSealError {
+  constructor(
+    code: 'FORMAT_INVALID' | 'FORMAT_UNSUPPORTED' | 'LIMIT_EXCEEDED' | 'TRUNCATED' | 'TRAILING_DATA' | 'FRAME_OUT_OF_ORDER',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'FormatError'
+  }
+}
+
+/** The single message used for every cryptographic authentication failure (DESIGN property 8). */
+export const AUTH_FAILED_MESSAGE = 'sealed data failed authentication'
+
+/**
+ * Authentication failed: an untrusted or invalid signature, a stream not addressed to this identity, or any
+ * AEAD, MAC or key-commitment failure. The last kind always has code `AUTH_FAILED` and the same message, so
+ * failures cannot be told apart.
+ *
+ * @example
+ * ```ts
+ * import { AuthError } from 'arrowseal'
+ * const err = new AuthError('AUTH_FAILED')
+ * console.log(err.message) // 'sealed data failed authentication'
+ * ```
+ */
+export class AuthError extends ArrowSealError {
+  constructor(
+    code: 'SIGNER_UNTRUSTED' | 'SIGNATURE_INVALID' | 'NOT_A_RECIPIENT' | 'AUTH_FAILED',
+    message: string = AUTH_FAILED_MESSAGE,
+    options?: { cause?: unknown },
+  ) {
+    super(code, code === 'AUTH_FAILED' ? AUTH_FAILED_MESSAGE : message, options)
+    this.name = 'AuthError'
+  }
+}
+
+/**
+ * Internal helper: wrap an unknown thrown value as an ArrowSealError with the given code, keeping typed errors.
+ * @internal
+ */
+export function asArrowSealError(err: unknown, code: ArrowSealErrorCode, message: string): ArrowSealError {
+  if (err instanceof ArrowSealError) return err
+  return new ArrowSealError(code, message, { cause: err })
+}
