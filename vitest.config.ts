@@ -1,11 +1,21 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+// `arrowseal` and `arrowseal/node` resolve to the sources so that docs samples and examples test the real code.
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^arrowseal\/node$/, replacement: src('node/index.ts') },
+      { find: /^arrowseal$/, replacement: src('index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'node_modules/**'],
+    exclude: ['test/browser/**', 'test/site/**', 'node_modules/**'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 })
