@@ -1,0 +1,225 @@
+/**
+ * Secret identities: one 32-byte master seed from which the X-Wing, Ed25519 and ML-DSA-65 keys are derived.
+ *
+ * Sub-seeds: `HKDF-SHA256(ikm = seed, salt = empty, info = "arrowseal/v1 identity <alg>", L = 32)` for
+ * `<alg>` in `xwing`, `ed25519`, `ml-dsa-65`. The secret text is the uppercase Bech32 of `0x01 ‖ seed` with the
+ * prefix `ASEAL-SECRET-KEY-`, and {@link exportIdentity} is the only way to obtain it.
+ *
+ * Secret bytes live in `#private` fields. Methods use them (decapsulate, sign) but never return them, and
+ * `toString`, `toJSON` and `util.inspect` show only the key id.
+ *
+ * @module
+ */
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
+import { KeyError } from '../errors.js'
+import { assertBytes, assertString, describe } from './assert.js'
+import { bech32Decode, bech32Encode } from './bech32.js'
+import {
+  KEY_VERSION,
+  SECRET_KEY_HRP,
+  SECRET_KEY_LENGTH,
+  SEED_LENGTH,
+  SUBSEED_INFO,
+  XWING_CIPHERTEXT_LENGTH,
+} from './constants.js'
+import { type PublicKey, publicKeyFromBytes } from './public-key.js'
+import { hybridSign, type SignRng } from './sign.js'
+
+const INTERNAL: unique symbol = Symbol('arrowseal.Identity')
+const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+
+// Set in Identity's static block: the only path from an Identity to its seed, used by exportIdentity alone.
+let readSeed: (identity: Identity) => Uint8Array
+
+/**
+ * A secret arrowseal identity. Create one with {@link generateIdentity} or {@link importIdentity}.
+ *
+ * @example
+ * ```ts
+ * import { generateIdentity } from 'arrowseal'
+ * const me = await generateIdentity()
+ * console.log(me.publicKey) // 'aseal1…' — safe to share
+ * console.log(String(me))   // 'Identity(keyId=…)' — never the secret
+ * ```
+ */
+export class Identity {
+  /** Public key text, `aseal1…`. */
+  readonly publicKey: string
+  /** Short display id: hex of the fingerprint's first 8 bytes. */
+  readonly keyId: string
+  /** The parsed public key. */
+  readonly publicKeyObject: PublicKey
+  readonly #seed: Uint8Array
+  readonly #xwingSeed: Uint8Array
+  readonly #ed25519Seed: Uint8Array
+  readonly #mldsaSecret: Uint8Array
+
+  static {
+    readSeed = (identity) => identity.#seed.slice()
+  }
+
+  /** @internal Use {@link generateIdentity}, {@link importIdentity} or {@link identityFromSeed}. */
+  constructor(token: typeof INTERNAL, seed: Uint8Array) {
+    if (token !== INTERNAL) throw new TypeError('use generateIdentity() or importIdentity() to create an Identity')
+    this.#seed = seed
+    this.#xwingSeed = subSeed(seed, SUBSEED_INFO.xwing)
+    this.#ed25519Seed = subSeed(seed, SUBSEED_INFO.ed25519)
+    const mldsaSeed = subSeed(seed, SUBSEED_INFO.mldsa65)
+    // Expand each key once: ML-DSA-65 keygen (~3.5 ms) is cached as the expanded secret key. X-Wing's secret
+    // key is its 32-byte seed by definition (draft-connolly-cfrg-xwing-kem), which noble re-expands on every
+    // decapsulation; see decapsulate().
+    const xwing = ml_kem768_x25519.keygen(this.#xwingSeed)
+    const ed = ed25519.keygen(this.#ed25519Seed)
+    const mldsa = ml_dsa65.keygen(mldsaSeed)
+    mldsaSeed.fill(0)
+    this.#mldsaSecret = mldsa.secretKey
+    const payload = concatBytes(new Uint8Array([KEY_VERSION]), xwing.publicKey, ed.publicKey, mldsa.publicKey)
+    xwing.secretKey.fill(0) // a copy of #xwingSeed
+    this.publicKeyObject = publicKeyFromBytes(payload)
+    this.publicKey = this.publicKeyObject.text
+    this.keyId = this.publicKeyObject.keyId
+    Object.freeze(this)
+  }
+
+  /** SHA-256 fingerprint of the public key, 32 bytes (copy). */
+  get fingerprint(): Uint8Array {
+    return this.publicKeyObject.fingerprint
+  }
+
+  /**
+   * X-Wing decapsulation: the 32-byte shared secret for an encapsulation `enc` (1120 bytes) made to this
+   * identity's public key. Used by HPKE ({@link setupBaseR}); the secret key never leaves the object.
+   *
+   * @throws TypeError / RangeError if `enc` is not a 1120-byte Uint8Array; whatever noble throws on a rejected
+   *   ciphertext (HPKE turns that into `AuthError`).
+   * @example
+   * ```ts
+   * const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(id.publicKeyObject.xwing)
+   * id.decapsulate(cipherText) // equals sharedSecret
+   * ```
+   * @internal
+   */
+  decapsulate(enc: Uint8Array): Uint8Array {
+    assertBytes(enc, 'enc', XWING_CIPHERTEXT_LENGTH)
+    return ml_kem768_x25519.decapsulate(enc, this.#xwingSeed)
+  }
+
+  /**
+   * Hybrid-sign `message` under `label` (see {@link hybridVerify}); returns the 3373-byte signature.
+   *
+   * @param label - what is being signed, 1–64 printable ASCII characters, e.g. `'header'`.
+   * @param rng - optional source of ML-DSA's randomness, for deterministic tests; default is fresh randomness.
+   * @example
+   * ```ts
+   * const sig = writer.sign('header', headerBytes)
+   * ```
+   * @internal
+   */
+  sign(label: string, message: Uint8Array, rng?: SignRng): Uint8Array {
+    return hybridSign(this.#ed25519Seed, this.#mldsaSecret, label, message, rng)
+  }
+
+  /** `Identity(keyId=…)`: never secret material. */
+  toString(): string {
+    return `Identity(keyId=${this.keyId})`
+  }
+  /** Only public facts, so an identity accidentally logged as JSON leaks nothing. */
+  toJSON(): { type: 'Identity'; keyId: string; publicKey: string } {
+    return { type: 'Identity', keyId: this.keyId, publicKey: this.publicKey }
+  }
+  [INSPECT](): string {
+    return this.toString()
+  }
+}
+
+function subSeed(seed: Uint8Array, info: string): Uint8Array {
+  return hkdf(sha256, seed, new Uint8Array(0), utf8ToBytes(info), SEED_LENGTH)
+}
+
+/**
+ * Derive an identity from a 32-byte master seed. Deterministic: the same seed always gives the same keys.
+ *
+ * @throws TypeError if `seed` is not a Uint8Array; RangeError if it is not 32 bytes.
+ * @example
+ * ```ts
+ * const id = identityFromSeed(new Uint8Array(32).fill(1)) // test fixtures only
+ * ```
+ * @internal
+ */
+export function identityFromSeed(seed: Uint8Array): Identity {
+  assertBytes(seed, 'seed', SEED_LENGTH)
+  return new Identity(INTERNAL, seed.slice())
+}
+
+/**
+ * Generate a new random identity (32 bytes from `crypto.getRandomValues`).
+ *
+ * @example
+ * ```ts
+ * import { generateIdentity, exportIdentity } from 'arrowseal'
+ * const id = await generateIdentity()
+ * const secret = exportIdentity(id) // 'ASEAL-SECRET-KEY-1…' — store it safely
+ * ```
+ */
+export async function generateIdentity(): Promise<Identity> {
+  const seed = crypto.getRandomValues(new Uint8Array(SEED_LENGTH))
+  return new Identity(INTERNAL, seed)
+}
+
+/**
+ * Import an identity from its secret text `ASEAL-SECRET-KEY-1…` (lowercase accepted, mixed case is not).
+ *
+ * @throws TypeError if `secretText` is not a string; {@link KeyError} (`KEY_INVALID`) saying what is wrong
+ *   (prefix, checksum, version, length), never echoing the text.
+ * @example
+ * ```ts
+ * import { importIdentity } from 'arrowseal'
+ * const id = await importIdentity(process.env.ASEAL_SECRET_KEY ?? '')
+ * ```
+ */
+export async function importIdentity(secretText: string): Promise<Identity> {
+  assertString(secretText, 'secretText')
+  const payload = bech32Decode(secretText, SECRET_KEY_HRP, 'secret key')
+  try {
+    if (payload.length < 1) throw new KeyError('secret key: payload is empty')
+    if (payload[0] !== KEY_VERSION) {
+      throw new KeyError(`secret key: unsupported version ${payload[0]} (this library reads version ${KEY_VERSION})`)
+    }
+    if (payload.length !== SECRET_KEY_LENGTH) {
+      throw new KeyError(`secret key: payload is ${payload.length} bytes, expected ${SECRET_KEY_LENGTH}`)
+    }
+    return new Identity(INTERNAL, payload.slice(1))
+  } finally {
+    payload.fill(0)
+  }
+}
+
+/**
+ * The secret text of an identity, `ASEAL-SECRET-KEY-1…`: the only way to get the secret out of an
+ * {@link Identity}. Treat the result like a password.
+ *
+ * @throws TypeError if `identity` is not an Identity.
+ * @example
+ * ```ts
+ * import { generateIdentity, exportIdentity, importIdentity } from 'arrowseal'
+ * const id = await generateIdentity()
+ * const again = await importIdentity(exportIdentity(id))
+ * again.publicKey === id.publicKey // true
+ * ```
+ */
+export function exportIdentity(identity: Identity): string {
+  if (!(identity instanceof Identity)) throw new TypeError(`"identity" must be an Identity, got ${describe(identity)}`)
+  const seed = readSeed(identity)
+  const payload = concatBytes(new Uint8Array([KEY_VERSION]), seed)
+  try {
+    return bech32Encode(SECRET_KEY_HRP, payload, true)
+  } finally {
+    seed.fill(0)
+    payload.fill(0)
+  }
+}
