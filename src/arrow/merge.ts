@@ -1,0 +1,172 @@
+/**
+ * Reassembles the groups a reader could open into one schema / record batch in original field order.
+ *
+ * @module
+ */
+
+import { Data, DataType, Field, makeData, RecordBatch, Schema, Struct, type Vector } from 'apache-arrow'
+import { ArrowSealError } from '../errors.js'
+import type { GroupLayout } from './layout.js'
+import { nullData } from './nulls.js'
+
+interface Slot {
+  position: number
+  field: Field
+  data?: Data
+}
+
+function collect(layouts: readonly GroupLayout[], denied: readonly GroupLayout[]): Slot[] {
+  const slots: Slot[] = []
+  for (const layout of layouts) {
+    layout.positions.forEach((position, k) => {
+      slots.push({ position, field: layout.schema.fields[k]! })
+    })
+  }
+  for (const layout of denied) {
+    layout.positions.forEach((position, k) => {
+      const field = layout.schema.fields[k]!
+      // A denied column is all nulls, so it must be declared nullable whatever the writer declared.
+      slots.push({ position, field: new Field(field.name, field.type, true, field.metadata) })
+    })
+  }
+  slots.sort((a, b) => a.position - b.position)
+  for (let i = 1; i < slots.length; i++) {
+    if (slots[i]!.position === slots[i - 1]!.position) {
+      throw new ArrowSealError('ARROW_INVALID', `field position ${slots[i]!.position} appears in two groups`)
+    }
+  }
+  return slots
+}
+
+function mergedMetadata(layouts: readonly GroupLayout[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const { schema } of layouts) {
+    for (const [k, v] of schema.metadata) {
+      const prev = out.get(k)
+      if (prev !== undefined && prev !== v) throw new ArrowSealError('ARROW_INVALID', 'conflicting schema metadata')
+      out.set(k, v)
+    }
+  }
+  return out
+}
+
+/**
+ * The schema a reader sees: every readable field in original order, schema metadata merged from `layouts`, and,
+ * when `denied` is given (`includeDenied`), the denied fields too, as nullable fields.
+ *
+ * @throws ArrowSealError `ARROW_INVALID` when two groups claim one position or carry conflicting metadata.
+ *
+ * @example
+ * ```ts
+ * const schema = mergeSchemas([pub, pii])   // fields of both groups, in original order
+ * const withHoles = mergeSchemas([pub], [pii]) // pii's fields present but nullable
+ * ```
+ */
+export function mergeSchemas(layouts: readonly GroupLayout[], denied: readonly GroupLayout[] = []): Schema {
+  const slots = collect(layouts, denied)
+  return new Schema(
+    slots.map((s) => s.field),
+    mergedMetadata(layouts),
+  )
+}
+
+/** Dictionary content equality, by logical value; only runs when two groups decoded one shared dictionary. */
+function vectorsEqual(a: Vector, b: Vector): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    if (!sameValue(a.get(i), b.get(i))) return false
+  }
+  return true
+}
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (Object.is(x, y) || x === y) return true
+  if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false
+  if (ArrayBuffer.isView(x) && ArrayBuffer.isView(y)) {
+    const a = new Uint8Array(x.buffer, x.byteOffset, x.byteLength)
+    const b = new Uint8Array(y.buffer, y.byteOffset, y.byteLength)
+    return a.length === b.length && a.every((v, i) => v === b[i])
+  }
+  const ex = [...(x as Iterable<unknown>)]
+  const ey = [...(y as Iterable<unknown>)]
+  return ex.length === ey.length && ex.every((v, i) => sameValue(v, ey[i]))
+}
+
+/**
+ * Makes every dictionary id refer to one Vector across the merged batch. A dictionary shared by two fields in
+ * different groups is decoded once per group; arrow-js refuses a batch whose one id maps to two Vectors
+ * ("two different dictionaries with the same Id"), e.g. when the reader re-serialises it.
+ */
+function unifyDictionaries(data: Data, seen: Map<number, Vector>, adopt: boolean): Data {
+  let children = data.children
+  let changed = false
+  const next = children.map((c) => unifyDictionaries(c, seen, adopt))
+  if (next.some((c, i) => c !== children[i])) {
+    children = next
+    changed = true
+  }
+  let dictionary = data.dictionary
+  if (DataType.isDictionary(data.type) && dictionary) {
+    const prev = seen.get(data.type.id)
+    if (!prev) seen.set(data.type.id, dictionary)
+    else if (prev !== dictionary) {
+      // An all-null stand-in column may take any dictionary with its id; a decoded one must match.
+      if (!adopt && !vectorsEqual(prev, dictionary)) {
+        throw new ArrowSealError('ARROW_INVALID', `dictionary ${data.type.id} differs between groups`)
+      }
+      dictionary = prev
+      changed = true
+    }
+  }
+  if (!changed) return data
+  const buffers = [data.valueOffsets, data.values, data.nullBitmap, data.typeIds] as never
+  return new Data(data.type, data.offset, data.length, data.nullCount, buffers, children, dictionary)
+}
+
+/**
+ * Reassembles decoded groups into one record batch in original field order. Columns are reused, not copied;
+ * `denied` fields (for `includeDenied`) become all-null columns of their type.
+ *
+ * @param rows - the frame's row count; every part must have exactly this many rows.
+ * @throws ArrowSealError `ARROW_INVALID` when a part's row count differs, two groups claim one position, or one
+ *   shared dictionary decoded differently in two groups.
+ *
+ * @example
+ * ```ts
+ * const batch = mergeBatches([{ layout: pub, batch: pubBatch }, { layout: pii, batch: piiBatch }], 1024)
+ * ```
+ */
+export function mergeBatches(
+  parts: readonly { layout: GroupLayout; batch: RecordBatch }[],
+  rows: number,
+  denied: readonly GroupLayout[] = [],
+): RecordBatch {
+  const slots = collect(
+    parts.map((p) => p.layout),
+    denied,
+  )
+  const dataAt = new Map<number, Data>()
+  for (const { layout, batch } of parts) {
+    if (batch.numRows !== rows || batch.numCols !== layout.positions.length) {
+      throw new ArrowSealError('ARROW_INVALID', 'group batch does not match its layout or the frame row count')
+    }
+    layout.positions.forEach((p, k) => {
+      dataAt.set(p, batch.data.children[k]!)
+    })
+  }
+  const seen = new Map<number, Vector>()
+  const children: Data[] = slots.map((s) => {
+    const data = dataAt.get(s.position)
+    return data ? unifyDictionaries(data, seen, false) : data
+  }) as Data[]
+  // Denied columns last, so they adopt a readable field's dictionary when they share its id.
+  slots.forEach((s, i) => {
+    if (!children[i]) children[i] = unifyDictionaries(nullData(s.field.type, rows), seen, true)
+  })
+  const schema = new Schema(
+    slots.map((s) => s.field),
+    mergedMetadata(parts.map((p) => p.layout)),
+  )
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
+}

@@ -1,0 +1,183 @@
+/**
+ * Bounds verifier for Arrow IPC message metadata (the flatbuffer inside each encapsulated message).
+ *
+ * Why this exists: flatbuffers JS has no verifier, and arrow-js trusts every offset and vector length it reads.
+ * A flipped bit in a vector length makes `decodeFieldNodes` loop up to 2^31 times over out-of-bounds reads (which
+ * return `undefined` rather than throwing), i.e. a hang; a self-referencing `children` offset recurses forever. We
+ * walk the same tables arrow-js will walk — following signed offsets exactly as flatbuffers JS does — and check
+ * that every table, vtable, vector and string lies inside the buffer before arrow-js sees it. The walk is bounded
+ * by a visit budget proportional to the metadata size, so shared sub-tables (a DAG) cannot blow up either.
+ *
+ * Field slot numbers follow `format/Message.fbs` and `format/Schema.fbs` of the Arrow specification (a union
+ * takes two slots: its `_type` byte, then its value).
+ *
+ * @module
+ */
+
+import { ArrowSealError } from '../errors.js'
+
+/** Arrow `MessageHeader` union tags we accept (Schema.fbs): 1 Schema, 2 DictionaryBatch, 3 RecordBatch. */
+export const HEADER_SCHEMA = 1
+export const HEADER_DICTIONARY_BATCH = 2
+export const HEADER_RECORD_BATCH = 3
+
+/** Arrow `Type` union tags with non-scalar members: 10 Timestamp (timezone string), 14 Union (typeIds vector). */
+const TYPE_TIMESTAMP = 10
+const TYPE_UNION = 14
+const TYPE_MAX = 26
+
+function invalid(what: string): ArrowSealError {
+  return new ArrowSealError('ARROW_INVALID', `malformed Arrow IPC metadata: ${what}`)
+}
+
+class Walker {
+  private budget: number
+  private readonly view: DataView
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+    // Every honest table occupies at least 4 bytes, so len/4 visits suffice; +16 covers tiny messages.
+    this.budget = (buf.byteLength >>> 2) + 16
+  }
+
+  private i32(pos: number): number {
+    if (pos < 0 || pos + 4 > this.buf.byteLength) throw invalid('offset out of bounds')
+    return this.view.getInt32(pos, true)
+  }
+
+  private i16(pos: number): number {
+    if (pos < 0 || pos + 2 > this.buf.byteLength) throw invalid('vtable out of bounds')
+    return this.view.getInt16(pos, true)
+  }
+
+  private u8(pos: number): number {
+    if (pos < 0 || pos >= this.buf.byteLength) throw invalid('scalar out of bounds')
+    return this.buf[pos]!
+  }
+
+  /** Checks a table at `pos`; returns the absolute position of each present field slot (0 when absent). */
+  table(pos: number, slots: number): number[] {
+    if (--this.budget < 0) throw invalid('too many tables')
+    const vt = pos - this.i32(pos)
+    const vtSize = this.i16(vt)
+    const tableSize = this.i16(vt + 2)
+    if (vtSize < 4 || (vtSize & 1) !== 0 || tableSize < 4) throw invalid('bad vtable')
+    if (vt + vtSize > this.buf.byteLength || pos + tableSize > this.buf.byteLength) throw invalid('table out of bounds')
+    const out: number[] = []
+    for (let s = 0; s < slots; s++) {
+      const entry = 4 + 2 * s
+      const off = entry < vtSize ? this.i16(vt + entry) : 0
+      if (off < 0 || (off !== 0 && off >= tableSize)) throw invalid('field offset out of table')
+      out.push(off === 0 ? 0 : pos + off)
+    }
+    return out
+  }
+
+  /** Follows a uoffset field to a sub-table position. */
+  ref(fieldPos: number): number {
+    const target = fieldPos + this.i32(fieldPos)
+    if (target < 0 || target >= this.buf.byteLength) throw invalid('reference out of bounds')
+    return target
+  }
+
+  /** Checks a vector of `elemSize`-byte elements; returns [start of elements, count]. */
+  vector(fieldPos: number, elemSize: number): [number, number] {
+    const at = this.ref(fieldPos)
+    const n = this.i32(at)
+    if (n < 0 || at + 4 + n * elemSize > this.buf.byteLength) throw invalid('vector out of bounds')
+    if (n > this.budget) throw invalid('vector too long')
+    return [at + 4, n]
+  }
+
+  string(fieldPos: number): void {
+    this.vector(fieldPos, 1)
+  }
+
+  tables(fieldPos: number, visit: (pos: number) => void): void {
+    if (fieldPos === 0) return
+    const [start, n] = this.vector(fieldPos, 4)
+    for (let i = 0; i < n; i++) visit(this.ref(start + 4 * i))
+  }
+
+  keyValues(fieldPos: number): void {
+    this.tables(fieldPos, (kv) => {
+      const [key, value] = this.table(kv, 2)
+      if (key) this.string(key)
+      if (value) this.string(value)
+    })
+  }
+
+  field(pos: number, depth: number): void {
+    if (depth > 64) throw invalid('type nesting too deep')
+    const [name, , typeType, type, dictionary, children, metadata] = this.table(pos, 7)
+    if (name) this.string(name)
+    const tag = typeType ? this.u8(typeType) : 0
+    if (tag > TYPE_MAX) throw invalid('unknown type tag')
+    if (type) {
+      const member = this.ref(type)
+      if (tag === TYPE_TIMESTAMP) {
+        const [, tz] = this.table(member, 2)
+        if (tz) this.string(tz)
+      } else if (tag === TYPE_UNION) {
+        const [, typeIds] = this.table(member, 2)
+        if (typeIds) this.vector(typeIds, 4)
+      } else {
+        this.table(member, 0)
+      }
+    }
+    if (dictionary) {
+      const [, indexType] = this.table(this.ref(dictionary), 4)
+      if (indexType) this.table(this.ref(indexType), 0)
+    }
+    this.tables(children!, (child) => this.field(child, depth + 1))
+    this.keyValues(metadata!)
+  }
+
+  schema(pos: number): void {
+    const [, fields, metadata, features] = this.table(pos, 4)
+    this.tables(fields!, (f) => this.field(f, 0))
+    this.keyValues(metadata!)
+    if (features) this.vector(features, 8)
+  }
+
+  recordBatch(pos: number): void {
+    const [, nodes, buffers, compression, variadic] = this.table(pos, 5)
+    if (nodes) this.vector(nodes, 16)
+    if (buffers) this.vector(buffers, 16)
+    if (compression) this.table(this.ref(compression), 2)
+    if (variadic) this.vector(variadic, 8)
+  }
+
+  /** Verifies a whole `Message` table and returns its header tag. */
+  message(): number {
+    const root = this.i32(0)
+    const [, headerType, header, , metadata] = this.table(root, 5)
+    const tag = headerType ? this.u8(headerType) : 0
+    if (!header) throw invalid('message without header')
+    const h = this.ref(header)
+    if (tag === HEADER_SCHEMA) this.schema(h)
+    else if (tag === HEADER_RECORD_BATCH) this.recordBatch(h)
+    else if (tag === HEADER_DICTIONARY_BATCH) {
+      const [, data] = this.table(h, 3)
+      if (!data) throw invalid('dictionary batch without data')
+      this.recordBatch(this.ref(data))
+    } else throw invalid('unsupported message type')
+    this.keyValues(metadata!)
+    return tag
+  }
+}
+
+/**
+ * Verifies that one message's flatbuffer metadata is self-consistent and within bounds, so arrow-js can decode it
+ * without hanging or recursing without end. Returns the message header tag (1, 2 or 3).
+ *
+ * @example
+ * ```ts
+ * const tag = verifyMessageMetadata(flatbufferBytes) // throws ArrowSealError('ARROW_INVALID') when malformed
+ * ```
+ * @internal
+ */
+export function verifyMessageMetadata(metadata: Uint8Array): number {
+  if (metadata.byteLength < 8) throw invalid('message too short')
+  return new Walker(metadata).message()
+}
