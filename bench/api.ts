@@ -1,0 +1,87 @@
+/**
+ * Loads the arrowseal API for the benchmarks.
+ *
+ * Default: the TypeScript sources (`src/`), compiled on the fly by tsx with esbuild, the same compiler tsup uses
+ * for `dist/`, so the code that runs is the same. `--dist` loads the built package instead (`npm run bench` builds
+ * it first). The import is dynamic so that baselines and peers still run, and say why, when the API cannot load.
+ *
+ * @module
+ */
+import type { RecordBatch, Table } from 'apache-arrow'
+
+/** The slice of the public API the benchmarks use. */
+export interface Identity {
+  publicKey: string
+}
+/** AEAD backend handle, opaque here. */
+export interface Backend {
+  readonly name: string
+}
+/** Options common to seal and open in the benchmark. */
+export interface SealOptions {
+  signer: Identity
+  recipients: Record<string, string[]>
+  policy: unknown
+  backend?: Backend
+}
+/** Open options. */
+export interface OpenOptions {
+  identity: Identity
+  trustedSigners: string[]
+  backend?: Backend
+}
+/** What the benchmarks need from arrowseal. */
+export interface ArrowSealApi {
+  generateIdentity(): Promise<Identity>
+  sealTable(table: Table, options: SealOptions): Promise<Uint8Array>
+  openTable(sealed: Uint8Array, options: OpenOptions): Promise<Table>
+  SealStream: new (options: SealOptions) => TransformStream<RecordBatch, Uint8Array>
+  OpenStream: new (options: OpenOptions) => TransformStream<Uint8Array, RecordBatch>
+  backends: { node?: () => Backend; webcrypto?: () => Backend; noble?: () => Backend }
+  /** Where the API came from, for the report. */
+  source: string
+}
+
+async function tryImport(spec: string): Promise<Record<string, unknown> | null> {
+  try {
+    return (await import(spec)) as Record<string, unknown>
+  } catch {
+    return null
+  }
+}
+
+function fn<T>(mod: Record<string, unknown> | null, name: string): T | undefined {
+  const value = mod?.[name]
+  return typeof value === 'function' ? (value as T) : undefined
+}
+
+/**
+ * Loads the API, or returns the reason it could not.
+ *
+ * @example
+ * ```ts
+ * const api = await loadApi(false)
+ * if (typeof api === 'string') console.log('arrowseal cases skipped:', api)
+ * ```
+ */
+export async function loadApi(fromDist: boolean): Promise<ArrowSealApi | string> {
+  const root = fromDist ? '../dist/' : '../src/'
+  const ext = '.js'
+  const index = await tryImport(`${root}index${ext}`)
+  if (!index) return `cannot import ${root}index${ext}`
+  const needed = ['generateIdentity', 'sealTable', 'openTable', 'SealStream', 'OpenStream']
+  const missing = needed.filter((name) => typeof index[name] !== 'function')
+  if (missing.length) return `${root}index${ext} does not export ${missing.join(', ')} yet`
+  const nodeEntry = fromDist ? await tryImport('../dist/node/index.js') : await tryImport('../src/node/backend.js')
+  const noble = fromDist ? index : await tryImport('../src/aead/noble.js')
+  const webcrypto = fromDist ? index : await tryImport('../src/aead/webcrypto.js')
+  return {
+    ...(index as unknown as Omit<ArrowSealApi, 'backends' | 'source'>),
+    backends: {
+      node: fn(nodeEntry, 'nodeBackend') ?? fn(index, 'nodeBackend'),
+      noble: fn(noble, 'nobleBackend'),
+      webcrypto: fn(webcrypto, 'webCryptoBackend'),
+    },
+    source: fromDist ? 'dist/' : 'src/ (via tsx)',
+  }
+}

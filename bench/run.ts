@@ -1,0 +1,166 @@
+/**
+ * arrowseal benchmark suite (issue 3, item 4).
+ *
+ *   npx tsx bench/run.ts [--quick] [--filter <substring>]... [--rounds N] [--dist] [--no-breakdown]
+ *
+ * Cases are named `layer/fixture[/op]`: `baseline/…` (Arrow IPC, raw node:crypto AES-GCM), `peer/…` (age,
+ * AWS Encryption SDK) and `arrowseal/…`. All cases of a fixture run interleaved in one process (see harness.ts).
+ * Output: a table on stdout, the issue-3 targets with PASS/MISS, and `bench/results/<date>-<quick|full>.json`.
+ * A MISS never fails the process; only an actual error does.
+ *
+ * @module
+ */
+import { fileURLToPath } from 'node:url'
+import { type ArrowSealApi, loadApi } from './api.js'
+import { freshCases, makeParties, type Parties, sealOpenCases, streamCases } from './arrowseal-cases.js'
+import { baselineCases, type Fixture } from './baselines.js'
+import { mixedTable, oneRowTable } from './fixtures.js'
+import { freshBreakdown, printBreakdown, type Step } from './fresh-breakdown.js'
+import { type Case, type CaseResult, runInterleaved } from './harness.js'
+import { ageCases, awsCases } from './peers.js'
+import { machine, printTable, type RunReport, writeReport } from './report.js'
+import { evaluateTargets, formatTarget } from './targets.js'
+
+interface Args {
+  quick: boolean
+  filters: string[]
+  rounds: number | undefined
+  dist: boolean
+  breakdown: boolean
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, filters: [], rounds: undefined, dist: false, breakdown: true }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--quick') args.quick = true
+    else if (a === '--dist') args.dist = true
+    else if (a === '--no-breakdown') args.breakdown = false
+    else if (a === '--filter') args.filters.push(argv[++i] ?? '')
+    else if (a === '--rounds') args.rounds = Number(argv[++i])
+    else if (a === '--') continue
+    else throw new Error(`unknown argument ${a}; usage: bench/run.ts [--quick] [--filter x] [--rounds N] [--dist]`)
+  }
+  if (args.rounds !== undefined && !(Number.isInteger(args.rounds) && args.rounds > 0)) {
+    throw new Error('--rounds needs a positive integer')
+  }
+  return args
+}
+
+const BIG = '64k'
+const SMALL = '1k'
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  const startedAt = performance.now()
+  const mode = args.quick ? 'quick' : 'full'
+  // Quick: two 64k-row batches' worth of rows, so both fixtures keep their batch shapes at 1/8 of the size.
+  const rows = args.quick ? 131_072 : 1_000_000
+  const rounds = args.rounds ?? (args.quick ? 5 : 7)
+  const slowRounds = args.quick ? 3 : 3
+  const info = machine()
+  console.log(
+    `arrowseal bench (${mode}): ${info.cpu}, ${info.nproc} cores, node ${info.node}, load ${info.loadAverage}`,
+  )
+
+  const wanted = (prefix: string) =>
+    args.filters.length === 0 || args.filters.some((f) => prefix.includes(f) || f.startsWith(prefix))
+  const keep = (cases: Case[]) =>
+    args.filters.length === 0 ? cases : cases.filter((c) => args.filters.some((f) => c.name.includes(f)))
+  const notes: string[] = []
+
+  const api = await loadApi(args.dist)
+  let arrowseal: ArrowSealApi | null = null
+  let parties: Parties | null = null
+  if (typeof api === 'string') {
+    notes.push(`arrowseal cases skipped: ${api}`)
+    console.log(`  arrowseal cases skipped: ${api}`)
+  } else {
+    arrowseal = api
+    parties = await makeParties(api)
+  }
+
+  const fixtures: RunReport['fixtures'] = {}
+  const results: CaseResult[] = []
+  const progress = (line: string) => process.stdout.write(`${line}\r`)
+
+  for (const [label, batchRows] of [
+    [BIG, 65_536],
+    [SMALL, 1_024],
+  ] as const) {
+    if (!wanted(`baseline/`) && !wanted(`peer/`) && !wanted(`arrowseal/`)) continue
+    const table = mixedTable(rows, batchRows)
+    const { tableToIPC } = await import('apache-arrow')
+    const fx: Fixture = { label, table, ipc: tableToIPC(table, 'stream') }
+    fixtures[label] = { rows, batchRows, batches: table.batches.length, ipcBytes: fx.ipc.length }
+    console.log(`fixture ${label}: ${rows} rows in ${table.batches.length} batches, ${fx.ipc.length} IPC bytes`)
+    const cases: Case[] = [...baselineCases(fx)]
+    if (arrowseal && parties) {
+      const node = arrowseal.backends.node?.()
+      if (!node) notes.push('nodeBackend() not found: arrowseal/seal and /open ran on the default backend')
+      if (wanted(`arrowseal/`)) cases.push(...(await sealOpenCases(arrowseal, parties, fx, null, node)))
+      if (label === BIG) {
+        if (wanted('arrowseal/stream')) cases.push(...(await streamCases(arrowseal, parties, fx, node)))
+        const web = arrowseal.backends.webcrypto?.()
+        if (web && wanted(`arrowseal/webcrypto/${label}`)) {
+          cases.push(...(await sealOpenCases(arrowseal, parties, fx, 'webcrypto', web)))
+        }
+        const noble = arrowseal.backends.noble?.()
+        if (noble && wanted(`arrowseal/noble/${label}`)) {
+          cases.push(...(await sealOpenCases(arrowseal, parties, fx, 'noble', noble, slowRounds)))
+        }
+      }
+    }
+    if (label === BIG) {
+      if (wanted(`peer/age/${label}`)) cases.push(...(await ageCases(fx, slowRounds)))
+      if (wanted(`peer/aws-esdk/${label}`)) cases.push(...(await awsCases(fx, slowRounds)))
+    }
+    const selected = keep(cases)
+    if (selected.length === 0) continue
+    console.log(`running ${selected.length} cases on ${label}, ${rounds} interleaved rounds`)
+    results.push(...(await runInterleaved(selected, rounds, progress)))
+  }
+
+  if (arrowseal && parties && wanted('arrowseal/fresh-1row')) {
+    const cases = keep(await freshCases(arrowseal, parties, oneRowTable(), arrowseal.backends.node?.()))
+    if (cases.length) {
+      console.log(`running ${cases.length} fresh-stream cases`)
+      results.push(...(await runInterleaved(cases, args.quick ? 15 : 40, progress)))
+    }
+  }
+
+  printTable(results, [BIG, SMALL])
+  const targets = evaluateTargets(results, BIG, SMALL)
+  console.log('\nTargets (issue 3); a MISS is reported, not failed:')
+  for (const t of targets) console.log(formatTarget(t))
+
+  let breakdown: Step[] = []
+  if (args.breakdown && wanted('fresh-breakdown')) {
+    breakdown = await freshBreakdown(args.quick)
+    printBreakdown(breakdown)
+  }
+
+  const date = new Date().toISOString().slice(0, 10)
+  const report: RunReport = {
+    date: new Date().toISOString(),
+    mode,
+    source: arrowseal?.source ?? 'none',
+    machine: info,
+    fixtures,
+    rounds,
+    results,
+    targets,
+    freshBreakdown: breakdown,
+    notes,
+  }
+  if (args.filters.length) notes.push(`filtered: ${args.filters.join(', ')}`)
+  const suffix = args.filters.length ? '-filtered' : ''
+  const out = fileURLToPath(new URL(`./results/${date}-${mode}${suffix}.json`, import.meta.url))
+  writeReport(out, report)
+  console.log(`\nwrote ${out} (${((performance.now() - startedAt) / 1000).toFixed(1)} s)`)
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

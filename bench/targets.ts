@@ -1,0 +1,151 @@
+/**
+ * The targets of issue 3, computed from one run's results. A target whose inputs were filtered out or skipped is
+ * reported as `n/a`, never as a pass. Benchmarks are not tests: a MISS is reported, it does not fail the process.
+ *
+ * @module
+ */
+import type { CaseResult } from './harness.js'
+
+/** One evaluated target. */
+export interface Target {
+  /** What is compared, in words. */
+  target: string
+  /** The measured ratio (or ms for absolute targets); null when an input is missing. */
+  measured: number | null
+  /** The limit, in the same unit as `measured`. */
+  limit: number
+  /** `<=` or `>=`: which side of the limit passes. */
+  sense: '<=' | '>='
+  /** Formula with the inputs, for the report. */
+  detail: string
+  status: 'PASS' | 'MISS' | 'n/a'
+}
+
+type Lookup = (name: string) => number | undefined
+
+function target(
+  name: string,
+  limit: number,
+  sense: '<=' | '>=',
+  parts: Array<[string, number | undefined]>,
+  compute: (v: number[]) => number,
+  formula: string,
+): Target {
+  const values = parts.map(([, v]) => v)
+  const missing = parts.filter(([, v]) => v === undefined).map(([n]) => n)
+  if (missing.length) {
+    return { target: name, measured: null, limit, sense, detail: `missing: ${missing.join(', ')}`, status: 'n/a' }
+  }
+  const measured = compute(values as number[])
+  const ok = sense === '<=' ? measured <= limit : measured >= limit
+  const inputs = parts.map(([n, v]) => `${n}=${v!.toFixed(2)}ms`).join(' ')
+  return { target: name, measured, limit, sense, detail: `${formula}; ${inputs}`, status: ok ? 'PASS' : 'MISS' }
+}
+
+/**
+ * Evaluates every issue-3 target that these results can speak to.
+ *
+ * @example
+ * ```ts
+ * for (const t of evaluateTargets(results, '64k', '1k')) console.log(t.target, t.status)
+ * ```
+ */
+export function evaluateTargets(results: readonly CaseResult[], big: string, small: string): Target[] {
+  const ms: Lookup = (name) => results.find((r) => r.name === name)?.ms
+  const seal = ms(`arrowseal/seal/${big}`)
+  const open = ms(`arrowseal/open/${big}`)
+  const div = ([a, b]: number[]) => a! / b!
+  const out: Target[] = [
+    target(
+      `seal ${big} / (IPC write + AES-GCM encrypt)`,
+      1.25,
+      '<=',
+      [
+        ['seal', seal],
+        ['write', ms(`baseline/arrow-ipc-write/${big}`)],
+        ['aes', ms(`baseline/aes-gcm-node/${big}/encrypt`)],
+      ],
+      ([s, w, a]) => s! / (w! + a!),
+      'seal / (write + aes)',
+    ),
+    target(
+      `open ${big} / (AES-GCM decrypt + IPC read)`,
+      1.25,
+      '<=',
+      [
+        ['open', open],
+        ['aes', ms(`baseline/aes-gcm-node/${big}/decrypt`)],
+        ['read', ms(`baseline/arrow-ipc-read/${big}`)],
+      ],
+      ([o, a, r]) => o! / (a! + r!),
+      'open / (aes + read)',
+    ),
+  ]
+  for (const [peer, limit] of [
+    ['age', 4],
+    ['aws-esdk', 2],
+  ] as const) {
+    for (const [op, mine, theirs] of [
+      ['seal', seal, 'encrypt'],
+      ['open', open, 'decrypt'],
+    ] as const) {
+      out.push(
+        target(
+          `${op} throughput ${big} vs ${peer} ${theirs} (crypto only)`,
+          limit,
+          '>=',
+          [
+            [peer, ms(`peer/${peer}/${big}/${theirs}`)],
+            [op, mine],
+          ],
+          div,
+          `${peer} time / arrowseal time`,
+        ),
+      )
+    }
+  }
+  for (const op of ['seal', 'open'] as const) {
+    out.push(
+      target(
+        `${op} throughput ${small}-row batches / ${big}-row batches`,
+        0.7,
+        '>=',
+        [
+          [`${op}/${small}`, ms(`arrowseal/${op}/${small}`)],
+          [`${op}/${big}`, ms(`arrowseal/${op}/${big}`)],
+          // Throughput over each fixture's own IPC size: the 1k stream carries a little more framing.
+        ],
+        ([s, b]) => {
+          const sb = results.find((r) => r.name === `arrowseal/${op}/${small}`)!.bytes
+          const bb = results.find((r) => r.name === `arrowseal/${op}/${big}`)!.bytes
+          return sb / s! / (bb / b!)
+        },
+        `(bytes/${small} ÷ ms/${small}) / (bytes/${big} ÷ ms/${big})`,
+      ),
+    )
+  }
+  out.push(
+    target(
+      'fresh one-row stream, seal + open (ms)',
+      15,
+      '<=',
+      [['fresh', ms('arrowseal/fresh-1row')]],
+      ([f]) => f!,
+      'median ms',
+    ),
+  )
+  return out
+}
+
+/**
+ * Formats a target line for stdout.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTarget(t))
+ * ```
+ */
+export function formatTarget(t: Target): string {
+  const value = t.measured === null ? 'n/a' : t.measured.toFixed(2)
+  return `  ${t.status.padEnd(4)}  ${t.target.padEnd(58)} ${value.padStart(7)} (${t.sense} ${t.limit})  ${t.detail}`
+}
