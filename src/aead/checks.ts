@@ -3,6 +3,7 @@
  *
  * Messages name the argument and its length, never its bytes.
  *
+ * @internal
  * @module
  */
 

@@ -3,6 +3,7 @@
  * by one backend instance, so the handle has no property, method or serialisation that can reveal it, and a handle
  * from another backend is refused instead of being misread.
  *
+ * @internal
  * @module
  */
 

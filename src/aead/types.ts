@@ -8,13 +8,34 @@
  * @module
  */
 
-/** Length in bytes of an AES-256 key. */
+/**
+ * Length in bytes of an AES-256 key.
+ *
+ * @example
+ * ```ts
+ * const raw = crypto.getRandomValues(new Uint8Array(AEAD_KEY_LENGTH))
+ * ```
+ */
 export const AEAD_KEY_LENGTH = 32
 
-/** Length in bytes of a GCM nonce. Only 96-bit nonces are accepted: other sizes go through GHASH (SP 800-38D §7.1). */
+/**
+ * Length in bytes of a GCM nonce. Only 96-bit nonces are accepted: other sizes go through GHASH (SP 800-38D §7.1).
+ *
+ * @example
+ * ```ts
+ * const nonce = new Uint8Array(AEAD_NONCE_LENGTH) // then write a counter into its tail
+ * ```
+ */
 export const AEAD_NONCE_LENGTH = 12
 
-/** Length in bytes of the GCM authentication tag appended to every ciphertext. */
+/**
+ * Length in bytes of the GCM authentication tag appended to every ciphertext.
+ *
+ * @example
+ * ```ts
+ * const plaintextLength = sealed.byteLength - AEAD_TAG_LENGTH
+ * ```
+ */
 export const AEAD_TAG_LENGTH = 16
 
 /**

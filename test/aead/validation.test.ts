@@ -1,4 +1,5 @@
 // Argument checks, size limits, key-handle binding and buffer hygiene, identical on every backend.
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { nobleBackend } from '../../src/aead/noble.js'
 import type { AeadKey } from '../../src/aead/types.js'
@@ -100,6 +101,22 @@ for (const backend of allBackends()) {
       const sharedSealed = new Uint8Array(new SharedArrayBuffer(sealed.byteLength))
       sharedSealed.set(sealed)
       expect(toHex(await backend.open(key, NONCE, AAD, sharedSealed))).toBe(toHex(PT))
+    })
+
+    it('accepts Uint8Arrays from another realm', async () => {
+      const foreign = (n: number, fill: number) => runInNewContext(`new Uint8Array(${n}).fill(${fill})`) as Uint8Array
+      const key = await backend.importKey(foreign(32, 1))
+      const sealed = await backend.seal(key, foreign(12, 2), foreign(3, 3), foreign(5, 4))
+      const reference = nobleBackend()
+      const refKey = await reference.importKey(new Uint8Array(32).fill(1))
+      const expected = await reference.seal(
+        refKey,
+        new Uint8Array(12).fill(2),
+        new Uint8Array(3).fill(3),
+        new Uint8Array(5).fill(4),
+      )
+      expect(toHex(sealed)).toBe(toHex(expected))
+      expect(toHex(await backend.sha256(foreign(5, 4)))).toBe(toHex(await reference.sha256(new Uint8Array(5).fill(4))))
     })
 
     it('keeps its own copy of the key bytes', async () => {

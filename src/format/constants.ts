@@ -1,0 +1,76 @@
+/**
+ * Constants of format v1: magic, version, suite, labels and hard limits. `docs/format.md` is the normative spec;
+ * every value here appears there.
+ * @module
+ */
+
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+/** "ASEAL" CR LF SUB: like PNG's signature, it detects text-mode transfers that rewrite line endings. */
+export const MAGIC: Uint8Array = Uint8Array.of(0x41, 0x53, 0x45, 0x41, 0x4c, 0x0d, 0x0a, 0x1a)
+export const FORMAT_VERSION = 1
+/** Suite 1: X-Wing HPKE base mode (HKDF-SHA256, AES-256-GCM), AES-256-GCM units, Ed25519+ML-DSA-65, HMAC-SHA256. */
+export const SUITE_V1 = 0x0001
+
+/** Header flag bits. */
+export const HEADER_FLAG_REVEAL_SCHEMA = 0x0001
+export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA
+
+export const GROUP_KIND_PUBLIC = 0
+export const GROUP_KIND_SEALED = 1
+/** Group flag: the group's schema blob is plaintext (always for public groups; for sealed ones with revealSchema). */
+export const GROUP_FLAG_SCHEMA_REVEALED = 0x01
+
+export const FRAME_KIND_BATCH = 1
+export const FRAME_KIND_END = 2
+
+/** Unit flag: the unit's payload is deflate-compressed (raw DEFLATE, with a u32 length prefix). */
+export const UNIT_FLAG_DEFLATE = 0x01
+
+export const STREAM_ID_BYTES = 16
+export const FINGERPRINT_BYTES = 32
+export const GROUP_KEY_BYTES = 32
+export const COMMITMENT_BYTES = 32
+export const XWING_ENC_BYTES = 1120
+export const TAG_BYTES = 16
+export const MAC_BYTES = 16
+export const SIGNATURE_BYTES = 64 + 3309
+
+/** Fixed-size prefix: magic, version, suite, body length. */
+export const HEADER_PREFIX_BYTES = MAGIC.length + 1 + 2 + 4
+
+/** Domain-separation labels. Each use of a key or hash has its own (format.md §Labels). */
+export const LABEL = {
+  headerSignature: 'header',
+  stanzaInfo: ascii('arrowseal/v1 stanza'),
+  macExport: ascii('arrowseal/v1 frame mac'),
+  groupKey: ascii('arrowseal/v1 group key'),
+  groupCommit: ascii('arrowseal/v1 group commit'),
+  schemaAad: ascii('arrowseal/v1 schema'),
+  unitAad: ascii('arrowseal/v1 unit'),
+  frameMac: ascii('arrowseal/v1 frame'),
+} as const
+
+/**
+ * Hard limits. A reader refuses anything larger before allocating for it (DESIGN property 9). Readers may
+ * lower `maxFrameBytes`; nobody can raise a limit past these values.
+ */
+export const HARD_LIMITS = {
+  maxHeaderBytes: 16 * 1024 * 1024,
+  maxRecipients: 1024,
+  maxGroups: 1024,
+  maxFieldsPerGroup: 65_536,
+  maxSchemaBytes: 4 * 1024 * 1024,
+  maxFrameBytes: 1024 * 1024 * 1024,
+  /** Batch indexes are u64 on the wire; we stop at 2^32 - 1 batches, far below AES-GCM's nonce space. */
+  maxBatches: 0xffff_ffff,
+  maxRowsPerBatch: 0x7fff_ffff,
+  /**
+   * Bytes sealed under one group key. 2^40 bytes = 2^36 AES blocks keeps the AES-GCM distinguishing advantage
+   * near 2^-56 (draft-irtf-cfrg-aead-limits, §5.1), so the writer refuses to go further in one stream.
+   */
+  maxBytesPerKey: 2 ** 40,
+} as const
+
+/** Default frame limit for readers: generous for 64k-row batches, small enough to bound memory. */
+export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024

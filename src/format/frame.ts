@@ -1,0 +1,96 @@
+/**
+ * Frame encoding and structural parsing (format.md §Frames). A frame is one batch (one unit per access group)
+ * or the end marker, followed by one MAC per recipient. Parsing checks structure, limits and ordering fields;
+ * the reader authenticates the frame (its MAC, then each unit's AEAD tag) before anything is decoded.
+ * @module
+ */
+import { FormatError } from '../errors.js'
+import { ByteReader, ByteWriter } from './bytes.js'
+import { FRAME_KIND_BATCH, FRAME_KIND_END, HARD_LIMITS, MAC_BYTES, UNIT_FLAG_DEFLATE } from './constants.js'
+
+/** One unit as written: the group it belongs to, its flags and its payload (ciphertext, or IPC for public). */
+export interface UnitBytes {
+  readonly groupId: number
+  readonly flags: number
+  readonly payload: Uint8Array
+}
+
+/** A frame parsed from `frameLen` bytes (everything after the length field). All byte fields are views. */
+export interface ParsedFrame {
+  readonly kind: typeof FRAME_KIND_BATCH | typeof FRAME_KIND_END
+  readonly index: number
+  readonly rows: number
+  readonly units: readonly UnitBytes[]
+  /** Kind through the end of the units: what the frame digest covers. */
+  readonly body: Uint8Array
+  readonly macs: readonly Uint8Array[]
+}
+
+/** Bytes of the frame fields before the units: kind, index, rows, unit count. */
+const FRAME_FIXED = 1 + 8 + 4 + 2
+const UNIT_FIXED = 2 + 1 + 4
+
+/** Builds a frame's bytes (including the leading length field), leaving the MAC slots to be filled. */
+export function writeFrame(
+  kind: number,
+  index: number,
+  rows: number,
+  units: readonly UnitBytes[],
+  macCount: number,
+): { frame: Uint8Array; body: Uint8Array; macs: Uint8Array } {
+  let bodyLen = FRAME_FIXED
+  for (const u of units) bodyLen += UNIT_FIXED + u.payload.length
+  const frameLen = bodyLen + 2 + macCount * MAC_BYTES
+  if (frameLen > HARD_LIMITS.maxFrameBytes) {
+    throw new FormatError(
+      'LIMIT_EXCEEDED',
+      `a frame of ${frameLen} bytes exceeds the ${HARD_LIMITS.maxFrameBytes}-byte limit; write smaller batches`,
+    )
+  }
+  const w = new ByteWriter(4 + frameLen)
+  w.u32(frameLen).u8(kind).u64(index).u32(rows).u16(units.length)
+  for (const u of units) w.u16(u.groupId).u8(u.flags).u32(u.payload.length).put(u.payload)
+  w.u16(macCount)
+  const macs = w.reserve(macCount * MAC_BYTES)
+  const frame = w.done()
+  return { frame, body: frame.subarray(4, 4 + bodyLen), macs }
+}
+
+/**
+ * Parses one frame. `groupCount` and `macCount` come from the verified header; a batch frame must carry exactly
+ * one unit per group in group order, an end frame none.
+ */
+export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: number): ParsedFrame {
+  const r = new ByteReader(bytes, 'frame')
+  const kind = r.u8('kind')
+  if (kind !== FRAME_KIND_BATCH && kind !== FRAME_KIND_END)
+    throw new FormatError('FORMAT_INVALID', `frame has unknown kind ${kind}`)
+  const index = r.u64('batch index')
+  if (index > HARD_LIMITS.maxBatches) throw new FormatError('LIMIT_EXCEEDED', `batch index ${index} exceeds the limit`)
+  const rows = r.u32('row count')
+  if (rows > HARD_LIMITS.maxRowsPerBatch)
+    throw new FormatError('LIMIT_EXCEEDED', `batch of ${rows} rows exceeds the limit`)
+  const unitCount = r.u16('unit count')
+  const expectedUnits = kind === FRAME_KIND_BATCH ? groupCount : 0
+  if (unitCount !== expectedUnits)
+    throw new FormatError('FORMAT_INVALID', `frame has ${unitCount} units, expected ${expectedUnits}`)
+  if (kind === FRAME_KIND_END && rows !== 0)
+    throw new FormatError('FORMAT_INVALID', 'end frame must have a zero row count')
+  const units: UnitBytes[] = []
+  for (let i = 0; i < unitCount; i++) {
+    const groupId = r.u16('unit group')
+    if (groupId !== i)
+      throw new FormatError('FORMAT_INVALID', `unit ${i} belongs to group ${groupId}; units must follow group order`)
+    const flags = r.u8('unit flags')
+    if ((flags & ~UNIT_FLAG_DEFLATE) !== 0) throw new FormatError('FORMAT_UNSUPPORTED', `unit ${i} has unknown flags`)
+    const payload = r.bytes(r.u32('unit length'), 'unit payload')
+    units.push({ groupId, flags, payload })
+  }
+  const bodyEnd = r.offset
+  const count = r.u16('mac count')
+  if (count !== macCount) throw new FormatError('FORMAT_INVALID', `frame has ${count} MACs, expected ${macCount}`)
+  const macs: Uint8Array[] = []
+  for (let i = 0; i < count; i++) macs.push(r.bytes(MAC_BYTES, 'mac'))
+  r.end()
+  return { kind, index, rows, units, body: bytes.subarray(0, bodyEnd), macs }
+}

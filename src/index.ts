@@ -1,0 +1,42 @@
+/**
+ * arrowseal: end-to-end sealed Apache Arrow record batches.
+ *
+ * - {@link sealTable} / {@link openTable} for tables in memory, {@link SealStream} / {@link OpenStream} for
+ *   streams of batches, {@link inspect} for header facts without keys.
+ * - {@link generateIdentity}, {@link importIdentity}, {@link exportIdentity}, {@link parsePublicKey} for keys.
+ * - Every data error is an {@link ArrowSealError} with a stable `code`.
+ *
+ * This entry uses Web APIs only (WebCrypto, WHATWG streams) and runs in browsers, Deno, Bun and Node. On Node,
+ * the `node` export condition selects the node:crypto backend automatically.
+ *
+ * @packageDocumentation
+ */
+
+export { defaultBackend } from './aead/default.js'
+export { nobleBackend } from './aead/noble.js'
+export type { AeadKey, CryptoBackend } from './aead/types.js'
+export { webCryptoBackend } from './aead/webcrypto.js'
+export {
+  ArrowSealError,
+  type ArrowSealErrorCode,
+  AuthError,
+  FormatError,
+  KeyError,
+  PolicyError,
+} from './errors.js'
+export { HARD_LIMITS } from './format/constants.js'
+export { type InspectedField, type InspectedGroup, type InspectResult, inspect } from './inspect.js'
+export { exportIdentity, generateIdentity, Identity, importIdentity } from './keys/identity.js'
+export { PublicKey, parsePublicKey } from './keys/public-key.js'
+export {
+  canonicalPolicy,
+  type FieldRule,
+  type Policy,
+  parsePolicy,
+  parseRecipients,
+  type Recipients,
+} from './policy/policy.js'
+export type { OpenOptions, SealOptions } from './seal/options.js'
+export { OpenStream } from './stream/open-stream.js'
+export { SealStream } from './stream/seal-stream.js'
+export { openTable, sealTable } from './table.js'

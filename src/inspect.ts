@@ -1,0 +1,147 @@
+/**
+ * Header facts without keys, for security teams and tooling. Nothing here is verified: inspect reads public
+ * structure only, and says so in its result.
+ * @module
+ */
+import { decodeGroupSchema } from './arrow/index.js'
+import { FormatError } from './errors.js'
+import {
+  FRAME_KIND_END,
+  GROUP_FLAG_SCHEMA_REVEALED,
+  GROUP_KIND_PUBLIC,
+  HARD_LIMITS,
+  HEADER_FLAG_REVEAL_SCHEMA,
+} from './format/constants.js'
+import { parseFrame } from './format/frame.js'
+import { parseHeader } from './format/header.js'
+import { FrameSplitter } from './format/reader.js'
+
+/** One field as `inspect` shows it (public or revealed groups only). */
+export interface InspectedField {
+  readonly name: string
+  readonly type: string
+  readonly nullable: boolean
+}
+
+/** One access group as `inspect` shows it. */
+export interface InspectedGroup {
+  readonly id: number
+  readonly kind: 'public' | 'sealed'
+  /** Size of the group's schema blob in the header. */
+  readonly schemaBytes: number
+  /** Field names and types, when the group is public or the writer revealed the schema. */
+  readonly fields?: readonly InspectedField[]
+}
+
+/**
+ * What {@link inspect} returns: plain JSON-safe data.
+ *
+ * @example
+ * ```ts
+ * import type { InspectResult } from 'arrowseal'
+ * const show = (r: InspectResult) => `${r.recipients.length} recipients, ${r.groups.length} groups`
+ * ```
+ */
+export interface InspectResult {
+  readonly format: 'arrowseal'
+  readonly version: number
+  readonly suite: { readonly id: number; readonly name: string }
+  readonly streamId: string
+  /** SHA-256 fingerprint (hex) of the signer's public key, and its short key id. */
+  readonly signer: { readonly fingerprint: string; readonly keyId: string }
+  readonly revealSchema: boolean
+  readonly recipients: readonly { readonly fingerprint: string; readonly keyId: string }[]
+  readonly groups: readonly InspectedGroup[]
+  /** Fields of the public group, in their original order. */
+  readonly publicFields: readonly InspectedField[]
+  readonly headerBytes: number
+  /** Frame structure, when the whole stream was given. Counts only: rows and sizes are as declared. */
+  readonly frames?: { readonly batches: number; readonly rows: number; readonly bytes: number; readonly ended: boolean }
+  /** Always false: inspect checks structure, not signatures. Use openTable to verify. */
+  readonly verified: false
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+
+/**
+ * Reads the header (and, if present, the frame structure) of sealed bytes without any key. Shows the version,
+ * suite, stream id, signer and recipient key ids, the groups and their sizes, and the public schema, never
+ * the names or types of hidden fields.
+ *
+ * @throws FormatError when the bytes are not a well-formed arrowseal header.
+ * @example
+ * ```ts
+ * import { tableFromArrays } from 'apache-arrow'
+ * import { generateIdentity, sealTable, inspect } from 'arrowseal'
+ * const writer = await generateIdentity()
+ * const alice = await generateIdentity()
+ * const sealed = await sealTable(tableFromArrays({ id: Int32Array.from([1]) }), {
+ *   signer: writer, recipients: { analysts: [alice.publicKey] }, policy: { fields: { id: 'public' } },
+ * })
+ * const info = inspect(sealed)
+ * console.log(info.signer.keyId === writer.keyId, info.publicFields) // true [ { name: 'id', … } ]
+ * ```
+ */
+export function inspect(bytes: Uint8Array): InspectResult {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('inspect: the argument must be a Uint8Array')
+  const splitter = new FrameSplitter(HARD_LIMITS.maxFrameBytes)
+  let header: ReturnType<typeof parseHeader> | undefined
+  let batches = 0
+  let rows = 0
+  let frameBytes = 0
+  let ended = false
+  try {
+    for (const piece of splitter.push(bytes)) {
+      if (piece.type === 'header') {
+        header = parseHeader(piece.bytes)
+        continue
+      }
+      const frame = parseFrame(piece.bytes, header!.groups.length, header!.stanzas.length)
+      frameBytes += piece.bytes.length + 4
+      if (frame.kind === FRAME_KIND_END) {
+        ended = true
+        splitter.markEnded()
+      } else {
+        batches++
+        rows += frame.rows
+      }
+    }
+  } catch (err) {
+    // A damaged tail still lets the header be shown; a damaged header does not.
+    if (!header || !(err instanceof FormatError)) throw err
+  }
+  if (!header) throw new FormatError('TRUNCATED', 'the bytes end before the header does')
+  const fieldsOf = (blob: Uint8Array): InspectedField[] =>
+    decodeGroupSchema(blob, { maxFields: HARD_LIMITS.maxFieldsPerGroup }).schema.fields.map((f) => ({
+      name: f.name,
+      type: String(f.type),
+      nullable: f.nullable,
+    }))
+  const groups: InspectedGroup[] = header.groups.map((g) => {
+    const revealed = (g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0
+    const base = {
+      id: g.id,
+      kind: g.kind === GROUP_KIND_PUBLIC ? ('public' as const) : ('sealed' as const),
+      schemaBytes: g.schema.length,
+    }
+    return revealed ? { ...base, fields: fieldsOf(g.schema) } : base
+  })
+  const id = (fp: Uint8Array) => ({ fingerprint: hex(fp), keyId: hex(fp.subarray(0, 8)) })
+  return {
+    format: 'arrowseal',
+    version: header.version,
+    suite: {
+      id: header.suite,
+      name: 'X-Wing HPKE (HKDF-SHA256, AES-256-GCM) / AES-256-GCM / Ed25519+ML-DSA-65 / HMAC-SHA256',
+    },
+    streamId: hex(header.streamId),
+    signer: id(header.signer),
+    revealSchema: (header.flags & HEADER_FLAG_REVEAL_SCHEMA) !== 0,
+    recipients: header.stanzas.map((s) => id(s.fingerprint)),
+    groups,
+    publicFields: groups[0]?.kind === 'public' ? (groups[0].fields ?? []) : [],
+    headerBytes: header.bytes.length,
+    ...(bytes.length > header.bytes.length ? { frames: { batches, rows, bytes: frameBytes, ended } } : {}),
+    verified: false,
+  }
+}

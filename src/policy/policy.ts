@@ -1,0 +1,197 @@
+/**
+ * Access policies: which roles may read which top-level fields. A policy is plain JSON so security teams can
+ * keep it in version control and the CLI can load it from a file.
+ * @module
+ */
+import { PolicyError } from '../errors.js'
+
+/**
+ * What happens to one field: `'public'` (authenticated, not encrypted: everyone who can open the stream reads
+ * it), `'drop'` (not written at all), or the list of roles that may read it.
+ *
+ * @example
+ * ```ts
+ * import type { FieldRule } from 'arrowseal'
+ * const rule: FieldRule = ['analysts', 'auditors']
+ * ```
+ */
+export type FieldRule = 'public' | 'drop' | readonly string[]
+
+/**
+ * An access policy. Every top-level field must be covered by `fields` or by `default`; otherwise sealing fails
+ * closed. Rules are matched by field name and apply to every field of that name.
+ *
+ * @example
+ * ```ts
+ * import type { Policy } from 'arrowseal'
+ * const policy: Policy = {
+ *   fields: { id: 'public', amount: ['analysts', 'auditors'], email: ['auditors'] },
+ *   default: 'drop',
+ * }
+ * ```
+ */
+export interface Policy {
+  /** Rules by top-level field name. */
+  readonly fields: Readonly<Record<string, FieldRule>>
+  /** Rule for fields that `fields` does not name. Without it, an uncovered field makes sealing throw. */
+  readonly default?: FieldRule
+  /**
+   * Rule for schema-level custom metadata. Defaults to `default`; if neither is set and the schema has
+   * metadata, sealing throws rather than guess who may read it.
+   */
+  readonly schemaMetadata?: FieldRule
+}
+
+/**
+ * Recipients by role: each role maps to the `aseal1…` public keys of the readers that hold it.
+ *
+ * @example
+ * ```ts
+ * import type { Recipients } from 'arrowseal'
+ * declare const alice: string, bob: string
+ * const recipients: Recipients = { analysts: [alice], auditors: [alice, bob] }
+ * ```
+ */
+export type Recipients = Readonly<Record<string, readonly string[]>>
+
+const ROLE_RE = /^[A-Za-z0-9_.:-]{1,128}$/
+const MAX_FIELD_RULES = 65_536
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function parseRule(v: unknown, where: string): FieldRule {
+  if (v === 'public' || v === 'drop') return v
+  if (Array.isArray(v)) {
+    if (v.length === 0)
+      throw new PolicyError(
+        'POLICY_INVALID',
+        `${where}: an empty role list would make the field unreadable; use "drop"`,
+      )
+    const roles: string[] = []
+    for (const [i, role] of v.entries()) {
+      if (typeof role !== 'string' || !ROLE_RE.test(role)) {
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `${where}[${i}]: a role must be 1-128 characters of A-Z a-z 0-9 _ . : -`,
+        )
+      }
+      if (!roles.includes(role)) roles.push(role)
+    }
+    return Object.freeze(roles)
+  }
+  throw new PolicyError('POLICY_INVALID', `${where}: a rule must be "public", "drop" or an array of role names`)
+}
+
+/**
+ * Validates a policy object (for example parsed from JSON) and returns a frozen, normalised copy: duplicate
+ * roles in a rule are merged, unknown keys are refused, and every error says where the problem is.
+ *
+ * @example
+ * ```ts
+ * import { parsePolicy } from 'arrowseal'
+ * const policy = parsePolicy(JSON.parse('{"fields":{"id":"public","email":["auditors"]}}'))
+ * ```
+ */
+export function parsePolicy(input: unknown): Policy {
+  if (typeof input === 'string') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(input)
+    } catch (cause) {
+      throw new PolicyError('POLICY_INVALID', 'policy: not valid JSON', { cause })
+    }
+    return parsePolicy(parsed)
+  }
+  if (!isRecord(input)) throw new PolicyError('POLICY_INVALID', 'policy: must be an object with a "fields" object')
+  for (const key of Object.keys(input)) {
+    if (
+      key !== 'fields' &&
+      key !== 'default' &&
+      key !== 'schemaMetadata' &&
+      key !== '$schema' &&
+      key !== 'description'
+    ) {
+      throw new PolicyError('POLICY_INVALID', `policy: unknown key "${key}" (expected fields, default, schemaMetadata)`)
+    }
+  }
+  const fieldsIn = input['fields']
+  if (!isRecord(fieldsIn))
+    throw new PolicyError('POLICY_INVALID', 'policy.fields: must be an object mapping field names to rules')
+  const names = Object.keys(fieldsIn)
+  if (names.length > MAX_FIELD_RULES)
+    throw new PolicyError('POLICY_INVALID', `policy.fields: more than ${MAX_FIELD_RULES} rules`)
+  // A null prototype so a field named "__proto__" or "constructor" is just a field.
+  const fields: Record<string, FieldRule> = Object.create(null)
+  for (const name of names) fields[name] = parseRule(fieldsIn[name], `policy.fields[${JSON.stringify(name)}]`)
+  const out: { fields: Record<string, FieldRule>; default?: FieldRule; schemaMetadata?: FieldRule } = {
+    fields: Object.freeze(fields),
+  }
+  if (input['default'] !== undefined) out.default = parseRule(input['default'], 'policy.default')
+  if (input['schemaMetadata'] !== undefined)
+    out.schemaMetadata = parseRule(input['schemaMetadata'], 'policy.schemaMetadata')
+  return Object.freeze(out)
+}
+
+/**
+ * Validates a recipients object: role names to non-empty arrays of public key texts. Key texts are parsed
+ * later, when sealing, so that the error can name the role and index.
+ *
+ * @example
+ * ```ts
+ * import { parseRecipients } from 'arrowseal'
+ * declare const alicePublicKey: string
+ * const recipients = parseRecipients({ analysts: [alicePublicKey] })
+ * ```
+ */
+export function parseRecipients(input: unknown): Recipients {
+  if (typeof input === 'string') {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(input)
+    } catch (cause) {
+      throw new PolicyError('POLICY_INVALID', 'recipients: not valid JSON', { cause })
+    }
+    return parseRecipients(parsed)
+  }
+  if (!isRecord(input))
+    throw new PolicyError('POLICY_INVALID', 'recipients: must be an object mapping roles to arrays of public keys')
+  const out: Record<string, readonly string[]> = Object.create(null)
+  for (const [role, keys] of Object.entries(input)) {
+    if (!ROLE_RE.test(role))
+      throw new PolicyError('POLICY_INVALID', `recipients[${JSON.stringify(role)}]: invalid role name`)
+    if (!Array.isArray(keys) || keys.length === 0) {
+      throw new PolicyError('POLICY_INVALID', `recipients.${role}: must be a non-empty array of public keys`)
+    }
+    for (const [i, k] of keys.entries()) {
+      if (typeof k !== 'string')
+        throw new PolicyError('POLICY_INVALID', `recipients.${role}[${i}]: must be a public key string`)
+    }
+    out[role] = Object.freeze([...(keys as string[])])
+  }
+  if (Object.keys(out).length === 0) throw new PolicyError('POLICY_INVALID', 'recipients: at least one role is needed')
+  return Object.freeze(out)
+}
+
+/**
+ * Canonical JSON of a policy: keys sorted, roles sorted, no whitespace. Two policies with the same meaning have
+ * the same canonical form, so it can be hashed, diffed or signed by the teams that own policies.
+ *
+ * @example
+ * ```ts
+ * import { canonicalPolicy } from 'arrowseal'
+ * canonicalPolicy({ fields: { b: ['y', 'x'], a: 'public' } }) // '{"fields":{"a":"public","b":["x","y"]}}'
+ * ```
+ */
+export function canonicalPolicy(policy: Policy): string {
+  const p = parsePolicy(policy)
+  const rule = (r: FieldRule) => (typeof r === 'string' ? r : [...r].sort())
+  const fields: Record<string, unknown> = {}
+  for (const name of Object.keys(p.fields).sort()) fields[name] = rule(p.fields[name]!)
+  const out: Record<string, unknown> = {}
+  if (p.default !== undefined) out['default'] = rule(p.default)
+  out['fields'] = fields
+  if (p.schemaMetadata !== undefined) out['schemaMetadata'] = rule(p.schemaMetadata)
+  return JSON.stringify(out)
+}

@@ -1,0 +1,125 @@
+/**
+ * Options of sealing and opening, and their validation at the public boundary.
+ * @module
+ */
+import type { CryptoBackend } from '../aead/types.js'
+import { KeyError } from '../errors.js'
+import { DEFAULT_MAX_FRAME_BYTES, HARD_LIMITS } from '../format/constants.js'
+import { Identity } from '../keys/identity.js'
+import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
+import type { Policy, Recipients } from '../policy/policy.js'
+
+/**
+ * Options for {@link sealTable} and {@link SealStream}.
+ *
+ * @example
+ * ```ts
+ * import type { SealOptions } from 'arrowseal'
+ * declare const writer: import('arrowseal').Identity, alice: string
+ * const options: SealOptions = {
+ *   signer: writer,
+ *   recipients: { analysts: [alice] },
+ *   policy: { fields: { id: 'public', amount: ['analysts'] }, default: 'drop' },
+ * }
+ * ```
+ */
+export interface SealOptions {
+  /** The writer's identity: signs the header and authenticates every frame. */
+  readonly signer: Identity
+  /** Roles to public keys (`aseal1…`). Every key gets one stanza, whatever its number of roles. */
+  readonly recipients: Recipients
+  /** Which roles may read which fields. */
+  readonly policy: Policy
+  /** Publish the names and types of sealed fields in the header (default false: only group count and sizes show). */
+  readonly revealSchema?: boolean
+  /** Compress each unit before sealing (default `'none'`). Compression leaks information through sizes. */
+  readonly compression?: 'none' | 'deflate'
+  /** AEAD and hash backend; default: node:crypto on Node (via the node export), WebCrypto, else noble. */
+  readonly backend?: CryptoBackend
+}
+
+/**
+ * Options for {@link openTable} and {@link OpenStream}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenOptions } from 'arrowseal'
+ * declare const me: import('arrowseal').Identity, writerPublicKey: string
+ * const options: OpenOptions = { identity: me, trustedSigners: [writerPublicKey] }
+ * ```
+ */
+export interface OpenOptions {
+  /** The reader's identity. It must be one of the stream's recipients. */
+  readonly identity: Identity
+  /** Public keys (`aseal1…` or parsed) of the writers whose streams this reader accepts. Must not be empty. */
+  readonly trustedSigners: readonly (string | PublicKey)[]
+  /**
+   * Return fields the reader may not read as all-null columns instead of leaving them out. Only fields whose
+   * name and type the stream reveals (`revealSchema`) can be returned this way; hidden ones stay invisible.
+   */
+  readonly includeDenied?: boolean
+  /** Largest frame this reader will buffer, in bytes (default 256 MiB, at most 1 GiB). */
+  readonly maxFrameBytes?: number
+  /** AEAD and hash backend, as for sealing. */
+  readonly backend?: CryptoBackend
+}
+
+/** Checks the caller's seal options; wrong types are TypeErrors (misuse), not data errors. */
+export function checkSealOptions(options: SealOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('seal options must be an object')
+  if (!(options.signer instanceof Identity))
+    throw new TypeError('options.signer must be an Identity (see generateIdentity/importIdentity)')
+  if (typeof options.recipients !== 'object' || options.recipients === null)
+    throw new TypeError('options.recipients must be an object of role → public keys')
+  if (typeof options.policy !== 'object' || options.policy === null)
+    throw new TypeError('options.policy must be a policy object')
+  if (options.revealSchema !== undefined && typeof options.revealSchema !== 'boolean')
+    throw new TypeError('options.revealSchema must be a boolean')
+  if (options.compression !== undefined && options.compression !== 'none' && options.compression !== 'deflate') {
+    throw new TypeError("options.compression must be 'none' or 'deflate'")
+  }
+}
+
+/** Checks the caller's open options and parses the trusted signer keys. */
+export function checkOpenOptions(options: OpenOptions): { signers: PublicKey[]; maxFrameBytes: number } {
+  if (typeof options !== 'object' || options === null) throw new TypeError('open options must be an object')
+  if (!(options.identity instanceof Identity))
+    throw new TypeError('options.identity must be an Identity (see importIdentity)')
+  if (!Array.isArray(options.trustedSigners) || options.trustedSigners.length === 0) {
+    throw new TypeError(
+      'options.trustedSigners must be a non-empty array of public keys: a reader must say whose data it trusts',
+    )
+  }
+  const signers = options.trustedSigners.map((s, i) => {
+    if (typeof s !== 'string') return s
+    try {
+      return parsePublicKey(s)
+    } catch (cause) {
+      throw new KeyError(`trustedSigners[${i}]: ${cause instanceof Error ? cause.message : 'not a public key'}`, {
+        cause,
+      })
+    }
+  })
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+  if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > HARD_LIMITS.maxFrameBytes) {
+    throw new RangeError(`options.maxFrameBytes must be an integer from 1 to ${HARD_LIMITS.maxFrameBytes}`)
+  }
+  return { signers, maxFrameBytes }
+}
+
+/** Parses every recipient key, naming the role and index of a bad one. */
+export function parseRecipientKeys(recipients: Recipients): Record<string, PublicKey[]> {
+  const out: Record<string, PublicKey[]> = Object.create(null)
+  for (const [role, keys] of Object.entries(recipients)) {
+    out[role] = keys.map((text, i) => {
+      try {
+        return parsePublicKey(text)
+      } catch (cause) {
+        throw new KeyError(`recipients.${role}[${i}]: ${cause instanceof Error ? cause.message : 'not a public key'}`, {
+          cause,
+        })
+      }
+    })
+  }
+  return out
+}

@@ -1,0 +1,85 @@
+/**
+ * Streaming reader: a WHATWG TransformStream from sealed bytes to verified record batches.
+ * @module
+ */
+import type { RecordBatch, Schema } from 'apache-arrow'
+import { FormatError } from '../errors.js'
+import { FrameSplitter } from '../format/reader.js'
+import type { PublicKey } from '../keys/public-key.js'
+import { Opener } from '../seal/opener.js'
+import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
+
+/**
+ * Opens a sealed byte stream, cut at any byte boundaries. Each batch is released only after its frame has
+ * been authenticated (position, MAC and every AEAD tag); the stream errors if the input ends before the
+ * authenticated end frame (`TRUNCATED`) or continues after it (`TRAILING_DATA`). Treat an errored stream as a
+ * failed read of the whole: batches already released were authentic, but the stream was cut short.
+ * Memory stays at one frame plus a constant.
+ *
+ * @example
+ * ```ts
+ * import { tableFromArrays } from 'apache-arrow'
+ * import { generateIdentity, sealTable, OpenStream } from 'arrowseal'
+ * const writer = await generateIdentity()
+ * const alice = await generateIdentity()
+ * const sealed = await sealTable(tableFromArrays({ id: Int32Array.from([1, 2]) }), {
+ *   signer: writer, recipients: { analysts: [alice.publicKey] }, policy: { fields: { id: ['analysts'] } },
+ * })
+ * const bytes = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(sealed); c.close() } })
+ * const reader = new OpenStream({ identity: alice, trustedSigners: [writer.publicKey] })
+ * for await (const batch of bytes.pipeThrough(reader)) console.log(batch.numRows)
+ * ```
+ */
+export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
+  /** Resolves with the reader's schema once the header has been verified; rejects if it never is. */
+  readonly schema: Promise<Schema>
+  /** Resolves with the verified signer's public key once the header has been verified. */
+  readonly signer: Promise<PublicKey>
+
+  constructor(options: OpenOptions) {
+    const { maxFrameBytes } = checkOpenOptions(options)
+    const splitter = new FrameSplitter(maxFrameBytes)
+    let opener: Opener | undefined
+    let settle: { resolve: (o: Opener) => void; reject: (e: unknown) => void } | undefined
+    const ready = new Promise<Opener>((resolve, reject) => {
+      settle = { resolve, reject }
+    })
+    const fail = (err: unknown): never => {
+      settle!.reject(err)
+      throw err
+    }
+    super({
+      async transform(chunk, controller) {
+        if (!(chunk instanceof Uint8Array)) fail(new TypeError('OpenStream: chunks must be Uint8Array'))
+        try {
+          for (const piece of splitter.push(chunk)) {
+            if (piece.type === 'header') {
+              opener = await Opener.create(piece.bytes, options)
+              settle!.resolve(opener)
+              continue
+            }
+            if (!opener) throw new FormatError('FORMAT_INVALID', 'frame before header')
+            const result = await opener.openFrame(piece.bytes)
+            if (result.type === 'end') splitter.markEnded()
+            else controller.enqueue(result.batch)
+          }
+        } catch (err) {
+          fail(err)
+        }
+      },
+      flush() {
+        try {
+          splitter.close()
+        } catch (err) {
+          fail(err)
+        }
+      },
+    })
+    // Observed here so that a caller who never reads `schema` gets no unhandled rejection.
+    ready.catch(() => {})
+    this.schema = ready.then((o) => o.schema)
+    this.signer = ready.then((o) => o.signer)
+    this.schema.catch(() => {})
+    this.signer.catch(() => {})
+  }
+}
