@@ -10,7 +10,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { KeyError } from '../errors.js'
 import { assertBytes, assertString } from './assert.js'
 import { bech32Decode, bech32Encode } from './bech32.js'
@@ -32,6 +32,21 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 /** ML-KEM-768: k = 3 polynomials of 256 coefficients, 12 bits each, then the 32-byte seed rho. */
 const MLKEM_Q = 3329
 const MLKEM_T_BYTES = 3 * 384
+const MLKEM_EK_BYTES = MLKEM_T_BYTES + 32
+// X25519 u-coordinates (little-endian, bit 255 ignored as RFC 7748 §5 says) of every point of small order on
+// the curve or its twist, including the non-canonical encodings of 0 and 1: exactly the inputs whose shared
+// secret is all-zero for every clamped scalar (the same blocklist as libsodium's `has_small_order`). A table
+// compare costs nothing; a probing scalar multiplication would cost ~3 ms per parse. Tests check this table
+// against such a probe on every Wycheproof X25519 public value.
+const X25519_LOW_ORDER = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map(hexToBytes)
 
 /**
  * A parsed, validated arrowseal public key. Immutable: byte getters return fresh copies, so a caller cannot
@@ -147,6 +162,7 @@ function fromPayload(payload: Uint8Array, text: string | undefined): PublicKey {
     throw new KeyError(`public key: payload is ${payload.length} bytes, expected ${PUBLIC_KEY_LENGTH}`)
   }
   checkMlKemModulus(payload.subarray(1, 1 + MLKEM_T_BYTES))
+  checkX25519(payload.subarray(1 + MLKEM_EK_BYTES, 1 + XWING_PUBLIC_KEY_LENGTH))
   checkEd25519(payload.subarray(1 + XWING_PUBLIC_KEY_LENGTH, 1 + XWING_PUBLIC_KEY_LENGTH + ED25519_PUBLIC_KEY_LENGTH))
   // ML-DSA-65 keys have no invalid encodings of the right length (t1 packs 10-bit values): only the length.
   const mldsaLength = payload.length - 1 - XWING_PUBLIC_KEY_LENGTH - ED25519_PUBLIC_KEY_LENGTH
@@ -166,6 +182,29 @@ function checkMlKemModulus(t: Uint8Array): void {
       throw new KeyError('public key: X-Wing (ML-KEM-768) key fails the modulus check')
     }
   }
+}
+
+// A low-order X25519 share would make the X25519 half of X-Wing contribute nothing; noble's encapsulation
+// refuses it (the all-zero check of RFC 7748 §6.1), so reject it here, at parse time, with a clear KeyError.
+function checkX25519(u: Uint8Array): void {
+  if (isLowOrderX25519(u)) throw new KeyError('public key: X-Wing (X25519) key is a low-order point')
+}
+
+/**
+ * True if the 32-byte X25519 u-coordinate `u` is a point of small order (all-zero shared secret).
+ *
+ * @example
+ * ```ts
+ * isLowOrderX25519(new Uint8Array(32)) // true
+ * ```
+ * @internal
+ */
+export function isLowOrderX25519(u: Uint8Array): boolean {
+  return X25519_LOW_ORDER.some((bad) => {
+    let diff = (bad[31] as number) ^ ((u[31] as number) & 0x7f)
+    for (let i = 0; i < 31; i++) diff |= (bad[i] as number) ^ (u[i] as number)
+    return diff === 0
+  })
 }
 
 // RFC 8032 strict decoding (no ZIP-215 leniency) and no small-order points, which would make signatures
