@@ -1,0 +1,82 @@
+/**
+ * Rendering Arrow values as JSON values and as CSV cell text, for the `csv` and `ndjson` output formats.
+ *
+ * Timestamps and dates become ISO-8601 text (UTC), so that CSV/NDJSON written by `open` reads back to the same
+ * types through the inference rules of `infer.ts`. 64-bit integers become JSON numbers when they are exact in a
+ * double and strings otherwise; binary values become base64; nested values become JSON.
+ *
+ * @module
+ */
+import { type DataType, Type } from 'apache-arrow'
+
+function isoOf(ms: number, dateOnly: boolean): string {
+  const d = new Date(ms)
+  if (Number.isNaN(d.getTime())) return String(ms)
+  return dateOnly ? d.toISOString().slice(0, 10) : d.toISOString()
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += String.fromCharCode(b)
+  return btoa(s)
+}
+
+/**
+ * Converts one Arrow value (as returned by `Vector.get`) to a JSON-safe value.
+ *
+ * @example
+ * ```ts
+ * jsonValue(12n, new Int64()) // 12
+ * ```
+ */
+export function jsonValue(value: unknown, type: DataType | undefined): unknown {
+  if (value === null || value === undefined) return null
+  const id = type?.typeId
+  if (id === Type.Timestamp && typeof value === 'number') return isoOf(value, false)
+  if (id === Type.Date && (typeof value === 'number' || value instanceof Date))
+    return isoOf(Number(value), (type as DataType & { unit?: number }).unit === 0)
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (typeof value === 'string' || typeof value === 'boolean') return value
+  if (value instanceof Uint8Array) return base64(value)
+  if (value instanceof Date) return value.toISOString()
+  if (ArrayBuffer.isView(value))
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => jsonValue(v, undefined))
+  const withToArray = value as { toArray?: () => ArrayLike<unknown>; type?: DataType }
+  // Arrow list values are Vectors: recurse into their elements with the child type.
+  if (typeof withToArray.toArray === 'function' && withToArray.type) {
+    const childType = withToArray.type
+    return Array.from(withToArray.toArray(), (v) => jsonValue(v, childType))
+  }
+  const withToJSON = value as { toJSON?: () => unknown }
+  if (typeof withToJSON.toJSON === 'function') return plain(withToJSON.toJSON())
+  return plain(value)
+}
+
+// Struct rows and maps expose toJSON() of nested Arrow values; bigint inside them would break JSON.stringify.
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return jsonValue(value, undefined)
+  if (Array.isArray(value)) return value.map(plain)
+  if (value && typeof value === 'object') {
+    if (value instanceof Uint8Array) return base64(value)
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v)
+    return out
+  }
+  return value
+}
+
+/**
+ * The CSV text of one non-null value: strings as is, everything else through {@link jsonValue}.
+ *
+ * @example
+ * ```ts
+ * cellText(1709294400000, new TimestampMillisecond('UTC')) // '2024-03-01T12:00:00.000Z'
+ * ```
+ */
+export function cellText(value: unknown, type: DataType | undefined): string {
+  const v = jsonValue(value, type)
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  return JSON.stringify(v)
+}

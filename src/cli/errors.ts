@@ -1,0 +1,162 @@
+/**
+ * CLI error reporting: one line per failure, a stable code, a hint, and a documented exit code.
+ *
+ * Library failures arrive as {@link ArrowSealError} with their own code; failures that only the CLI can detect
+ * (bad arguments, unreadable files, malformed CSV) are {@link CliError}s with a CLI code. Both map to the exit codes
+ * below, which are part of the CLI's contract (scripts branch on them):
+ *
+ * | exit | meaning                                                                    |
+ * |------|----------------------------------------------------------------------------|
+ * | 0    | success                                                                    |
+ * | 1    | internal error (a bug: rerun with `--debug` and report it)                 |
+ * | 2    | usage: unknown command or option, missing argument, refused overwrite      |
+ * | 3    | input: file missing or unreadable, malformed CSV/NDJSON/Arrow, bad sealed format, truncated |
+ * | 4    | authentication: untrusted signer, bad signature, not a recipient, tampered |
+ * | 5    | policy: invalid policy or recipients file, field not covered, unknown role |
+ * | 6    | key: identity or public key text cannot be parsed                          |
+ *
+ * @module
+ */
+import { ArrowSealError, type ArrowSealErrorCode } from '../errors.js'
+
+/** Codes raised by the CLI itself, in addition to the library's {@link ArrowSealErrorCode}s. */
+export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'INTERNAL'
+
+/** Documented process exit codes (see the module doc). */
+export const EXIT = { ok: 0, internal: 1, usage: 2, input: 3, auth: 4, policy: 5, key: 6 } as const
+
+/**
+ * A failure the CLI detected itself. The message is shown to the user as is, so it must never contain secrets.
+ *
+ * @example
+ * ```ts
+ * throw new CliError('USAGE', 'missing --policy', 'see `arrowseal seal --help`')
+ * ```
+ */
+export class CliError extends Error {
+  readonly code: CliErrorCode
+  readonly hint: string | undefined
+
+  constructor(code: CliErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'CliError'
+    this.code = code
+    this.hint = hint
+  }
+}
+
+// A Record over the whole union makes the compiler flag any new library code that has no exit code or hint yet.
+const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
+  KEY_INVALID: {
+    exit: EXIT.key,
+    hint: 'identity files hold one ASEAL-SECRET-KEY-1… line; public keys start with aseal1',
+  },
+  POLICY_INVALID: { exit: EXIT.policy, hint: 'fix the policy or recipients file (see examples/policy.json)' },
+  POLICY_FIELD_UNCOVERED: {
+    exit: EXIT.policy,
+    hint: 'add a rule for the field, or a "default" rule, to the policy file',
+  },
+  POLICY_UNKNOWN_FIELD: {
+    exit: EXIT.policy,
+    hint: 'remove the rule or check the field name against the input columns',
+  },
+  POLICY_UNKNOWN_ROLE: { exit: EXIT.policy, hint: 'every role in the policy needs keys in the recipients file' },
+  FORMAT_INVALID: { exit: EXIT.input, hint: 'the input is not a sealed arrowseal stream, or it is damaged' },
+  FORMAT_UNSUPPORTED: { exit: EXIT.input, hint: 'the input was sealed by a newer arrowseal; upgrade' },
+  LIMIT_EXCEEDED: { exit: EXIT.input, hint: 'the input exceeds a hard safety limit; it is malformed or hostile' },
+  TRUNCATED: { exit: EXIT.input, hint: 'the input ended early; fetch a complete copy' },
+  TRAILING_DATA: { exit: EXIT.input, hint: 'bytes follow the end of the sealed stream; fetch a clean copy' },
+  FRAME_OUT_OF_ORDER: {
+    exit: EXIT.input,
+    hint: 'batches were reordered, dropped or duplicated in transit; fetch a clean copy',
+  },
+  SIGNER_UNTRUSTED: {
+    exit: EXIT.auth,
+    hint: "pass the writer's public key with --trust (check it with `arrowseal inspect`)",
+  },
+  SIGNATURE_INVALID: { exit: EXIT.auth, hint: 'the data was changed after sealing; do not use it' },
+  NOT_A_RECIPIENT: {
+    exit: EXIT.auth,
+    hint: 'this identity is not among the recipients; check --identity or ask the writer for access',
+  },
+  AUTH_FAILED: { exit: EXIT.auth, hint: 'the data was changed or corrupted after sealing; do not use it' },
+  AEAD_LIMIT: { exit: EXIT.input, hint: 'the stream is too large for one key; split the input' },
+  ARROW_INVALID: { exit: EXIT.input, hint: 'the Arrow input is malformed' },
+  ARROW_UNSUPPORTED: { exit: EXIT.input, hint: 'the Arrow input uses a feature arrowseal does not support' },
+  STREAM_ABORTED: { exit: EXIT.internal, hint: 'the stream was aborted; no output was written' },
+  BACKEND_UNAVAILABLE: { exit: EXIT.internal, hint: 'no AES-GCM backend is available on this runtime' },
+}
+
+const CLI: Record<CliErrorCode, number> = {
+  USAGE: EXIT.usage,
+  OUTPUT_EXISTS: EXIT.usage,
+  IO: EXIT.input,
+  INPUT_INVALID: EXIT.input,
+  INTERNAL: EXIT.internal,
+}
+
+/** What the CLI prints and returns for one failure. */
+export interface Report {
+  readonly code: string
+  readonly exit: number
+  readonly line: string
+}
+
+/**
+ * Turns any thrown value into the one-line report `arrowseal: error CODE: message — hint` and its exit code.
+ *
+ * @example
+ * ```ts
+ * const r = describeError(new CliError('USAGE', 'missing --policy'))
+ * console.log(r.exit) // 2
+ * ```
+ */
+export function describeError(err: unknown): Report {
+  let code: string
+  let exit: number
+  let hint: string | undefined
+  let message: string
+  if (err instanceof CliError) {
+    code = err.code
+    exit = CLI[err.code]
+    hint = err.hint
+    message = err.message
+  } else if (err instanceof ArrowSealError) {
+    const known = (LIBRARY as Partial<Record<string, { exit: number; hint: string }>>)[err.code]
+    code = err.code
+    exit = known?.exit ?? EXIT.internal
+    hint = known?.hint
+    message = err.message
+  } else {
+    code = 'INTERNAL'
+    exit = EXIT.internal
+    hint = 'this is a bug: rerun with --debug and report the stack trace'
+    message = err instanceof Error ? err.message : String(err)
+  }
+  // One line, always: a multi-line message would break log scrapers that key on the prefix.
+  const oneLine = message.replace(/\s*\n\s*/g, ' ')
+  const line = `arrowseal: error ${code}: ${oneLine}${hint ? ` — ${hint}` : ''}`
+  return { code, exit, line }
+}
+
+/**
+ * Maps a Node file-system error to a {@link CliError} that names the path but not the file's contents.
+ *
+ * @example
+ * ```ts
+ * try { await readFile(p) } catch (e) { throw fsError(e, p, 'read') }
+ * ```
+ */
+export function fsError(err: unknown, path: string, action: 'read' | 'write'): CliError {
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'ENOENT')
+    return new CliError('IO', `cannot ${action} ${path}: no such file or directory`, undefined, { cause: err })
+  if (code === 'EACCES' || code === 'EPERM')
+    return new CliError('IO', `cannot ${action} ${path}: permission denied`, undefined, { cause: err })
+  if (code === 'EISDIR')
+    return new CliError('IO', `cannot ${action} ${path}: it is a directory`, undefined, { cause: err })
+  if (code === 'EEXIST')
+    return new CliError('OUTPUT_EXISTS', `${path} already exists`, 'pass --force to overwrite', { cause: err })
+  const detail = err instanceof Error ? err.message : String(err)
+  return new CliError('IO', `cannot ${action} ${path}: ${detail}`, undefined, { cause: err })
+}

@@ -1,0 +1,216 @@
+/**
+ * CLI input and output. Input is a file or stdin (`-` or no argument). Output is a file written atomically
+ * (temporary file + rename) or stdout; stdout output is held in memory until the command has succeeded, so a
+ * failure never emits part of a result (for large data, use `-o`).
+ *
+ * @module
+ */
+import { open, readFile } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
+import { CliError, fsError } from './errors.js'
+
+/** `true` when `path` names stdin/stdout. */
+export function isStdio(path: string | undefined): boolean {
+  return path === undefined || path === '-'
+}
+
+/** A display name for an input or output path. */
+export function displayName(path: string | undefined): string {
+  return isStdio(path) ? '<stdio>' : path!
+}
+
+/**
+ * Reads a whole input: the file at `path`, or stdin.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readInput(inv.positionals[0])
+ * ```
+ */
+export async function readInput(path: string | undefined): Promise<Uint8Array> {
+  if (isStdio(path)) {
+    if (process.stdin.isTTY)
+      throw new CliError('USAGE', 'no input file given and stdin is a terminal', 'pass a file or pipe data in')
+    const chunks: Uint8Array[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array)
+    return concat(chunks)
+  }
+  try {
+    const buf = await readFile(path!)
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+  } catch (err) {
+    throw fsError(err, path!, 'read')
+  }
+}
+
+/**
+ * Reads a small text file (policy, recipients, keys), mapping file-system errors to `IO` errors.
+ *
+ * @example
+ * ```ts
+ * const text = await readTextFile('policy.json')
+ * ```
+ */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    throw fsError(err, path, 'read')
+  }
+}
+
+/**
+ * Streams an input as a WHATWG byte stream: the file at `path`, or stdin. The file is opened first, so a
+ * missing file fails here with a clear message rather than mid-stream.
+ *
+ * @example
+ * ```ts
+ * const source = await inputStream('data.aseal')
+ * ```
+ */
+export async function inputStream(path: string | undefined): Promise<ReadableStream<Uint8Array>> {
+  let node: Readable
+  if (isStdio(path)) {
+    if (process.stdin.isTTY)
+      throw new CliError('USAGE', 'no input file given and stdin is a terminal', 'pass a file or pipe data in')
+    node = process.stdin
+  } else {
+    try {
+      const handle = await open(path!, 'r')
+      if ((await handle.stat()).isDirectory()) {
+        await handle.close()
+        throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+      }
+      node = handle.createReadStream({ highWaterMark: 1 << 20 })
+    } catch (err) {
+      throw fsError(err, path!, 'read')
+    }
+  }
+  return Readable.toWeb(node) as unknown as ReadableStream<Uint8Array>
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let total = 0
+  for (const c of chunks) total += c.length
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+/** Where a command's result goes. Call exactly one of `commit()` or `abort()`. */
+export interface Output {
+  readonly bytesWritten: number
+  write(chunk: Uint8Array | string): Promise<void>
+  commit(): Promise<void>
+  abort(): Promise<void>
+}
+
+/**
+ * Opens the output: an atomic file at `path`, or stdout (buffered until `commit()`).
+ *
+ * @example
+ * ```ts
+ * const out = await openOutput(inv.values.output)
+ * try { await out.write(bytes); await out.commit() } catch (e) { await out.abort(); throw e }
+ * ```
+ */
+export async function openOutput(path: string | undefined, options: { mode?: number } = {}): Promise<Output> {
+  if (isStdio(path)) return stdoutOutput()
+  let file: AtomicFile
+  try {
+    file = await createAtomicFile(path!, options)
+  } catch (err) {
+    throw fsError(err, path!, 'write')
+  }
+  return {
+    get bytesWritten() {
+      return file.bytesWritten
+    },
+    async write(chunk) {
+      try {
+        await file.write(chunk)
+      } catch (err) {
+        throw fsError(err, path!, 'write')
+      }
+    },
+    async commit() {
+      try {
+        await file.commit()
+      } catch (err) {
+        await file.abort()
+        throw fsError(err, path!, 'write')
+      }
+    },
+    abort: () => file.abort(),
+  }
+}
+
+function stdoutOutput(): Output {
+  const chunks: Uint8Array[] = []
+  let written = 0
+  const encoder = new TextEncoder()
+  return {
+    get bytesWritten() {
+      return written
+    },
+    async write(chunk) {
+      const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
+      chunks.push(bytes)
+      written += bytes.length
+    },
+    async commit() {
+      for (const c of chunks) await writeStdout(c)
+      chunks.length = 0
+    },
+    async abort() {
+      chunks.length = 0
+    },
+  }
+}
+
+/**
+ * Writes to stdout and waits for it to drain, so large outputs piped to a slow reader are not dropped at exit.
+ *
+ * @example
+ * ```ts
+ * await writeStdout('done\n')
+ * ```
+ */
+export function writeStdout(chunk: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(chunk, (err) => (err ? reject(err) : resolve()))
+  })
+}
+
+/**
+ * A WHATWG ReadableStream over a (sync or async) iterable, pulling one item per read so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * readableFrom(table.batches).pipeThrough(new SealStream(options))
+ * ```
+ */
+export function readableFrom<T>(items: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
+  const it =
+    Symbol.asyncIterator in items
+      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (items as Iterable<T>)[Symbol.iterator]()
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        const next = await it.next()
+        if (next.done) controller.close()
+        else controller.enqueue(next.value)
+      },
+      async cancel() {
+        await it.return?.()
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}

@@ -1,0 +1,111 @@
+/**
+ * Loading the CLI's key, trust, recipients and policy files, with errors that name the file and the problem.
+ *
+ * `--trust` takes a public key (`aseal1…`) or a file of public keys, one a line (`#` comments and blank lines are
+ * ignored). A secret identity file is refused there: trusting a writer must never require its secret.
+ *
+ * The recipients file maps each role to a non-empty array of public keys:
+ * `{ "analyst": ["aseal1…"], "auditor": ["aseal1…", "aseal1…"] }` (see examples/recipients.json).
+ *
+ * @module
+ */
+import { KeyError, PolicyError } from '../errors.js'
+import { importIdentity, parsePublicKey } from '../index.js'
+import { type Identity, identityLine } from '../node/files.js'
+import { readTextFile } from './io.js'
+
+/**
+ * Reads an identity file.
+ *
+ * @example
+ * ```ts
+ * const me = await loadIdentity('me.key')
+ * ```
+ */
+export async function loadIdentity(path: string): Promise<Identity> {
+  return importIdentity(identityLine(await readTextFile(path), path))
+}
+
+/**
+ * Resolves `--trust` values to public key texts, parsing each (so a bad key fails before any input is read).
+ *
+ * @example
+ * ```ts
+ * const trusted = await loadTrusted(['aseal1…', 'writers.pub'])
+ * ```
+ */
+export async function loadTrusted(values: readonly string[]): Promise<string[]> {
+  const keys: string[] = []
+  for (const value of values) {
+    if (/^aseal1/i.test(value)) {
+      keys.push(parsePublicKey(value).text)
+      continue
+    }
+    const text = await readTextFile(value)
+    const lines = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+    if (lines.length === 0) throw new KeyError(`${value} contains no public key`)
+    for (const [i, line] of lines.entries()) {
+      if (/^ASEAL-SECRET-KEY-/i.test(line))
+        throw new KeyError(
+          `${value} is a secret identity, not a public key: trust the writer's public key (\`arrowseal pubkey ${value}\`)`,
+        )
+      try {
+        keys.push(parsePublicKey(line).text)
+      } catch (cause) {
+        const why = cause instanceof Error ? cause.message : 'not a public key'
+        throw new KeyError(`${value}: key ${i + 1}: ${why}`, { cause })
+      }
+    }
+  }
+  return keys
+}
+
+function parseJsonFile(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : 'invalid'
+    throw new PolicyError('POLICY_INVALID', `${path} is not valid JSON (${why})`, { cause: err })
+  }
+}
+
+/**
+ * Reads a recipients file: an object of role → non-empty array of `aseal1…` strings.
+ *
+ * @example
+ * ```ts
+ * const recipients = await loadRecipients('recipients.json')
+ * ```
+ */
+export async function loadRecipients(path: string): Promise<Record<string, string[]>> {
+  const value = parseJsonFile(await readTextFile(path), path)
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new PolicyError('POLICY_INVALID', `${path}: expected an object mapping roles to arrays of public keys`)
+  const out: Record<string, string[]> = {}
+  for (const [role, keys] of Object.entries(value)) {
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string'))
+      throw new PolicyError('POLICY_INVALID', `${path}: role "${role}" must map to a non-empty array of public keys`)
+    out[role] = keys as string[]
+  }
+  if (Object.keys(out).length === 0) throw new PolicyError('POLICY_INVALID', `${path}: no roles`)
+  return out
+}
+
+/**
+ * Reads a policy file. Only the JSON syntax is checked here; the library validates the policy against the data
+ * and reports exactly which rule or field is wrong.
+ *
+ * @example
+ * ```ts
+ * const policy = await loadPolicy('policy.json')
+ * ```
+ */
+export async function loadPolicy(path: string): Promise<unknown> {
+  const value = parseJsonFile(await readTextFile(path), path)
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new PolicyError('POLICY_INVALID', `${path}: expected a policy object like {"fields": {…}}`)
+  return value
+}

@@ -1,0 +1,50 @@
+/**
+ * Plain-text rendering of the `inspect` result, one fact a line.
+ * @module
+ */
+
+type Facts = import('../index.js').InspectResult
+type Field = Facts['publicFields'][number]
+
+const fieldText = (f: Field) => `${f.name} ${f.type}${f.nullable ? '' : ' not null'}`
+
+/**
+ * The human-readable `inspect` report: one fact a line, key ids instead of full fingerprints.
+ * `names` labels known key ids (the demo uses it to show which role is which).
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderInspect(inspect(bytes)))
+ * ```
+ */
+export function renderInspect(r: Facts, indent = '', names: Record<string, string> = {}): string {
+  const label = (keyId: string) => (names[keyId] ? `${keyId} (${names[keyId]})` : keyId)
+  const lines: [string, string][] = [
+    ['format', `${r.format} v${r.version} — not verified: inspect reads structure only`],
+    ['suite', r.suite.name],
+    ['stream id', r.streamId],
+    ['signer', label(r.signer.keyId)],
+    ['recipients', `${r.recipients.length}: ${r.recipients.map((x) => label(x.keyId)).join(', ')}`],
+    ['public', r.publicFields.length === 0 ? '(none)' : r.publicFields.map(fieldText).join(', ')],
+  ]
+  for (const g of r.groups) {
+    const what =
+      g.kind === 'public'
+        ? 'public'
+        : g.fields
+          ? `sealed: ${g.fields.map(fieldText).join(', ')}`
+          : `sealed, fields hidden (${g.schemaBytes} B schema)`
+    lines.push([`group ${g.id}`, what])
+  }
+  lines.push(['header', `${r.headerBytes.toLocaleString('en-US')} bytes`])
+  if (r.frames) {
+    const f = r.frames
+    lines.push([
+      'frames',
+      `${f.batches} batches, ${f.rows.toLocaleString('en-US')} rows, ${f.bytes.toLocaleString('en-US')} bytes, ` +
+        (f.ended ? 'end marker present' : 'NO end marker (truncated?)'),
+    ])
+  }
+  const width = Math.max(...lines.map(([k]) => k.length))
+  return lines.map(([k, v]) => `${indent}${k.padEnd(width)}  ${v}\n`).join('')
+}

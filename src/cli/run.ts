@@ -1,0 +1,99 @@
+/**
+ * Command dispatch, `--help`/`--version`, and the error policy: one line `arrowseal: error CODE: message — hint`
+ * on stderr, a stack trace only with `--debug` (or `ARROWSEAL_DEBUG=1`), and the exit codes of errors.ts.
+ * @module
+ */
+import { type Command, parseCommandArgs } from './args.js'
+import { bench } from './commands/bench.js'
+import { demo } from './commands/demo.js'
+import { inspect } from './commands/inspect.js'
+import { keygen } from './commands/keygen.js'
+import { open } from './commands/open.js'
+import { pubkey } from './commands/pubkey.js'
+import { seal } from './commands/seal.js'
+import { CliError, describeError, EXIT } from './errors.js'
+import { packageInfo } from './package-root.js'
+
+const COMMANDS: readonly Command[] = [keygen, pubkey, seal, open, inspect, demo, bench]
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
+  return `arrowseal: seal Apache Arrow data end to end, with per-field access for roles
+
+Usage: arrowseal COMMAND [options]
+
+Commands:
+${lines.join('\n')}
+
+Options:
+  -h, --help     show help (also: arrowseal COMMAND --help)
+  -v, --version  show the version
+      --debug    show a stack trace on errors
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad or unreadable input, 4 authentication (untrusted signer,
+tampered data, not a recipient), 5 policy, 6 key.
+
+Quick start:
+  arrowseal keygen -o writer.key
+  arrowseal keygen -o alice.key > alice.pub
+  echo '{"analyst": ["'$(cat alice.pub)'"]}' > recipients.json
+  arrowseal seal --policy policy.json --recipients recipients.json --signer writer.key -o data.aseal data.csv
+  arrowseal open --identity alice.key --trust "$(arrowseal pubkey writer.key)" --format csv data.aseal
+`
+}
+
+/**
+ * Runs the CLI on `argv` (without `node` and the script) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await run(['inspect', 'data.aseal'])
+ * ```
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes('--debug') || process.env['ARROWSEAL_DEBUG'] === '1'
+  const removeSignalHandlers = installSignalHandlers()
+  try {
+    const [name, ...rest] = argv
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      if (name === 'help' && rest[0]) return await run([rest[0], '--help'])
+      process.stdout.write(topHelp())
+      return name === undefined ? EXIT.usage : EXIT.ok
+    }
+    if (name === '-v' || name === '--version' || name === 'version') {
+      process.stdout.write(`${packageInfo()?.version ?? 'unknown'}\n`)
+      return EXIT.ok
+    }
+    const command = COMMANDS.find((c) => c.name === name)
+    if (!command) {
+      const hint = name.startsWith('-') ? 'options come after the command' : 'see `arrowseal --help`'
+      throw new CliError('USAGE', `unknown command "${name}"`, hint)
+    }
+    const invocation = parseCommandArgs(command, rest)
+    if (invocation) await command.run(invocation)
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
+  } catch (err) {
+    const report = describeError(err)
+    process.stderr.write(`${report.line}\n`)
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
+    if (debug && err instanceof Error && err.cause instanceof Error && err.cause.stack)
+      process.stderr.write(`caused by: ${err.cause.stack}\n`)
+    return report.exit
+  } finally {
+    removeSignalHandlers()
+  }
+}
+
+// Ctrl-C or a kill must still remove temporary output files: exiting through process.exit() runs the 'exit'
+// hook of node/atomic.ts, which the default signal behaviour would skip.
+function installSignalHandlers(): () => void {
+  const onInt = () => process.exit(130)
+  const onTerm = () => process.exit(143)
+  process.once('SIGINT', onInt)
+  process.once('SIGTERM', onTerm)
+  return () => {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+}
