@@ -9,33 +9,24 @@
  * @module
  */
 
-import {
-  type Data,
-  makeData,
-  RecordBatch,
-  RecordBatchReader,
-  RecordBatchStreamWriter,
-  type Schema,
-  Struct,
-} from 'apache-arrow'
+import { type Data, RecordBatch, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
-import { fieldsEqual, schemasEqual } from './equality.js'
+import { recordBatchOf } from './batch.js'
+import { schemasEqual, typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
 import { scanStream } from './scan.js'
 import { validateData } from './validate.js'
 import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA } from './verify-metadata.js'
 
-/** Builds a batch over existing column Data: no column is copied or re-materialised. */
-function batchOver(schema: Schema, children: Data[], rows: number): RecordBatch {
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
-}
-
 /**
  * Serialises the columns of `batch` selected by `layout` as one Arrow IPC stream (schema, the dictionaries those
  * columns use, one record batch, EOS). Record-batch custom metadata is not carried.
  *
- * @throws ArrowSealError `ARROW_INVALID` when the batch's fields at `layout.positions` differ from `layout.schema`
- *   (a batch whose schema drifted from the sealed one), or arrow-js cannot serialise it.
+ * Columns are matched by index and their *data* types checked against `layout.schema` (not `batch.schema`'s
+ * names: arrow-js can mislabel duplicate names, see {@link recordBatchOf}); names and metadata come from the layout.
+ *
+ * @throws ArrowSealError `ARROW_INVALID` when a column at `layout.positions` is missing or its type differs from
+ *   `layout.schema` (a batch whose schema drifted from the sealed one), or arrow-js cannot serialise it.
  *
  * @example
  * ```ts
@@ -46,20 +37,18 @@ function batchOver(schema: Schema, children: Data[], rows: number): RecordBatch 
 export function encodeGroupBatch(batch: RecordBatch, layout: GroupLayout): Uint8Array {
   const { positions, schema } = layout
   if (positions.length !== schema.fields.length) throw new RangeError('layout positions and schema fields differ')
-  const fields = batch.schema.fields
   const children: Data[] = []
   for (let k = 0; k < positions.length; k++) {
     const i = positions[k]!
-    const field = fields[i]
     const child = batch.data.children[i]
-    if (!field || !child || !fieldsEqual(field, schema.fields[k]!)) {
+    if (!child || !typesEqual(child.type, schema.fields[k]!.type)) {
       throw new ArrowSealError('ARROW_INVALID', `record batch field ${i} does not match the sealed schema`)
     }
     children.push(child)
   }
   try {
     const writer = new RecordBatchStreamWriter()
-    writer.write(batchOver(schema, children, batch.numRows))
+    writer.write(recordBatchOf(schema, children, batch.numRows))
     writer.finish()
     return writer.toUint8Array(true)
   } catch (err) {
@@ -113,11 +102,14 @@ export function decodeGroupBatch(bytes: Uint8Array, layout: GroupLayout, rows: n
       throw new ArrowSealError('ARROW_INVALID', 'group unit must hold exactly one record batch')
     }
     if (batch.numRows !== rows) throw new ArrowSealError('ARROW_INVALID', 'group row count differs from the frame')
-    if (!schemasEqual(batch.schema, layout.schema)) {
-      throw new ArrowSealError('ARROW_INVALID', 'group schema differs from the sealed header')
+    // batch.schema may mislabel duplicate names (see recordBatchOf); the columns' own types are the truth.
+    const columns = batch.data.children
+    const fields = layout.schema.fields
+    if (columns.length !== fields.length || columns.some((c, k) => !typesEqual(c.type, fields[k]!.type))) {
+      throw new ArrowSealError('ARROW_INVALID', 'group columns differ from the sealed header')
     }
     validateData(batch.data)
-    return batchOver(layout.schema, batch.data.children, rows)
+    return recordBatchOf(layout.schema, columns, rows)
   } catch (err) {
     throw asArrowSealError(err, 'ARROW_INVALID', 'group unit is not a valid Arrow IPC stream')
   }

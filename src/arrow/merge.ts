@@ -4,8 +4,10 @@
  * @module
  */
 
-import { Data, DataType, Field, makeData, RecordBatch, Schema, Struct, type Vector } from 'apache-arrow'
+import { Data, DataType, Field, type RecordBatch, Schema, type Vector } from 'apache-arrow'
 import { ArrowSealError } from '../errors.js'
+import { recordBatchOf } from './batch.js'
+import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
 import { nullData } from './nulls.js'
 
@@ -51,6 +53,35 @@ function mergedMetadata(layouts: readonly GroupLayout[]): Map<string, string> {
 }
 
 /**
+ * Dictionary id → value type, for the merged schema. A dictionary shared by fields in different groups is decoded
+ * once per group, giving distinct (equal) type objects with one id; arrow-js's `new Schema(fields)` rejects that by
+ * identity, so we build the map ourselves and require the types to be equal instead.
+ */
+function dictionaryMap(
+  fields: readonly Field[],
+  out = new Map<number, DataType>(),
+  types = new Map<number, DataType>(),
+) {
+  for (const { type } of fields) {
+    if (DataType.isDictionary(type)) {
+      const prev = types.get(type.id)
+      if (!prev) {
+        types.set(type.id, type)
+        out.set(type.id, type.dictionary)
+      } else if (!typesEqual(prev, type)) {
+        throw new ArrowSealError('ARROW_INVALID', `dictionary ${type.id} has two different types`)
+      }
+    }
+    if (type.children?.length) dictionaryMap(type.children, out, types)
+  }
+  return out
+}
+
+function schemaOf(fields: Field[], metadata: Map<string, string>): Schema {
+  return new Schema(fields, metadata, dictionaryMap(fields))
+}
+
+/**
  * The schema a reader sees: every readable field in original order, schema metadata merged from `layouts`, and,
  * when `denied` is given (`includeDenied`), the denied fields too, as nullable fields.
  *
@@ -64,7 +95,7 @@ function mergedMetadata(layouts: readonly GroupLayout[]): Map<string, string> {
  */
 export function mergeSchemas(layouts: readonly GroupLayout[], denied: readonly GroupLayout[] = []): Schema {
   const slots = collect(layouts, denied)
-  return new Schema(
+  return schemaOf(
     slots.map((s) => s.field),
     mergedMetadata(layouts),
   )
@@ -164,9 +195,9 @@ export function mergeBatches(
   slots.forEach((s, i) => {
     if (!children[i]) children[i] = unifyDictionaries(nullData(s.field.type, rows), seen, true)
   })
-  const schema = new Schema(
+  const schema = schemaOf(
     slots.map((s) => s.field),
     mergedMetadata(parts.map((p) => p.layout)),
   )
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
+  return recordBatchOf(schema, children, rows)
 }

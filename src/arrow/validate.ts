@@ -90,7 +90,8 @@ export function validateData(data: Data, depth = 0): void {
   if (depth > 64) throw invalid('nesting too deep')
   const { type, length } = data
   if (data.offset !== 0 || !Number.isSafeInteger(length)) throw invalid('bad array length')
-  if (data.nullCount > length) throw invalid('null count exceeds length')
+  // arrow-js derives a union's nullCount from its children, so it can legitimately exceed the union's length.
+  if (!DataType.isUnion(type) && data.nullCount > length) throw invalid('null count exceeds length')
   if (data.nullCount > 0 && type.typeId !== Type.Null && !DataType.isUnion(type)) {
     if (!data.nullBitmap || data.nullBitmap.length * 8 < length) throw invalid('validity bitmap too short')
   }
