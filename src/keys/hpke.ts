@@ -258,6 +258,7 @@ function keySchedule(aead: HpkeAead, sharedSecret: Uint8Array, info: Uint8Array)
     },
     export: (exporterContext: Uint8Array, length: number) => {
       assertBytes(exporterContext, 'exporterContext')
+      if (typeof length !== 'number') throw new TypeError(`"length" must be a number, got ${describe(length)}`)
       if (!Number.isSafeInteger(length) || length < 1 || length > MAX_EXPORT_LENGTH) {
         throw new RangeError(`"length" must be an integer from 1 to ${MAX_EXPORT_LENGTH}`)
       }
@@ -276,6 +277,8 @@ function keySchedule(aead: HpkeAead, sharedSecret: Uint8Array, info: Uint8Array)
  * @internal
  */
 export function hpkeNonce(baseNonce: Uint8Array, seq: number): Uint8Array {
+  assertBytes(baseNonce, 'baseNonce')
+  if (typeof seq !== 'number') throw new TypeError(`"seq" must be a number, got ${describe(seq)}`)
   if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError('"seq" must be a non-negative safe integer')
   const nonce = baseNonce.slice()
   let s = seq
