@@ -20,6 +20,9 @@ export interface Case {
   maxRounds?: number
 }
 
+/** Fewest timed rounds a case gets, whatever the time budget: a median of fewer means little. */
+export const MIN_ROUNDS = 3
+
 /** Result of one case. */
 export interface CaseResult {
   name: string
@@ -67,7 +70,8 @@ async function timeOnce(c: Case): Promise<number> {
 
 /**
  * Runs `cases` interleaved: one warm-up each, then `rounds` rounds, each visiting every case once in an order
- * rotated by one per round (so no case always runs right after the same neighbour).
+ * rotated by one per round (so no case always runs right after the same neighbour). A case stops early once it
+ * has `MIN_ROUNDS` samples and has spent `budgetMs` in total.
  *
  * @example
  * ```ts
@@ -78,6 +82,7 @@ export async function runInterleaved(
   cases: readonly Case[],
   rounds: number,
   onProgress?: (line: string) => void,
+  budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<CaseResult[]> {
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   for (const c of cases) await timeOnce(c)
@@ -86,6 +91,8 @@ export async function runInterleaved(
       const c = cases[(k + round) % cases.length]!
       const list = samples.get(c.name)!
       if (list.length >= (c.maxRounds ?? rounds)) continue
+      // A case that has used its time budget stops after MIN_ROUNDS, so quick mode stays quick on slow code.
+      if (list.length >= MIN_ROUNDS && list.reduce((a, b) => a + b, 0) > budgetMs) continue
       list.push(await timeOnce(c))
     }
     onProgress?.(`  round ${round + 1}/${rounds}`)

@@ -1,7 +1,9 @@
 /**
  * arrowseal benchmark suite (issue 3, item 4).
  *
- *   npx tsx bench/run.ts [--quick] [--filter <substring>]... [--rounds N] [--dist] [--no-breakdown]
+ *   npx tsx bench/run.ts [--quick] [--filter <substring>]... [--rounds N] [--dist|--src] [--no-breakdown]
+ *
+ * `npm run bench` builds and measures `dist/`; `npx tsx bench/run.ts` measures `src/` unless given `--dist`.
  *
  * Cases are named `layer/fixture[/op]`: `baseline/…` (Arrow IPC, raw node:crypto AES-GCM), `peer/…` (age,
  * AWS Encryption SDK) and `arrowseal/…`. All cases of a fixture run interleaved in one process (see harness.ts).
@@ -30,11 +32,14 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, filters: [], rounds: undefined, dist: false, breakdown: true }
+  // `npm run bench` builds first, so under it the suite measures the built package (dist/), as shipped.
+  const dist = process.env['npm_lifecycle_event'] === 'bench'
+  const args: Args = { quick: false, filters: [], rounds: undefined, dist, breakdown: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--quick') args.quick = true
     else if (a === '--dist') args.dist = true
+    else if (a === '--src') args.dist = false
     else if (a === '--no-breakdown') args.breakdown = false
     else if (a === '--filter') args.filters.push(argv[++i] ?? '')
     else if (a === '--rounds') args.rounds = Number(argv[++i])
@@ -54,10 +59,12 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   const startedAt = performance.now()
   const mode = args.quick ? 'quick' : 'full'
-  // Quick: two 64k-row batches' worth of rows, so both fixtures keep their batch shapes at 1/8 of the size.
-  const rows = args.quick ? 131_072 : 1_000_000
+  // Quick: one 64k-row batch's worth of rows (64 batches in the 1k fixture), and a per-case time budget, so the
+  // whole run stays under a minute on 2 cores even when the code under test is slow.
+  const rows = args.quick ? 65_536 : 1_000_000
   const rounds = args.rounds ?? (args.quick ? 5 : 7)
-  const slowRounds = args.quick ? 3 : 3
+  const slowRounds = 3
+  const budgetMs = args.quick ? 1_000 : 60_000
   const info = machine()
   console.log(
     `arrowseal bench (${mode}): ${info.cpu}, ${info.nproc} cores, node ${info.node}, load ${info.loadAverage}`,
@@ -118,14 +125,14 @@ async function main(): Promise<void> {
     const selected = keep(cases)
     if (selected.length === 0) continue
     console.log(`running ${selected.length} cases on ${label}, ${rounds} interleaved rounds`)
-    results.push(...(await runInterleaved(selected, rounds, progress)))
+    results.push(...(await runInterleaved(selected, rounds, progress, budgetMs)))
   }
 
   if (arrowseal && parties && wanted('arrowseal/fresh-1row')) {
     const cases = keep(await freshCases(arrowseal, parties, oneRowTable(), arrowseal.backends.node?.()))
     if (cases.length) {
       console.log(`running ${cases.length} fresh-stream cases`)
-      results.push(...(await runInterleaved(cases, args.quick ? 15 : 40, progress)))
+      results.push(...(await runInterleaved(cases, args.quick ? 10 : 40, progress, budgetMs)))
     }
   }
 
