@@ -73,6 +73,9 @@ export function nullData(type: DataType, length: number): Data {
       const dictionary = new Vector([nullData(type.dictionary, 0)])
       return makeData({ ...base, data: zeros(type.indices, length), dictionary } as never)
     }
+    case Type.Utf8View:
+    case Type.BinaryView:
+      return makeData({ ...base, views: new Uint8Array(16 * length), variadicBuffers: [] } as never)
     case Type.Bool:
       return makeData({ ...base, data: new Uint8Array((length + 7) >> 3) } as never)
     default: {

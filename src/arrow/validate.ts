@@ -62,6 +62,23 @@ function checkUnion(data: Data, dense: boolean, typeIds: ArrayLike<number>, dept
   }
 }
 
+/** Views (Arrow "binary view" layout): 16-byte structs; long values point into a variadic buffer. */
+function checkViews(data: Data): void {
+  const views = data.values as Uint8Array | undefined
+  if (!views || views.byteLength < data.length * 16) throw invalid('view buffer too short')
+  const dv = new DataView(views.buffer, views.byteOffset, views.byteLength)
+  const buffers = data.variadicBuffers ?? []
+  const nulls = data.nullCount > 0 ? data.nullBitmap : undefined
+  for (let i = 0; i < data.length; i++) {
+    if (nulls && ((nulls[i >> 3]! >> (i & 7)) & 1) === 0) continue
+    const size = dv.getInt32(16 * i, true)
+    if (size <= 12) continue
+    const buffer = buffers[dv.getInt32(16 * i + 8, true)]
+    const offset = dv.getInt32(16 * i + 12, true)
+    if (!buffer || offset < 0 || offset + size > buffer.byteLength) throw invalid('view out of range')
+  }
+}
+
 function checkDictionary(data: Data, depth: number): void {
   const dictionary = data.dictionary
   if (!dictionary) throw invalid('dictionary array without dictionary')
@@ -141,9 +158,12 @@ export function validateData(data: Data, depth = 0): void {
     case Type.Dictionary:
       checkDictionary(data, depth)
       return
+    case Type.Utf8View:
+    case Type.BinaryView:
+      checkViews(data)
+      return
     default:
-      // Fixed-width: ints, floats, decimals, dates, times, timestamps, intervals, durations, fixed-size binary,
-      // and the 16-byte view structs of Utf8View/BinaryView.
+      // Fixed-width: ints, floats, decimals, dates, times, timestamps, intervals, durations, fixed-size binary.
       if (!values || values.length < length * data.stride) throw invalid('fixed-width values too short')
   }
 }
