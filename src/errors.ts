@@ -118,7 +118,13 @@ export class PolicyError extends ArrowSealError {
  */
 export class FormatError extends ArrowSealError {
   constructor(
-    code: 'FORMAT_INVALID' | 'FORMAT_UNSUPPORTED' | 'LIMIT_EXCEEDED' | 'TRUNCATED' | 'TRAILING_DATA' | 'FRAME_OUT_OF_ORDER',
+    code:
+      | 'FORMAT_INVALID'
+      | 'FORMAT_UNSUPPORTED'
+      | 'LIMIT_EXCEEDED'
+      | 'TRUNCATED'
+      | 'TRAILING_DATA'
+      | 'FRAME_OUT_OF_ORDER',
     message: string,
     options?: { cause?: unknown },
   ) {
