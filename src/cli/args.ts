@@ -21,8 +21,6 @@ export interface Invocation {
 /** One subcommand. */
 export interface Command {
   readonly name: string
-  /** One line for the top-level help. */
-  readonly summary: string
   /** Full help text shown by `arrowseal NAME --help`. */
   readonly help: string
   readonly options: Options

@@ -87,12 +87,12 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   BACKEND_UNAVAILABLE: { exit: EXIT.internal, hint: 'no AES-GCM backend is available on this runtime' },
 }
 
-const CLI: Record<CliErrorCode, number> = {
-  USAGE: EXIT.usage,
-  OUTPUT_EXISTS: EXIT.usage,
-  IO: EXIT.input,
-  INPUT_INVALID: EXIT.input,
-  INTERNAL: EXIT.internal,
+const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
+  USAGE: { exit: EXIT.usage, hint: 'see `arrowseal --help`' },
+  OUTPUT_EXISTS: { exit: EXIT.usage, hint: 'pass --force to overwrite' },
+  IO: { exit: EXIT.input, hint: 'check the path and its permissions' },
+  INPUT_INVALID: { exit: EXIT.input, hint: 'fix the input, or pass --format if its format was guessed wrong' },
+  INTERNAL: { exit: EXIT.internal, hint: 'this is a bug: rerun with --debug and report the stack trace' },
 }
 
 /** What the CLI prints and returns for one failure. */
@@ -118,8 +118,8 @@ export function describeError(err: unknown): Report {
   let message: string
   if (err instanceof CliError) {
     code = err.code
-    exit = CLI[err.code]
-    hint = err.hint
+    exit = CLI[err.code].exit
+    hint = err.hint ?? CLI[err.code].hint
     message = err.message
   } else if (err instanceof ArrowSealError) {
     const known = (LIBRARY as Partial<Record<string, { exit: number; hint: string }>>)[err.code]
@@ -130,7 +130,7 @@ export function describeError(err: unknown): Report {
   } else {
     code = 'INTERNAL'
     exit = EXIT.internal
-    hint = 'this is a bug: rerun with --debug and report the stack trace'
+    hint = CLI.INTERNAL.hint
     message = err instanceof Error ? err.message : String(err)
   }
   // One line, always: a multi-line message would break log scrapers that key on the prefix.

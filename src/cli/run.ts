@@ -4,17 +4,47 @@
  * @module
  */
 import { type Command, parseCommandArgs } from './args.js'
-import { bench } from './commands/bench.js'
-import { demo } from './commands/demo.js'
-import { inspect } from './commands/inspect.js'
-import { keygen } from './commands/keygen.js'
-import { open } from './commands/open.js'
-import { pubkey } from './commands/pubkey.js'
-import { seal } from './commands/seal.js'
 import { CliError, describeError, EXIT } from './errors.js'
 import { packageInfo } from './package-root.js'
 
-const COMMANDS: readonly Command[] = [keygen, pubkey, seal, open, inspect, demo, bench]
+// Commands load on demand: `--help` and `--version` then start without parsing apache-arrow and the crypto code.
+const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
+  {
+    name: 'keygen',
+    summary: 'create a secret identity file and print its public key',
+    load: async () => (await import('./commands/keygen.js')).keygen,
+  },
+  {
+    name: 'pubkey',
+    summary: 'print the public key of an identity file',
+    load: async () => (await import('./commands/pubkey.js')).pubkey,
+  },
+  {
+    name: 'seal',
+    summary: 'seal Arrow, CSV or NDJSON data for the roles a policy names',
+    load: async () => (await import('./commands/seal.js')).seal,
+  },
+  {
+    name: 'open',
+    summary: 'verify and decrypt a sealed stream, keeping the fields this identity may read',
+    load: async () => (await import('./commands/open.js')).open,
+  },
+  {
+    name: 'inspect',
+    summary: 'show header facts of a sealed stream (no key needed, nothing decrypted)',
+    load: async () => (await import('./commands/inspect.js')).inspect,
+  },
+  {
+    name: 'demo',
+    summary: 'seal sample data for three roles and show what each one sees (offline, a few seconds)',
+    load: async () => (await import('./commands/demo.js')).demo,
+  },
+  {
+    name: 'bench',
+    summary: 'run the quick benchmark (needs a repository checkout)',
+    load: async () => (await import('./commands/bench.js')).bench,
+  },
+]
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
@@ -65,11 +95,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${packageInfo()?.version ?? 'unknown'}\n`)
       return EXIT.ok
     }
-    const command = COMMANDS.find((c) => c.name === name)
-    if (!command) {
+    const entry = COMMANDS.find((c) => c.name === name)
+    if (!entry) {
       const hint = name.startsWith('-') ? 'options come after the command' : 'see `arrowseal --help`'
       throw new CliError('USAGE', `unknown command "${name}"`, hint)
     }
+    const command = await entry.load()
     const invocation = parseCommandArgs(command, rest)
     if (invocation) await command.run(invocation)
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok

@@ -13,7 +13,6 @@ import { packageInfo } from '../package-root.js'
 /** The `bench` command. */
 export const bench: Command = {
   name: 'bench',
-  summary: 'run the quick benchmark (needs a repository checkout)',
   help: `Usage: arrowseal bench [-- ARGS…]
 
 Runs the quick benchmark suite (\`npm run bench -- --quick\`) of the arrowseal repository this CLI was built

@@ -32,7 +32,6 @@ const ROLES = ['analyst', 'support', 'auditor'] as const
 /** The `demo` command. */
 export const demo: Command = {
   name: 'demo',
-  summary: 'seal sample data for three roles and show what each one sees (offline, a few seconds)',
   help: `Usage: arrowseal demo [--rows N]
 
 Builds ${(200_000).toLocaleString('en-US')} synthetic customer transactions, seals them for a writer and three roles

@@ -11,7 +11,6 @@ import { renderInspect } from '../render.js'
 /** The `inspect` command. */
 export const inspect: Command = {
   name: 'inspect',
-  summary: 'show header facts of a sealed stream (no key needed, nothing decrypted)',
   help: `Usage: arrowseal inspect [--json] [IN]
 
 Shows what anyone holding the sealed bytes can see: format version, suite, stream id, signer and recipient key

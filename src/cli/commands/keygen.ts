@@ -11,7 +11,6 @@ import { writeStdout } from '../io.js'
 /** The `keygen` command. */
 export const keygen: Command = {
   name: 'keygen',
-  summary: 'create a secret identity file and print its public key',
   help: `Usage: arrowseal keygen [-o FILE] [--force]
 
 Creates a new identity (X-Wing + Ed25519 + ML-DSA-65 keys from one 32-byte seed).

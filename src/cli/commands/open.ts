@@ -2,7 +2,7 @@
  * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV or NDJSON.
  * @module
  */
-import type { RecordBatch } from 'apache-arrow'
+import { makeData, RecordBatch, Schema, Struct } from 'apache-arrow'
 import { OpenStream } from '../../index.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { OpenOptions } from '../../node/files.js'
@@ -17,7 +17,6 @@ import { formatBytes, startProgress } from '../progress.js'
 /** The `open` command. */
 export const open: Command = {
   name: 'open',
-  summary: 'verify and decrypt a sealed stream, keeping the fields this identity may read',
   help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN]
 
 Checks that IN (or stdin) was sealed by a trusted writer and not changed, then writes the fields this identity
@@ -55,6 +54,8 @@ Options:
     const columnsOption = stringOption(inv, 'columns')
     const columns = columnsOption?.split(',').map((c) => c.trim())
     if (columns?.some((c) => c === '')) throw new CliError('USAGE', '--columns has an empty name')
+    if (columns && new Set(columns).size !== columns.length)
+      throw new CliError('USAGE', '--columns names a column twice')
 
     const identity = await loadIdentity(identityPath)
     const trustedSigners = await loadTrusted(trustValues)
@@ -101,5 +102,10 @@ function selectColumns(batch: RecordBatch, columns: readonly string[]): RecordBa
       `column "${missing}" is not among the columns this identity can read`,
       'run without --columns to see them',
     )
-  return batch.select(columns as string[])
+  // RecordBatch.select keeps schema order; --columns promises the order the user asked for.
+  const at = columns.map((c) => batch.schema.fields.findIndex((f) => f.name === c))
+  const fields = at.map((i) => batch.schema.fields[i]!)
+  const children = at.map((i) => batch.data.children[i]!)
+  const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children })
+  return new RecordBatch(new Schema(fields, batch.schema.metadata), data)
 }

@@ -10,7 +10,6 @@ import { readInput, readTextFile, writeStdout } from '../io.js'
 /** The `pubkey` command. */
 export const pubkey: Command = {
   name: 'pubkey',
-  summary: 'print the public key of an identity file',
   help: `Usage: arrowseal pubkey [FILE]
 
 Prints the public key (aseal1…) of the identity in FILE (or stdin). Share it freely: writers put it in

@@ -15,7 +15,6 @@ import { formatBytes, startProgress } from '../progress.js'
 /** The `seal` command. */
 export const seal: Command = {
   name: 'seal',
-  summary: 'seal Arrow, CSV or NDJSON data for the roles a policy names',
   help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT] [IN]
 
 Seals IN (or stdin) so that each field can be read only by the roles the policy names, signed by --signer.

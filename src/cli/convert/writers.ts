@@ -3,8 +3,10 @@
  * @module
  */
 import { type RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter } from 'apache-arrow'
+import { CliError } from '../errors.js'
 import type { Output } from '../io.js'
 import { csvHeader, csvLines } from './csv.js'
+import { shareDictionaries } from './dictionaries.js'
 import type { OutputFormat } from './formats.js'
 import { ndjsonLines } from './ndjson.js'
 
@@ -54,9 +56,21 @@ function arrowWriter(format: 'arrow' | 'arrow-file', out: Output): BatchWriter {
   })()
   // Keep an early pump failure (e.g. disk full) from being an unhandled rejection; finish() rethrows it.
   pump.catch(() => undefined)
+  const share = shareDictionaries()
   return {
     async write(batch) {
-      writer.write(batch)
+      try {
+        writer.write(share(batch))
+      } catch (err) {
+        if (err instanceof Error && /replacement dictionaries/.test(err.message))
+          throw new CliError(
+            'INPUT_INVALID',
+            'a dictionary changes between batches, which the Arrow file format cannot hold',
+            'use --format arrow (an IPC stream) instead',
+            { cause: err },
+          )
+        throw err
+      }
     },
     async finish() {
       writer.finish()

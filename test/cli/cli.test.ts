@@ -1,0 +1,283 @@
+/**
+ * The CLI used as a person would: spawned processes, real files. keygen → seal → inspect → open for each role,
+ * with the opened Arrow compared to what the policy grants; CSV and NDJSON input; stdin/stdout pipes.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleTransactions } from '../../src/cli/sample-data.js'
+import { generateIdentity } from '../../src/index.js'
+import { writeIdentityFile } from '../../src/node/files.js'
+import { buildCli, ROOT, runCli, tempDir } from './helpers.js'
+
+const policy = JSON.parse(readFileSync(join(ROOT, 'examples/policy.json'), 'utf8')) as {
+  fields: Record<string, 'public' | string[]>
+}
+const ROLES = ['analyst', 'support', 'auditor'] as const
+
+let cli: string
+let dir: string
+let cleanup: () => void
+const keys: Record<string, string> = {}
+let table: Table
+
+const p = (name: string) => join(dir, name)
+const rows = (t: Table) => t.toArray().map((r) => r.toJSON())
+const visibleFor = (role: string) =>
+  Object.keys(policy.fields).filter((f) => {
+    const rule = policy.fields[f]
+    return rule === 'public' || (Array.isArray(rule) && rule.includes(role))
+  })
+
+beforeAll(async () => {
+  ;({ dir, cleanup } = tempDir())
+  cli = await buildCli()
+  // Two identities through the CLI as a person would, the rest in-process to keep the suite fast.
+  const [writer, analyst] = await Promise.all([
+    runCli(cli, ['keygen', '-o', p('writer.key')]),
+    runCli(cli, ['keygen', '-o', p('analyst.key')]),
+  ])
+  expect(writer.code, writer.stderr).toBe(0)
+  expect(analyst.code, analyst.stderr).toBe(0)
+  keys['writer'] = writer.stdout.trim()
+  keys['analyst'] = analyst.stdout.trim()
+  for (const name of ['support', 'auditor', 'mallory']) {
+    const identity = await generateIdentity()
+    await writeIdentityFile(p(`${name}.key`), identity)
+    keys[name] = identity.publicKey
+  }
+  writeFileSync(p('recipients.json'), JSON.stringify(Object.fromEntries(ROLES.map((r) => [r, [keys[r]]]))))
+  writeFileSync(p('policy.json'), JSON.stringify(policy))
+  table = sampleTransactions({ rows: 60, batchRows: 25 })
+  writeFileSync(p('data.arrows'), tableToIPC(table, 'stream'))
+  writeFileSync(p('data-file.arrow'), tableToIPC(table, 'file'))
+})
+
+afterAll(() => cleanup?.())
+
+describe('keygen and pubkey', () => {
+  it('writes the identity with mode 0600 and prints its public key', async () => {
+    expect(keys['writer']).toMatch(/^aseal1[0-9a-z]+$/)
+    expect(statSync(p('writer.key')).mode & 0o777).toBe(0o600)
+    const text = readFileSync(p('writer.key'), 'utf8')
+    expect(text).toMatch(/^ASEAL-SECRET-KEY-1[0-9A-Z]+$/m)
+    const pub = await runCli(cli, ['pubkey', p('writer.key')])
+    expect(pub.code).toBe(0)
+    expect(pub.stdout.trim()).toBe(keys['writer'])
+  })
+
+  it('refuses to overwrite an identity file without --force, and leaves it unchanged', async () => {
+    const before = readFileSync(p('analyst.key'), 'utf8')
+    const again = await runCli(cli, ['keygen', '-o', p('analyst.key')])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/^arrowseal: error OUTPUT_EXISTS: .*analyst\.key already exists — pass --force/)
+    expect(readFileSync(p('analyst.key'), 'utf8')).toBe(before)
+    expect(again.stdout).toBe('')
+  })
+})
+
+describe('seal → inspect → open', () => {
+  beforeAll(async () => {
+    const sealed = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('policy.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      '-o',
+      p('data.aseal'),
+      p('data.arrows'),
+    ])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    expect(sealed.stdout).toBe('')
+  })
+
+  it('leaves no temporary file behind', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('inspect shows signer and recipients but not the names of sealed fields', async () => {
+    const [human, json] = await Promise.all([
+      runCli(cli, ['inspect', p('data.aseal')]),
+      runCli(cli, ['inspect', '--json', p('data.aseal')]),
+    ])
+    expect(human.code, human.stderr).toBe(0)
+    expect(json.code, json.stderr).toBe(0)
+    const facts = JSON.parse(json.stdout)
+    expect(facts.recipients).toHaveLength(3)
+    expect(facts.publicFields.map((f: { name: string }) => f.name)).toEqual(['id', 'timestamp'])
+    expect(facts.frames.rows).toBe(60)
+    for (const out of [human.stdout, json.stdout]) {
+      for (const hidden of ['national_id', 'email', 'amount', 'country']) expect(out).not.toContain(hidden)
+    }
+    expect(human.stdout).toMatch(/recipients\s+3:/)
+  })
+
+  it('opens as each role with exactly the granted columns, equal to the input', async () => {
+    const results = await Promise.all(
+      ROLES.map((role) =>
+        runCli(cli, [
+          'open',
+          '--identity',
+          p(`${role}.key`),
+          '--trust',
+          keys['writer']!,
+          '-o',
+          p(`${role}.arrows`),
+          p('data.aseal'),
+        ]),
+      ),
+    )
+    for (const [i, role] of ROLES.entries()) {
+      expect(results[i]!.code, results[i]!.stderr).toBe(0)
+      const opened = tableFromIPC(readFileSync(p(`${role}.arrows`)))
+      const granted = visibleFor(role)
+      const schemaOrder = table.schema.fields.map((f) => f.name).filter((n) => granted.includes(n))
+      expect(opened.schema.fields.map((f) => f.name)).toEqual(schemaOrder)
+      expect(opened.schema.fields.map((f) => String(f.type))).toEqual(
+        schemaOrder.map((n) => String(table.schema.fields.find((f) => f.name === n)!.type)),
+      )
+      expect(rows(opened)).toEqual(rows(table.select(schemaOrder)))
+    }
+  })
+
+  it('reads an Arrow IPC file as well as a stream, and writes arrow-file, csv and --columns', async () => {
+    const sealed = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('policy.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      p('data-file.arrow'),
+    ])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    writeFileSync(p('from-file.aseal'), sealed.stdoutBytes)
+    const trustFile = p('writer.pub')
+    writeFileSync(trustFile, `# the ETL writer\n${keys['writer']}\n`)
+    const base = ['open', '--identity', p('auditor.key'), '--trust', trustFile, p('from-file.aseal')]
+    const [asFile, asCsv] = await Promise.all([
+      runCli(cli, [...base, '-o', p('auditor.arrow')]),
+      runCli(cli, [...base, '--columns', 'national_id,id', '--format', 'csv']),
+    ])
+    expect(asFile.code, asFile.stderr).toBe(0)
+    expect(rows(tableFromIPC(readFileSync(p('auditor.arrow'))))).toEqual(rows(table))
+    expect(readFileSync(p('auditor.arrow')).subarray(0, 6).toString()).toBe('ARROW1')
+    expect(asCsv.code, asCsv.stderr).toBe(0)
+    const lines = asCsv.stdout.trimEnd().split('\n')
+    expect(lines[0]).toBe('national_id,id')
+    expect(lines).toHaveLength(61)
+    expect(lines[1]).toBe(`${table.get(0)!['national_id']},1`)
+  })
+})
+
+describe('text input', () => {
+  const csv = [
+    'id,name,zip,score,active,seen_at,note',
+    '1,Ada,01234,1.5,true,2024-03-01T12:00:00Z,"hello, ""world"""',
+    '2,Grace,,2e3,FALSE,2024-03-02 08:30:00.250,',
+    '3,"multi',
+    'line",99999,-0.25,true,2024-03-03T00:00:00+02:00,plain',
+    '',
+  ].join('\n')
+  const textPolicy = { fields: { id: 'public', note: 'drop' }, default: ['analyst'] }
+
+  async function sealAndOpen(input: string, inFile: string, format: 'csv' | 'ndjson', extra: string[] = []) {
+    writeFileSync(p(inFile), input)
+    writeFileSync(p('text-policy.json'), JSON.stringify(textPolicy))
+    const sealed = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('text-policy.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      ...extra,
+      p(inFile),
+    ])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    const opened = await runCli(
+      cli,
+      ['open', '--identity', p('analyst.key'), '--trust', keys['writer']!, '--format', format],
+      { input: sealed.stdoutBytes },
+    )
+    expect(opened.code, opened.stderr).toBe(0)
+    return opened.stdout
+  }
+
+  it('CSV: infers types, keeps leading zeros as text, reads quotes and multi-line fields', async () => {
+    const out = await sealAndOpen(csv, 'in.csv', 'ndjson')
+    const records = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(records).toEqual([
+      { id: 1, name: 'Ada', zip: '01234', score: 1.5, active: true, seen_at: '2024-03-01T12:00:00.000Z' },
+      { id: 2, name: 'Grace', zip: null, score: 2000, active: false, seen_at: '2024-03-02T08:30:00.250Z' },
+      { id: 3, name: 'multi\nline', zip: '99999', score: -0.25, active: true, seen_at: '2024-03-02T22:00:00.000Z' },
+    ])
+  })
+
+  it('NDJSON in (from stdin, by --format), CSV out', async () => {
+    const ndjson = [
+      '{"id": 1, "name": "Ada", "tags": ["a"], "amount": 1.25, "note": "x"}',
+      '{"id": 2, "name": null, "amount": 3}',
+      '',
+    ].join('\n')
+    writeFileSync(p('text-policy.json'), JSON.stringify(textPolicy))
+    const sealed = await runCli(
+      cli,
+      [
+        'seal',
+        '--policy',
+        p('text-policy.json'),
+        '--recipients',
+        p('recipients.json'),
+        '--signer',
+        p('writer.key'),
+        '--format',
+        'ndjson',
+      ],
+      { input: ndjson },
+    )
+    expect(sealed.code, sealed.stderr).toBe(0)
+    writeFileSync(p('nd.aseal'), sealed.stdoutBytes)
+    const opened = await runCli(cli, [
+      'open',
+      '--identity',
+      p('analyst.key'),
+      '--trust',
+      keys['writer']!,
+      '-o',
+      p('nd.csv'),
+      p('nd.aseal'),
+    ])
+    expect(opened.code, opened.stderr).toBe(0)
+    expect(readFileSync(p('nd.csv'), 'utf8')).toBe('id,name,tags,amount\n1,Ada,"[""a""]",1.25\n2,,,3\n')
+  })
+})
+
+describe('help and version', () => {
+  it('--version prints the package version; --help works for every command', async () => {
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version
+    const commands = ['keygen', 'pubkey', 'seal', 'open', 'inspect', 'demo', 'bench']
+    const results = await Promise.all([
+      runCli(cli, ['--version']),
+      runCli(cli, ['--help']),
+      ...commands.map((c) => runCli(cli, [c, '--help'])),
+    ])
+    expect(results[0]!.stdout.trim()).toBe(version)
+    expect(results[1]!.code).toBe(0)
+    for (const c of commands) expect(results[1]!.stdout).toContain(`  ${c} `)
+    for (const [i, c] of commands.entries()) {
+      const r = results[i + 2]!
+      expect(r.code, c).toBe(0)
+      expect(r.stdout).toContain(`Usage: arrowseal ${c}`)
+    }
+  })
+})

@@ -1,0 +1,217 @@
+/**
+ * CLI failures as a person meets them: each with its exit code, its one-line message, and no output file —
+ * neither a partial one nor a changed pre-existing one — and nothing on stdout.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tableToIPC } from 'apache-arrow'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleTransactions } from '../../src/cli/sample-data.js'
+import { exportIdentity, generateIdentity, type Identity, type Policy, sealTable } from '../../src/index.js'
+import { writeIdentityFile } from '../../src/node/files.js'
+import { buildCli, runCli, tempDir } from './helpers.js'
+
+let cli: string
+let dir: string
+let cleanup: () => void
+let writer: Identity
+let reader: Identity
+let mallory: Identity
+let sealed: Uint8Array
+const p = (name: string) => join(dir, name)
+const policy: Policy = { fields: { id: 'public', amount: ['reader'] }, default: ['reader'] }
+
+beforeAll(async () => {
+  ;({ dir, cleanup } = tempDir())
+  cli = await buildCli()
+  ;[writer, reader, mallory] = await Promise.all([generateIdentity(), generateIdentity(), generateIdentity()])
+  await writeIdentityFile(p('writer.key'), writer)
+  await writeIdentityFile(p('reader.key'), reader)
+  await writeIdentityFile(p('mallory.key'), mallory)
+  writeFileSync(p('recipients.json'), JSON.stringify({ reader: [reader.publicKey] }))
+  writeFileSync(p('policy.json'), JSON.stringify(policy))
+  const table = sampleTransactions({ rows: 40, batchRows: 10 })
+  writeFileSync(p('data.arrows'), tableToIPC(table, 'stream'))
+  sealed = await sealTable(table, { signer: writer, recipients: { reader: [reader.publicKey] }, policy })
+  writeFileSync(p('data.aseal'), sealed)
+})
+
+afterAll(() => cleanup?.())
+
+/** Runs `open` into out.csv, which holds "old" beforehand: a failure must leave it as it was. */
+async function openInto(args: string[], input = p('data.aseal')) {
+  writeFileSync(p('out.csv'), 'old\n')
+  const r = await runCli(cli, ['open', ...args, '-o', p('out.csv'), input])
+  expect(readFileSync(p('out.csv'), 'utf8')).toBe('old\n')
+  expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  return r
+}
+
+function expectError(r: { code: number | null; stderr: string; stdout: string }, exit: number, code: string) {
+  expect(r.code, r.stderr).toBe(exit)
+  expect(r.stdout).toBe('')
+  const lines = r.stderr.trimEnd().split('\n')
+  expect(lines, r.stderr).toHaveLength(1)
+  expect(lines[0]).toMatch(new RegExp(`^arrowseal: error ${code}: .+ — .+`))
+}
+
+describe('usage errors exit 2', () => {
+  it('unknown command, unknown option, missing option, extra argument', async () => {
+    const [unknown, option, missing, extra, none] = await Promise.all([
+      runCli(cli, ['frobnicate']),
+      runCli(cli, ['inspect', '--nope', p('data.aseal')]),
+      runCli(cli, ['seal', '--recipients', 'r.json', '--signer', 'w.key', 'in.csv']),
+      runCli(cli, ['pubkey', 'a', 'b']),
+      runCli(cli, []),
+    ])
+    expectError(unknown, 2, 'USAGE')
+    expect(unknown.stderr).toContain('unknown command "frobnicate"')
+    expectError(option, 2, 'USAGE')
+    expect(option.stderr).toContain("'--nope'")
+    expectError(missing, 2, 'USAGE')
+    expect(missing.stderr).toContain('missing --policy — see `arrowseal seal --help`')
+    expectError(extra, 2, 'USAGE')
+    expect(none.code).toBe(2)
+    expect(none.stdout).toContain('Usage: arrowseal COMMAND')
+  })
+
+  it('open without --trust is refused before anything is read', async () => {
+    const r = await openInto(['--identity', p('reader.key')])
+    expectError(r, 2, 'USAGE')
+    expect(r.stderr).toContain('missing --trust')
+  })
+})
+
+describe('input errors exit 3', () => {
+  it('a missing input file names the path', async () => {
+    const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('nope.aseal'))
+    expectError(r, 3, 'IO')
+    expect(r.stderr).toContain('nope.aseal: no such file or directory')
+  })
+
+  it('a truncated file is refused with TRUNCATED and no output', async () => {
+    writeFileSync(p('cut.aseal'), sealed.subarray(0, sealed.length - 40))
+    const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('cut.aseal'))
+    expectError(r, 3, 'TRUNCATED')
+  })
+
+  it('malformed CSV is refused with the row, not the values', async () => {
+    writeFileSync(p('bad.csv'), 'id,amount\n1,2\n3,SECRET-VALUE,4\n')
+    const r = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('policy.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      '-o',
+      p('bad.aseal'),
+      p('bad.csv'),
+    ])
+    expectError(r, 3, 'INPUT_INVALID')
+    expect(r.stderr).toContain('CSV data row 2 has 3 fields but the header has 2')
+    expect(r.stderr).not.toContain('SECRET-VALUE')
+    expect(existsSync(p('bad.aseal'))).toBe(false)
+  })
+})
+
+describe('authentication errors exit 4, and nothing is written', () => {
+  it('a tampered file: AUTH_FAILED, even when the flipped byte is in the last batch', async () => {
+    const tampered = sealed.slice()
+    tampered[tampered.length - 200]! ^= 0x40
+    writeFileSync(p('tampered.aseal'), tampered)
+    const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('tampered.aseal'))
+    expectError(r, 4, 'AUTH_FAILED')
+    // The same to stdout: earlier batches verified, but nothing may be printed before the whole input has.
+    const toStdout = await runCli(cli, [
+      'open',
+      '--identity',
+      p('reader.key'),
+      '--trust',
+      writer.publicKey,
+      '--format',
+      'csv',
+      p('tampered.aseal'),
+    ])
+    expectError(toStdout, 4, 'AUTH_FAILED')
+  })
+
+  it('an untrusted signer: SIGNER_UNTRUSTED', async () => {
+    const r = await openInto(['--identity', p('reader.key'), '--trust', mallory.publicKey])
+    expectError(r, 4, 'SIGNER_UNTRUSTED')
+    expect(r.stderr).toContain('--trust')
+  })
+
+  it('a wrong identity: NOT_A_RECIPIENT', async () => {
+    const r = await openInto(['--identity', p('mallory.key'), '--trust', writer.publicKey])
+    expectError(r, 4, 'NOT_A_RECIPIENT')
+  })
+})
+
+describe('policy errors exit 5, key errors exit 6', () => {
+  it('a field no rule covers: POLICY_FIELD_UNCOVERED, no output file', async () => {
+    writeFileSync(p('narrow.json'), JSON.stringify({ fields: { id: 'public' } }))
+    const r = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('narrow.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      '-o',
+      p('narrow.aseal'),
+      p('data.arrows'),
+    ])
+    expectError(r, 5, 'POLICY_FIELD_UNCOVERED')
+    expect(existsSync(p('narrow.aseal'))).toBe(false)
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('a policy file that is not JSON: POLICY_INVALID', async () => {
+    writeFileSync(p('broken.json'), '{ "fields": ')
+    const r = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('broken.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      p('data.arrows'),
+    ])
+    expectError(r, 5, 'POLICY_INVALID')
+  })
+
+  it('a bad public key and a secret key passed to --trust: KEY_INVALID, secret never echoed', async () => {
+    const secret = exportIdentity(writer)
+    writeFileSync(p('secret-as-trust'), `${secret}\n`)
+    const [bad, secretTrust] = await Promise.all([
+      openInto(['--identity', p('reader.key'), '--trust', 'aseal1qqqqqqqqqqqq']),
+      openInto(['--identity', p('reader.key'), '--trust', p('secret-as-trust')]),
+    ])
+    expectError(bad, 6, 'KEY_INVALID')
+    expectError(secretTrust, 6, 'KEY_INVALID')
+    expect(secretTrust.stderr).toContain('is a secret identity, not a public key')
+    expect(secretTrust.stderr).not.toContain(secret.slice(20, 40))
+  })
+
+  it('a corrupted identity file: KEY_INVALID without its content', async () => {
+    const text = readFileSync(p('reader.key'), 'utf8').replace(/(ASEAL-SECRET-KEY-1\w{10})\w/, '$1Q')
+    writeFileSync(p('corrupt.key'), text)
+    const r = await openInto(['--identity', p('corrupt.key'), '--trust', writer.publicKey])
+    expectError(r, 6, 'KEY_INVALID')
+    expect(r.stderr).not.toMatch(/ASEAL-SECRET-KEY-1\w{8}/)
+  })
+})
+
+describe('--debug', () => {
+  it('adds a stack trace; without it there is none', async () => {
+    const args = ['open', '--identity', p('mallory.key'), '--trust', writer.publicKey, p('data.aseal')]
+    const [plain, debug] = await Promise.all([runCli(cli, args), runCli(cli, [...args, '--debug'])])
+    expect(plain.stderr).not.toMatch(/\n\s+at /)
+    expect(debug.code).toBe(4)
+    expect(debug.stderr).toMatch(/\n\s+at /)
+  })
+})
