@@ -4,8 +4,8 @@
  * arrow-js slices body buffers with `subarray`, which clamps silently, and takes every length and null count from
  * the message. A buffer shorter than its declared length, a list offset past its child, a union type id with no
  * child, or a dictionary index past the dictionary would surface later as wrong values or a `TypeError` deep in a
- * consumer. We check each Data node once, in O(nodes) for lengths and offsets' ends plus O(rows) only where an
- * out-of-range value would make later reads throw (union type ids and offsets, dictionary indices).
+ * consumer. We check each Data node once: O(1) for buffer lengths, plus O(rows) where an out-of-range value would
+ * make later reads throw (offsets, union type ids and offsets, dictionary indices, views).
  *
  * @module
  */
@@ -22,12 +22,19 @@ function offsetAt(offsets: ArrayLike<number | bigint>, i: number): number {
 }
 
 function checkOffsets(data: Data, limit: number, what: string): void {
-  const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
   if (data.length === 0) return
+  const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
   if (!offsets || offsets.length < data.length + 1) throw invalid(`${what} offsets too short`)
-  const first = offsetAt(offsets, 0)
-  const last = offsetAt(offsets, data.length)
-  if (!(first >= 0 && first <= last && last <= limit)) throw invalid(`${what} offsets out of range`)
+  // Every offset, not just the ends: a list slot whose [start, end) leaves its child makes arrow-js throw a
+  // RangeError when that row is read. One pass over an Int32Array is cheap next to decryption.
+  let prev = offsetAt(offsets, 0)
+  if (!(prev >= 0)) throw invalid(`${what} offsets out of range`)
+  for (let i = 1; i <= data.length; i++) {
+    const next = offsetAt(offsets, i)
+    if (!(next >= prev)) throw invalid(`${what} offsets not monotonic`)
+    prev = next
+  }
+  if (prev > limit) throw invalid(`${what} offsets out of range`)
 }
 
 function childOf(data: Data, i: number): Data {
