@@ -1,0 +1,153 @@
+/** In-process tests of the CLI's text conversion, type inference, format detection and error mapping. */
+import { Dictionary, Int8, makeData, makeVector, type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import { describe, expect, it } from 'vitest'
+import { csvLines, csvToTable, parseCsvRows } from '../../src/cli/convert/csv.js'
+import { shareDictionaries } from '../../src/cli/convert/dictionaries.js'
+import { detectInputFormat, detectOutputFormat, readTable } from '../../src/cli/convert/formats.js'
+import { inferTextType, parseTimestamp } from '../../src/cli/convert/infer.js'
+import { ndjsonToTable } from '../../src/cli/convert/ndjson.js'
+import { CliError, describeError } from '../../src/cli/errors.js'
+import { ArrowSealError, AuthError, FormatError, KeyError, PolicyError } from '../../src/errors.js'
+
+describe('type inference', () => {
+  it.each([
+    [['1', '-2', null, '9223372036854775807'], 'int64'],
+    [['9223372036854775808'], 'float64'], // outside int64 but still a number
+    [['007'], 'utf8'], // leading zeros keep their text
+    [['+46701234567'], 'utf8'],
+    [['1.5', '2', '3e-2'], 'float64'],
+    [['NaN'], 'utf8'],
+    [['true', 'FALSE'], 'bool'],
+    [['1', 'true'], 'utf8'],
+    [['2024-03-01T12:00:00Z', '2024-03-01 12:00'], 'timestamp'],
+    [['2024-03-01'], 'utf8'],
+    [['2024-02-31T00:00:00Z'], 'utf8'],
+    [[null, null], 'utf8'],
+  ] as const)('%j → %s', (values, type) => {
+    expect(inferTextType(values)).toBe(type)
+  })
+
+  it('timestamps: no zone is UTC, offsets apply, fractions truncate to ms', () => {
+    expect(parseTimestamp('2024-03-01 12:00:00')).toBe(Date.UTC(2024, 2, 1, 12))
+    expect(parseTimestamp('2024-03-01T12:00:00+0100')).toBe(Date.UTC(2024, 2, 1, 11))
+    expect(parseTimestamp('2024-03-01T12:00:00.123456789Z')).toBe(Date.UTC(2024, 2, 1, 12, 0, 0, 123))
+  })
+})
+
+describe('CSV', () => {
+  it('parses RFC 4180 quoting, CRLF, BOM and multi-line fields', () => {
+    expect(parseCsvRows('\ufeffa,b\r\n"x,""y""","1\n2"\r\n')).toEqual([
+      ['a', 'b'],
+      ['x,"y"', '1\n2'],
+    ])
+  })
+
+  it.each([
+    ['a,b\n"open', /unterminated/],
+    ['a,b\nx"y,1', /stray quote/],
+    ['a,b\n"x"y,1', /after a closing quote/],
+    ['a,a\n1,2', /appears twice/],
+    ['a,\n1,2', /column 2 has no name/],
+    ['', /empty/],
+    ['a,b\n1', /data row 1 has 1 fields/],
+  ])('rejects %j', (text, message) => {
+    expect(() => csvToTable(text)).toThrow(message)
+  })
+
+  it('writes CSV that reads back to the same values', () => {
+    const table = csvToTable('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00Z\n2,,\n')
+    const text = `id,name,at\n${[...csvLines(table.schema, table.batches[0]!)].join('')}`
+    expect(text).toBe('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00.000Z\n2,,\n')
+    expect(
+      csvToTable(text)
+        .toArray()
+        .map((r) => r.toJSON()),
+    ).toEqual(table.toArray().map((r) => r.toJSON()))
+  })
+})
+
+describe('NDJSON', () => {
+  it('unions keys, infers per column, keeps nested values as JSON text', () => {
+    const t = ndjsonToTable('{"a":1,"b":true}\n\n{"a":2.5,"c":{"x":1},"d":"2024-01-01T00:00:00Z"}\n')
+    expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'a:Float64',
+      'b:Bool',
+      'c:Utf8',
+      'd:Timestamp<MILLISECOND, UTC>',
+    ])
+    expect(t.get(1)!.toJSON()).toMatchObject({ a: 2.5, b: null, c: '{"x":1}' })
+  })
+
+  it('names the bad line', () => {
+    expect(() => ndjsonToTable('{"a":1}\n[1]\n')).toThrow('NDJSON line 2 is not a JSON object')
+    expect(() => ndjsonToTable('{"a":1}\n{oops\n')).toThrow('NDJSON line 2 is not valid JSON')
+  })
+})
+
+describe('format detection', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s)
+  it('by extension, then by content', () => {
+    expect(detectInputFormat('x.CSV', bytes('{'))).toBe('csv')
+    expect(detectInputFormat('x.jsonl', bytes('a'))).toBe('ndjson')
+    expect(detectInputFormat(undefined, bytes('  {"a":1}'))).toBe('ndjson')
+    expect(detectInputFormat(undefined, bytes('a,b'))).toBe('csv')
+    expect(detectInputFormat(undefined, bytes('ARROW1\0\0'))).toBe('arrow')
+    expect(detectInputFormat(undefined, new Uint8Array([255, 255, 255, 255, 0]))).toBe('arrow')
+    expect(detectOutputFormat('o.arrow')).toBe('arrow-file')
+    expect(detectOutputFormat('o.arrows')).toBe('arrow')
+    expect(detectOutputFormat(undefined)).toBe('arrow')
+  })
+
+  it('bad UTF-8 and bad Arrow are INPUT_INVALID', () => {
+    expect(() => readTable(new Uint8Array([0x61, 0x0a, 0xff]), 'csv')).toThrow(/not valid UTF-8/)
+    expect(() => readTable(new Uint8Array([255, 255, 255, 255, 9, 9]), 'arrow')).toThrow(CliError)
+  })
+})
+
+describe('shareDictionaries', () => {
+  it('replaces an equal dictionary by the first one, keeps a different one', () => {
+    const type = new Dictionary(new Utf8(), new Int8())
+    const batch = (dict: string[]) =>
+      new Table({
+        c: makeVector(
+          makeData({
+            type,
+            length: 1,
+            nullCount: 0,
+            data: Int8Array.of(0),
+            dictionary: vectorFromArray(dict, new Utf8()),
+          }),
+        ),
+      }).batches[0] as RecordBatch
+    const share = shareDictionaries()
+    const a = share(batch(['x', 'y']))
+    const b = share(batch(['x', 'y']))
+    const c = share(batch(['z']))
+    expect(b.data.children[0]!.dictionary).toBe(a.data.children[0]!.dictionary)
+    expect(c.data.children[0]!.dictionary).not.toBe(a.data.children[0]!.dictionary)
+    expect(b.get(0)!.toJSON()).toEqual({ c: 'x' })
+  })
+})
+
+describe('error reporting', () => {
+  it('maps each kind of error to its documented exit code and one line', () => {
+    const cases: [unknown, number, string][] = [
+      [new CliError('USAGE', 'x'), 2, 'USAGE'],
+      [new CliError('IO', 'x'), 3, 'IO'],
+      [new FormatError('TRUNCATED', 'x'), 3, 'TRUNCATED'],
+      [new AuthError('AUTH_FAILED'), 4, 'AUTH_FAILED'],
+      [new AuthError('SIGNER_UNTRUSTED', 'x'), 4, 'SIGNER_UNTRUSTED'],
+      [new AuthError('NOT_A_RECIPIENT', 'x'), 4, 'NOT_A_RECIPIENT'],
+      [new PolicyError('POLICY_UNKNOWN_ROLE', 'x'), 5, 'POLICY_UNKNOWN_ROLE'],
+      [new KeyError('x'), 6, 'KEY_INVALID'],
+      [new ArrowSealError('STREAM_ABORTED', 'x'), 1, 'STREAM_ABORTED'],
+      [new Error('boom\nsecond line'), 1, 'INTERNAL'],
+    ]
+    for (const [err, exit, code] of cases) {
+      const r = describeError(err)
+      expect(r.exit, code).toBe(exit)
+      expect(r.code).toBe(code)
+      expect(r.line).toMatch(new RegExp(`^arrowseal: error ${code}: [^\\n]+ — [^\\n]+$`))
+    }
+  })
+})
