@@ -1,12 +1,16 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { KeyError } from '../../src/errors.js'
 import { hybridVerify, type Identity, identityFromSeed, signedMessage } from '../../src/keys/index.js'
 import { counterRng, label, NOT_BYTES, NOT_STRING, TYPE_TEST, toHex } from './helpers.js'
+
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n
+const leToBig = (b: Uint8Array) => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n)
+const bigToLe = (n: bigint) => new Uint8Array(32).map((_, i) => Number((n >> BigInt(8 * i)) & 0xffn))
 
 let writer: Identity
 let other: Identity
@@ -92,13 +96,38 @@ describe('hybrid signatures', () => {
     for (const [name, s] of variants) expect(hybridVerify(pk, 'header', msg, s), name).toBe(false)
     expect(hybridVerify(pk, 'header', msg, sig)).toBe(true) // control
     // Malleability: S + L in the Ed25519 half is rejected (strict RFC 8032 verification).
-    const L = 2n ** 252n + 27742317777372353535851937790883648493n
-    let S = 0n
-    for (let i = 31; i >= 0; i--) S = (S << 8n) | BigInt(sig[32 + i] as number)
-    const S2 = S + L
     const mall = sig.slice()
-    for (let i = 0; i < 32; i++) mall[32 + i] = Number((S2 >> BigInt(8 * i)) & 0xffn)
+    mall.set(bigToLe(leToBig(sig.subarray(32, 64)) + ED_L), 32)
     expect(hybridVerify(pk, 'header', msg, mall)).toBe(false)
+  })
+
+  it('verifies Ed25519 strictly: a signature valid only under ZIP-215 rules is rejected', () => {
+    // Craft an Ed25519 signature with nonce r = 0, so R is the identity point, and encode R non-canonically
+    // (y = 1 with the sign bit set, x = 0): ZIP-215 accepts that encoding, RFC 8032 strict decoding does not.
+    const seed = hkdf(
+      sha256,
+      new Uint8Array(32).fill(7),
+      new Uint8Array(0),
+      utf8ToBytes('arrowseal/v1 identity ed25519'),
+      32,
+    )
+    const h = sha512(seed)
+    h[0] = (h[0] as number) & 248
+    h[31] = ((h[31] as number) & 127) | 64
+    const a = leToBig(h.subarray(0, 32))
+    const A = writer.publicKeyObject.ed25519
+    const m = signedMessage('header', msg)
+    const Renc = new Uint8Array(32)
+    Renc[0] = 1
+    Renc[31] = 0x80
+    const k = leToBig(sha512(concatBytes(Renc, A, m))) % ED_L
+    const S = (k * a) % ED_L
+    const edSig = concatBytes(Renc, bigToLe(S))
+    expect(ed25519.verify(edSig, m, A, { zip215: true })).toBe(true) // the crafted signature is ZIP-215 valid
+    expect(ed25519.verify(edSig, m, A, { zip215: false })).toBe(false)
+    const good = writer.sign('header', msg)
+    expect(hybridVerify(writer.publicKeyObject, 'header', msg, concatBytes(edSig, good.subarray(64)))).toBe(false)
+    expect(hybridVerify(writer.publicKeyObject, 'header', msg, good)).toBe(true)
   })
 
   it('binds the label, the message and the key', () => {
