@@ -55,7 +55,7 @@ export const LABEL = {
  * Hard limits. A reader refuses anything larger before allocating for it (DESIGN property 9). Readers may
  * lower `maxFrameBytes`; nobody can raise a limit past these values.
  */
-export const HARD_LIMITS = {
+export const HARD_LIMITS = Object.freeze({
   maxHeaderBytes: 16 * 1024 * 1024,
   maxRecipients: 1024,
   maxGroups: 1024,
@@ -70,7 +70,7 @@ export const HARD_LIMITS = {
    * near 2^-56 (draft-irtf-cfrg-aead-limits, §5.1), so the writer refuses to go further in one stream.
    */
   maxBytesPerKey: 2 ** 40,
-} as const
+} as const)
 
 /** Default frame limit for readers: generous for 64k-row batches, small enough to bound memory. */
 export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024
