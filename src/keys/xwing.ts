@@ -224,7 +224,11 @@ export function xwingEncapsulate(
  * const ss = xwingDecapsulate(cipherText, secretKey)
  * ```
  */
-export function xwingDecapsulate(cipherText: Uint8Array, secretKey: XWingSecretKey, x: X25519 = nobleX25519): Uint8Array {
+export function xwingDecapsulate(
+  cipherText: Uint8Array,
+  secretKey: XWingSecretKey,
+  x: X25519 = nobleX25519,
+): Uint8Array {
   assertBytes(cipherText, 'cipherText', XWING_CIPHERTEXT_LENGTH)
   const ctM = cipherText.subarray(0, MLKEM_CT)
   const ctX = cipherText.subarray(MLKEM_CT)
