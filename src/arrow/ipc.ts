@@ -14,7 +14,7 @@ import { ArrowSealError, asArrowSealError } from '../errors.js'
 import { recordBatchOf } from './batch.js'
 import { schemasEqual, typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
-import { scanStream } from './scan.js'
+import { aligned, scanStream } from './scan.js'
 import { validateData } from './validate.js'
 import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA } from './verify-metadata.js'
 
@@ -88,6 +88,8 @@ function checkShape(bytes: Uint8Array): void {
 export function decodeGroupBatch(bytes: Uint8Array, layout: GroupLayout, rows: number): RecordBatch {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array')
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError('rows must be a non-negative safe integer')
+  // Units sit at arbitrary offsets inside frames; arrow-js's typed-array views need 8-byte alignment.
+  bytes = aligned(bytes)
   try {
     checkShape(bytes)
     const reader = RecordBatchReader.from(bytes)

@@ -77,3 +77,16 @@ export function scanStream(bytes: Uint8Array): ScannedMessage[] {
   if (pos !== bytes.byteLength) throw invalid('data after end-of-stream marker')
   return out
 }
+
+/**
+ * Returns `bytes` if it starts on an 8-byte boundary, else an aligned copy. Arrow buffers are 8-byte aligned
+ * within a message, so an aligned message start makes every typed-array view arrow-js creates valid.
+ *
+ * @example
+ * ```ts
+ * const unit = aligned(frame.subarray(7)) // copied only when misaligned
+ * ```
+ */
+export function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice()
+}

@@ -18,7 +18,7 @@
 import { Message, RecordBatchStreamWriter, Schema } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
 import type { GroupLayout } from './layout.js'
-import { scanStream } from './scan.js'
+import { aligned, scanStream } from './scan.js'
 import { HEADER_SCHEMA } from './verify-metadata.js'
 
 function invalid(what: string): ArrowSealError {
@@ -90,7 +90,9 @@ export function decodeGroupSchema(bytes: Uint8Array, limits: { maxFields: number
       if (p >= maxFields || (k > 0 && p <= positions[k - 1]!)) throw invalid('positions not ascending or too large')
       positions.push(p)
     }
-    const ipc = bytes.subarray(ipcStart)
+    // arrow-js builds typed-array views over the message; they need 8-byte alignment, which a blob inside
+    // a header at an arbitrary offset does not have.
+    const ipc = aligned(bytes.subarray(ipcStart))
     const messages = scanStream(ipc)
     const only = messages[0]
     if (messages.length !== 1 || !only || only.tag !== HEADER_SCHEMA || only.bodyLength !== 0) {
