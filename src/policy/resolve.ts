@@ -45,6 +45,13 @@ export function planAccess<K extends { readonly fingerprint: Uint8Array }>(
   policy: Policy,
   recipients: Readonly<Record<string, readonly K[]>>,
 ): Plan<K> {
+  if (fieldNames.length > HARD_LIMITS.maxFieldsPerGroup) {
+    // Positions are checked against this bound by readers, so a wider schema could never be opened.
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `the schema has ${fieldNames.length} top-level fields; the limit is ${HARD_LIMITS.maxFieldsPerGroup}`,
+    )
+  }
   const present = new Set(fieldNames)
   for (const name of Object.keys(policy.fields)) {
     if (!present.has(name))
