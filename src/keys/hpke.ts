@@ -19,9 +19,23 @@ import { assertBytes, describe } from './assert.js'
 import { XWING_CIPHERTEXT_LENGTH, XWING_PUBLIC_KEY_LENGTH } from './constants.js'
 import { PublicKey } from './public-key.js'
 
-/** X-Wing's HPKE KEM identifier (draft-connolly-cfrg-xwing-kem §… / draft-ietf-hpke-pq). */
+/**
+ * X-Wing's HPKE KEM identifier (draft-connolly-cfrg-xwing-kem, draft-ietf-hpke-pq).
+ *
+ * @example
+ * ```ts
+ * console.log(HPKE_KEM_XWING.toString(16)) // '647a'
+ * ```
+ */
 export const HPKE_KEM_XWING = 0x647a
-/** HKDF-SHA256. */
+/**
+ * HPKE KDF identifier of HKDF-SHA256.
+ *
+ * @example
+ * ```ts
+ * console.log(HPKE_KDF_HKDF_SHA256) // 1
+ * ```
+ */
 export const HPKE_KDF_HKDF_SHA256 = 0x0001
 const NH = 32 // HKDF-SHA256 output length
 const ESEED_LENGTH = 64 // X-Wing encapsulation randomness: 32 for ML-KEM ‖ 32 for X25519
@@ -64,12 +78,26 @@ export const HPKE_AES_256_GCM: HpkeAead = Object.freeze({
   open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) => gcm(key, nonce, aad).decrypt(ct),
 })
 
-/** Anything that can X-Wing-decapsulate, such as an {@link Identity}; the secret key stays inside it. */
+/**
+ * Anything that can X-Wing-decapsulate, such as an {@link Identity}; the secret key stays inside it.
+ *
+ * @example
+ * ```ts
+ * const d: Decapsulator = identity
+ * ```
+ */
 export interface Decapsulator {
   decapsulate(enc: Uint8Array): Uint8Array
 }
 
-/** Options of {@link setupBaseS}. */
+/**
+ * Options of {@link setupBaseS}.
+ *
+ * @example
+ * ```ts
+ * const opts: SetupSenderOptions = { eseed: new Uint8Array(64) } // test vectors only
+ * ```
+ */
 export interface SetupSenderOptions {
   /** 64 bytes of encapsulation randomness, for test vectors only. Default: fresh randomness. */
   eseed?: Uint8Array
@@ -77,7 +105,15 @@ export interface SetupSenderOptions {
   aead?: HpkeAead
 }
 
-/** Sender context (RFC 9180 §5.2). */
+/**
+ * Sender context (RFC 9180 §5.2).
+ *
+ * @example
+ * ```ts
+ * const s: SenderContext = setupBaseS(pk, info)
+ * const ct = s.seal(aad, pt)
+ * ```
+ */
 export interface SenderContext {
   /** The encapsulation to send to the recipient: the X-Wing ciphertext, 1120 bytes. */
   readonly enc: Uint8Array
@@ -85,7 +121,15 @@ export interface SenderContext {
   export(exporterContext: Uint8Array, length: number): Uint8Array
 }
 
-/** Recipient context (RFC 9180 §5.2). */
+/**
+ * Recipient context (RFC 9180 §5.2).
+ *
+ * @example
+ * ```ts
+ * const r: RecipientContext = setupBaseR(identity, enc, info)
+ * const pt = r.open(aad, ct)
+ * ```
+ */
 export interface RecipientContext {
   /** Throws `AuthError('AUTH_FAILED')` if the ciphertext does not authenticate. */
   open(aad: Uint8Array, ciphertext: Uint8Array): Uint8Array
@@ -221,7 +265,15 @@ interface Schedule {
   export(exporterContext: Uint8Array, length: number): Uint8Array
 }
 
-/** `suite_id = "HPKE" ‖ I2OSP(kem_id, 2) ‖ I2OSP(kdf_id, 2) ‖ I2OSP(aead_id, 2)` (RFC 9180 §5.1). */
+/**
+ * `suite_id = "HPKE" ‖ I2OSP(kem_id, 2) ‖ I2OSP(kdf_id, 2) ‖ I2OSP(aead_id, 2)` (RFC 9180 §5.1).
+ *
+ * @example
+ * ```ts
+ * hpkeSuiteId(HPKE_AES_256_GCM.id) // 'HPKE' 64 7a 00 01 00 02
+ * ```
+ * @internal
+ */
 export function hpkeSuiteId(aeadId: number): Uint8Array {
   return concatBytes(utf8ToBytes('HPKE'), u16(HPKE_KEM_XWING), u16(HPKE_KDF_HKDF_SHA256), u16(aeadId))
 }

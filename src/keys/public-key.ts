@@ -255,7 +255,15 @@ export function parsePublicKey(text: string): PublicKey {
   return key
 }
 
-/** @internal For tests: the number of cached parses. */
+/**
+ * For tests: the number of cached parses.
+ *
+ * @example
+ * ```ts
+ * _publicKeyCacheSize() // ≤ 256
+ * ```
+ * @internal
+ */
 export function _publicKeyCacheSize(): number {
   return cache.size
 }

@@ -23,7 +23,14 @@ import {
 } from './constants.js'
 import { PublicKey, parsePublicKey } from './public-key.js'
 
-/** Randomness source for ML-DSA's hedged signing: returns `n` bytes. */
+/**
+ * Randomness source for ML-DSA's hedged signing: returns `n` bytes.
+ *
+ * @example
+ * ```ts
+ * const rng: SignRng = (n) => new Uint8Array(n) // deterministic golden files only
+ * ```
+ */
 export type SignRng = (n: number) => Uint8Array
 
 const MAX_LABEL_LENGTH = 64
@@ -124,7 +131,7 @@ export function hybridVerify(
   if (pqSig.length !== MLDSA65_SIGNATURE_LENGTH) return false
   try {
     const edOk = ed25519.verify(edSig, m, key.ed25519, { zip215: false })
-    // Both halves are always checked, so the time taken does not reveal which half failed.
+    // Both halves are computed before combining: no early exit on the cheaper check.
     const pqOk = ml_dsa65.verify(pqSig, m, key.mldsa65)
     return edOk && pqOk
   } catch {
