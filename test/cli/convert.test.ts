@@ -7,6 +7,7 @@ import { detectInputFormat, detectOutputFormat, readTable } from '../../src/cli/
 import { inferTextType, parseTimestamp } from '../../src/cli/convert/infer.js'
 import { ndjsonToTable } from '../../src/cli/convert/ndjson.js'
 import { CliError, describeError } from '../../src/cli/errors.js'
+import { startProgress } from '../../src/cli/progress.js'
 import { ArrowSealError, AuthError, FormatError, KeyError, PolicyError } from '../../src/errors.js'
 
 describe('type inference', () => {
@@ -149,5 +150,27 @@ describe('error reporting', () => {
       expect(r.code).toBe(code)
       expect(r.line).toMatch(new RegExp(`^arrowseal: error ${code}: [^\\n]+ — [^\\n]+$`))
     }
+  })
+})
+
+describe('progress', () => {
+  it('draws batches, bytes and MB/s on a TTY, clears the line at the end', () => {
+    const writes: string[] = []
+    const tty = { isTTY: true, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream
+    const progress = startProgress('sealing x', tty)
+    progress.tick(2 * 1024 * 1024)
+    progress.done()
+    expect(writes[0]!.startsWith('\r\x1b[K')).toBe(true)
+    expect(writes[0]!.slice(4)).toMatch(/^sealing x: 1 batches, 2\.0 MiB, [\d.]+ MB\/s$/)
+    expect(writes.at(-1)).toBe('\r\x1b[K')
+  })
+
+  it('writes nothing when stderr is not a terminal', () => {
+    const writes: string[] = []
+    const pipe = { isTTY: false, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream
+    const progress = startProgress('sealing x', pipe)
+    progress.tick(100)
+    progress.done()
+    expect(writes).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ import type { SealOptions } from '../../node/files.js'
 import { type Command, flag, requiredOption, stringOption } from '../args.js'
 import { batchesOf, detectInputFormat, parseInputFormat, readTable } from '../convert/formats.js'
 import { CliError } from '../errors.js'
-import { displayName, openOutput, readableFrom, readInput } from '../io.js'
+import { displayName, isStdio, openOutput, readableFrom, readInput } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
@@ -60,6 +60,8 @@ Options:
       throw new CliError('USAGE', `unknown compression "${compression}"`, 'use none or deflate')
     const output = stringOption(inv, 'output')
     const input = inv.positionals[0]
+    if (isStdio(output) && process.stdout.isTTY)
+      throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
