@@ -215,3 +215,25 @@ describe('--debug', () => {
     expect(debug.stderr).toMatch(/\n\s+at /)
   })
 })
+
+describe('interrupted', () => {
+  it('Ctrl-C while opening removes the temporary file and writes no output', async () => {
+    const { spawn } = await import('node:child_process')
+    const out = p('interrupted.csv')
+    const child = spawn(
+      process.execPath,
+      [cli, 'open', '--identity', p('reader.key'), '--trust', writer.publicKey, '-o', out],
+      { stdio: ['pipe', 'ignore', 'pipe'] },
+    )
+    child.stdin.write(sealed.subarray(0, 1000)) // part of the input; stdin stays open
+    const tmp = () => readdirSync(dir).filter((f) => f.startsWith('.interrupted.csv.') && f.endsWith('.tmp'))
+    const deadline = Date.now() + 20_000
+    while (tmp().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(tmp()).toHaveLength(1) // the output is being written to a temporary file…
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(tmp()).toEqual([]) // …which is gone after the interrupt,
+    expect(existsSync(out)).toBe(false) // and no output appeared.
+  })
+})
