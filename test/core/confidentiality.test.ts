@@ -3,7 +3,18 @@
  * values, its name, its type's metadata or its field metadata, in the sealed bytes, in inspect, or in what
  * it gets back. Canary strings are planted everywhere a restricted field can leave a mark.
  */
-import { Dictionary, Field, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow'
+import {
+  Dictionary,
+  Field,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { inspect } from '../../src/inspect.js'
 import { openTable, sealTable } from '../../src/table.js'
@@ -18,7 +29,13 @@ const CANARIES = ['canaryVALUE7731', 'canaryDICT5521', 'canaryNAME_ssn', 'canary
 function canaryTable(): Table {
   const dict = vectorFromArray(['FR', 'DE', 'canaryDICT5521'], new Utf8())
   const countryType = new Dictionary(new Utf8(), new Int32(), 1)
-  const country = makeData({ type: countryType, length: 3, nullCount: 0, data: Int32Array.of(0, 2, 1), dictionary: dict })
+  const country = makeData({
+    type: countryType,
+    length: 3,
+    nullCount: 0,
+    data: Int32Array.of(0, 2, 1),
+    dictionary: dict,
+  })
   const fields = [
     new Field('id', new Int32(), false),
     new Field('canaryNAME_ssn', new Utf8(), true, new Map([['note', 'canaryFIELDMETA']])),
@@ -39,12 +56,19 @@ describe('field confidentiality and schema minimisation', () => {
     const sealed = await sealTable(table, {
       signer: writer,
       recipients: { analysts: [analyst.publicKey], auditors: [auditor.publicKey] },
-      policy: { fields: { id: 'public', canaryNAME_ssn: ['auditors'], country: ['auditors'] }, schemaMetadata: ['auditors'] },
+      policy: {
+        fields: { id: 'public', canaryNAME_ssn: ['auditors'], country: ['auditors'] },
+        schemaMetadata: ['auditors'],
+      },
     })
     const bytes = text(sealed)
     const seen = JSON.stringify(inspect(sealed))
     const opened = await openTable(sealed, { identity: analyst, trustedSigners: [writer.publicKey] })
-    const returned = JSON.stringify({ schema: opened.schema.fields.map((f) => [f.name, String(f.type), [...f.metadata]]), meta: [...opened.schema.metadata], rows: opened.toArray() })
+    const returned = JSON.stringify({
+      schema: opened.schema.fields.map((f) => [f.name, String(f.type), [...f.metadata]]),
+      meta: [...opened.schema.metadata],
+      rows: opened.toArray(),
+    })
     for (const c of CANARIES) {
       expect(bytes.includes(c), `${c} in sealed bytes`).toBe(false)
       expect(seen.includes(c), `${c} in inspect`).toBe(false)
@@ -53,7 +77,11 @@ describe('field confidentiality and schema minimisation', () => {
     expect(opened.schema.fields.map((f) => f.name)).toEqual(['id'])
     // The auditor gets every one of them back: the canaries were really in the data.
     const full = await openTable(sealed, { identity: auditor, trustedSigners: [writer.publicKey] })
-    const all = JSON.stringify({ f: full.schema.fields.map((f) => [f.name, [...f.metadata]]), m: [...full.schema.metadata], r: full.toArray() })
+    const all = JSON.stringify({
+      f: full.schema.fields.map((f) => [f.name, [...f.metadata]]),
+      m: [...full.schema.metadata],
+      r: full.toArray(),
+    })
     for (const c of CANARIES) expect(all.includes(c), `${c} for the auditor`).toBe(true)
   })
 
@@ -62,7 +90,10 @@ describe('field confidentiality and schema minimisation', () => {
     const base = {
       signer: writer,
       recipients: { auditors: [auditor.publicKey] },
-      policy: { fields: { id: 'public', canaryNAME_ssn: ['auditors'], country: ['auditors'] }, schemaMetadata: ['auditors'] },
+      policy: {
+        fields: { id: 'public', canaryNAME_ssn: ['auditors'], country: ['auditors'] },
+        schemaMetadata: ['auditors'],
+      },
     } as const
     const hidden = inspect(await sealTable(table, base))
     expect(hidden.groups.map((g) => g.fields?.map((f) => f.name))).toEqual([['id'], undefined])

@@ -2,10 +2,12 @@
  * Property 4 (writer authenticity against insiders) and 6 (key commitment). These tests play the attacker with
  * real keys: a reader who legitimately holds a group key, and a writer who hands two readers different keys.
  */
-import { Int32, Table, tableFromArrays } from 'apache-arrow'
-import { describe, expect, it } from 'vitest'
+
 import { gcm } from '@noble/ciphers/aes.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { Int32, Table, tableFromArrays } from 'apache-arrow'
+import { describe, expect, it } from 'vitest'
+import { encodeGroupBatch } from '../../src/arrow/index.js'
 import { concatBytes } from '../../src/format/bytes.js'
 import { LABEL, MAC_BYTES } from '../../src/format/constants.js'
 import { deriveGroupKeys, frameMac, unitAad, unitNonce } from '../../src/format/derive.js'
@@ -13,7 +15,6 @@ import { parseFrame, writeFrame } from '../../src/format/frame.js'
 import { encodeSignedPart, parseHeader } from '../../src/format/header.js'
 import { setupBaseR, setupBaseS } from '../../src/keys/hpke.js'
 import type { Identity } from '../../src/keys/identity.js'
-import { encodeGroupBatch } from '../../src/arrow/index.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
 import { codeOf, join, splitStream } from '../helpers/streams.js'
@@ -31,7 +32,8 @@ function unwrap(header: ReturnType<typeof parseHeader>, who: Identity) {
   const ctx = setupBaseR(who, st.enc, concatBytes(LABEL.stanzaInfo, header.streamId))
   const payload = ctx.open(sha256(header.preamble), st.payload)
   const keys = new Map<number, Uint8Array>()
-  for (let o = 2; o < payload.length; o += 34) keys.set((payload[o]! << 8) | payload[o + 1]!, payload.slice(o + 2, o + 34))
+  for (let o = 2; o < payload.length; o += 34)
+    keys.set((payload[o]! << 8) | payload[o + 1]!, payload.slice(o + 2, o + 34))
   return { index: i, keys, macKey: ctx.export(LABEL.macExport, 32), ctx }
 }
 
@@ -90,7 +92,9 @@ describe('insiders', () => {
     expect([...theirs.keys.keys()]).toEqual([1])
     const ctx = setupBaseS(b.publicKeyObject, concatBytes(LABEL.stanzaInfo, header.streamId))
     const stanzas = header.stanzas.map((s) =>
-      s.fingerprint.every((x, k) => x === b.fingerprint[k]) ? { ...s, enc: ctx.enc, payload: ctx.seal(sha256(header.preamble), payload) } : s,
+      s.fingerprint.every((x, k) => x === b.fingerprint[k])
+        ? { ...s, enc: ctx.enc, payload: ctx.seal(sha256(header.preamble), payload) }
+        : s,
     )
     const signed = encodeSignedPart({ ...header, stanzas })
     const newHeader = join(signed, writer.sign(LABEL.headerSignature, signed))

@@ -45,7 +45,12 @@ describe('limits', () => {
   })
 
   it('refuses an oversized header body before buffering it', () => {
-    const prefix = new ByteWriter(15).put(MAGIC).u8(1).u16(1).u32(HARD_LIMITS.maxHeaderBytes + 1).done()
+    const prefix = new ByteWriter(15)
+      .put(MAGIC)
+      .u8(1)
+      .u16(1)
+      .u32(HARD_LIMITS.maxHeaderBytes + 1)
+      .done()
     const splitter = new FrameSplitter(1024)
     expect(() => [...splitter.push(prefix)]).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }))
     const atLimit = new ByteWriter(15).put(MAGIC).u8(1).u16(1).u32(HARD_LIMITS.maxHeaderBytes).done()

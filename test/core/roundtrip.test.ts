@@ -1,9 +1,9 @@
-import { Field, Int32, RecordBatch, Schema, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow'
+import { Field, Int32, RecordBatch, Schema, Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { nobleBackend } from '../../src/aead/noble.js'
-import { openTable, sealTable } from '../../src/table.js'
 import { inspect } from '../../src/inspect.js'
 import { SealStream } from '../../src/stream/seal-stream.js'
+import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
 import { codeOf, openStreamed } from '../helpers/streams.js'
 
@@ -18,7 +18,10 @@ function sample(rows = 5, batches = 1): Table {
   const parts = Array.from({ length: batches }, (_, b) =>
     tableFromArrays({
       id: Int32Array.from({ length: rows }, (_, i) => b * rows + i),
-      email: vectorFromArray(Array.from({ length: rows }, (_, i) => `user${b * rows + i}@example.org`), new Utf8()),
+      email: vectorFromArray(
+        Array.from({ length: rows }, (_, i) => `user${b * rows + i}@example.org`),
+        new Utf8(),
+      ),
       amount: Float64Array.from({ length: rows }, (_, i) => i * 1.5),
     }),
   )
@@ -44,7 +47,11 @@ describe('round trips', () => {
   it('round-trips an empty table and zero-row batches, distinct from a truncated stream', async () => {
     const schema = new Schema([new Field('id', new Int32()), new Field('email', new Utf8())])
     const empty = new Table(schema)
-    const sealed = await sealTable(empty, { signer: writer, recipients, policy: { fields: { id: 'public', email: ['auditors'] } } })
+    const sealed = await sealTable(empty, {
+      signer: writer,
+      recipients,
+      policy: { fields: { id: 'public', email: ['auditors'] } },
+    })
     const out = await openTable(sealed, { identity: auditor, trustedSigners: [writer.publicKey] })
     expect(out.numRows).toBe(0)
     expect(names(out)).toEqual(['id', 'email'])
@@ -55,7 +62,10 @@ describe('round trips', () => {
 
     // Zero-row batches between full ones survive as batches of their own.
     const s2 = sample(2).schema
-    const mixed = new Table(s2, [sample(2), sample(0), sample(3)].map((t) => new RecordBatch(s2, t.batches[0]!.data)))
+    const mixed = new Table(
+      s2,
+      [sample(2), sample(0), sample(3)].map((t) => new RecordBatch(s2, t.batches[0]!.data)),
+    )
     const sealed0 = await sealTable(mixed, { signer: writer, recipients, policy })
     expect(inspect(sealed0).frames?.batches).toBe(3)
     const out0 = await openTable(sealed0, { identity: auditor, trustedSigners: [writer.publicKey] })
@@ -77,17 +87,31 @@ describe('round trips', () => {
 
   it('supports deflate compression and the noble backend with identical results', async () => {
     const table = sample(100, 2)
-    const sealed = await sealTable(table, { signer: writer, recipients, policy, compression: 'deflate', backend: nobleBackend() })
+    const sealed = await sealTable(table, {
+      signer: writer,
+      recipients,
+      policy,
+      compression: 'deflate',
+      backend: nobleBackend(),
+    })
     const b = await openTable(sealed, { identity: auditor, trustedSigners: [writer.publicKey] })
     expect(rows(b)).toEqual(rows(table))
   })
 
   it('keeps field and schema metadata for entitled readers only', async () => {
     const schema = new Schema(
-      [new Field('id', new Int32(), false, new Map([['unit', 'count']])), new Field('email', new Utf8(), true, new Map([['pii', 'yes']]))],
+      [
+        new Field('id', new Int32(), false, new Map([['unit', 'count']])),
+        new Field('email', new Utf8(), true, new Map([['pii', 'yes']])),
+      ],
       new Map([['owner', 'team-a']]),
     )
-    const t = new Table(schema, tableFromArrays({ id: Int32Array.of(1), email: vectorFromArray(['a@b'], new Utf8()) }).batches.map((b) => new RecordBatch(schema, b.data)))
+    const t = new Table(
+      schema,
+      tableFromArrays({ id: Int32Array.of(1), email: vectorFromArray(['a@b'], new Utf8()) }).batches.map(
+        (b) => new RecordBatch(schema, b.data),
+      ),
+    )
     const sealed = await sealTable(t, {
       signer: writer,
       recipients,
@@ -140,13 +164,19 @@ describe('round trips', () => {
     ).rejects.toThrow('upstream failed')
     const partial = new Uint8Array(got.reduce((n, c) => n + c.length, 0))
     got.reduce((o, c) => (partial.set(c, o), o + c.length), 0)
-    expect(await codeOf(openTable(partial, { identity: auditor, trustedSigners: [writer.publicKey] }))).toBe('TRUNCATED')
+    expect(await codeOf(openTable(partial, { identity: auditor, trustedSigners: [writer.publicKey] }))).toBe(
+      'TRUNCATED',
+    )
   })
 
   it('refuses readers that are not recipients, and untrusted signers', async () => {
     const sealed = await sealTable(sample(), { signer: writer, recipients, policy })
-    expect(await codeOf(openTable(sealed, { identity: outsider, trustedSigners: [writer.publicKey] }))).toBe('NOT_A_RECIPIENT')
-    expect(await codeOf(openTable(sealed, { identity: analyst, trustedSigners: [outsider.publicKey] }))).toBe('SIGNER_UNTRUSTED')
+    expect(await codeOf(openTable(sealed, { identity: outsider, trustedSigners: [writer.publicKey] }))).toBe(
+      'NOT_A_RECIPIENT',
+    )
+    expect(await codeOf(openTable(sealed, { identity: analyst, trustedSigners: [outsider.publicKey] }))).toBe(
+      'SIGNER_UNTRUSTED',
+    )
     await expect(openTable(sealed, { identity: analyst, trustedSigners: [] })).rejects.toThrow(TypeError)
   })
 })

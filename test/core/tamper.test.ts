@@ -4,7 +4,7 @@
  * rotating through bit positions) because each header trial costs a full hybrid signature check. The fuzz
  * script (`npm run fuzz -- --header-bits`) covers every header bit in long runs.
  */
-import { Int32, Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow'
+import { Int32, Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { ArrowSealError } from '../../src/errors.js'
 import { Opener } from '../../src/seal/opener.js'
@@ -19,7 +19,11 @@ const opts = { identity: reader, trustedSigners: [writer.publicKey] }
 async function small(): Promise<Uint8Array> {
   const t = tableFromArrays({ id: Int32Array.of(1, 2), email: vectorFromArray(['a@x', 'b@y'], new Utf8()) })
   const two = new Table([...t.batches, ...t.batches])
-  return sealTable(two, { signer: writer, recipients: { r: [reader.publicKey] }, policy: { fields: { id: 'public', email: ['r'] } } })
+  return sealTable(two, {
+    signer: writer,
+    recipients: { r: [reader.publicKey] },
+    policy: { fields: { id: 'public', email: ['r'] } },
+  })
 }
 
 describe('tampering', () => {
@@ -41,7 +45,8 @@ describe('tampering', () => {
         } catch (e) {
           err = e
         }
-        if (!(err instanceof ArrowSealError)) throw new Error(`frame ${f} bit ${bit}: not refused with ArrowSealError (${String(err)})`)
+        if (!(err instanceof ArrowSealError))
+          throw new Error(`frame ${f} bit ${bit}: not refused with ArrowSealError (${String(err)})`)
       }
       // The length prefix: a changed length misaligns the frame and is refused too.
       for (let bit = 0; bit < 32; bit++) {
@@ -65,7 +70,8 @@ describe('tampering', () => {
       } catch (e) {
         err = e
       }
-      if (!(err instanceof ArrowSealError)) throw new Error(`header byte ${i}: not refused with ArrowSealError (${String(err)})`)
+      if (!(err instanceof ArrowSealError))
+        throw new Error(`header byte ${i}: not refused with ArrowSealError (${String(err)})`)
     }
   }, 300_000)
 })

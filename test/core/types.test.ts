@@ -2,8 +2,9 @@
  * Every Arrow type arrow-js 21 writes round-trips through sealing and opening, with restricted and public
  * fields mixed, whole and streamed one byte at a time.
  */
-import { describe, expect, it } from 'vitest'
+
 import { Schema, Table } from 'apache-arrow'
+import { describe, expect, it } from 'vitest'
 import type { Policy } from '../../src/policy/policy.js'
 import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
