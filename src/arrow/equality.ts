@@ -3,7 +3,7 @@
  *
  * arrow-js's own `compareSchemas` is not strict enough for a security check: it ignores field and schema
  * metadata, treats every `Decimal` as equal regardless of precision, scale and width, and compares with
- * `instanceof`, which is order-dependent (`new Int32()` vs a decoded `Int_`). A reader must reject a group whose
+ * `instanceof`, which is order-dependent (`new Int32()` vs a decoded `Int`). A reader must reject a group whose
  * decoded schema differs in any of those ways from the one the header promised, so we compare by `typeId` and
  * every type parameter explicitly.
  *
@@ -51,8 +51,8 @@ export function metadataEqual(a: ReadonlyMap<string, string>, b: ReadonlyMap<str
  *
  * @example
  * ```ts
- * import { Int32, Int_ } from 'apache-arrow'
- * typesEqual(new Int32(), new Int_(true, 32)) // true
+ * import { Int32, Int } from 'apache-arrow'
+ * typesEqual(new Int32(), new Int(true, 32)) // true
  * ```
  */
 export function typesEqual(a: DataType, b: DataType): boolean {
