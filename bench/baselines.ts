@@ -44,14 +44,15 @@ interface Sealed {
 }
 
 /**
- * Baseline cases for one fixture: IPC write, IPC read, AES-GCM encrypt, AES-GCM decrypt.
+ * Baseline cases for one fixture: IPC write, IPC read, AES-GCM encrypt and decrypt on `node:crypto`, and AES-GCM
+ * encrypt and decrypt on WebCrypto (`crypto.subtle`, which the default backend uses) for reference.
  *
  * @example
  * ```ts
- * const cases = baselineCases({ label: '64k', table, ipc: tableToIPC(table, 'stream') })
+ * const cases = await baselineCases({ label: '64k', table, ipc: tableToIPC(table, 'stream') })
  * ```
  */
-export function baselineCases(fx: Fixture): Case[] {
+export async function baselineCases(fx: Fixture): Promise<Case[]> {
   const key = createSecretKey(randomBytes(32))
   const chunks = splitEven(fx.ipc, fx.table.batches.length)
   const seal = (plain: Uint8Array): Sealed => {
@@ -64,6 +65,17 @@ export function baselineCases(fx: Fixture): Case[] {
   }
   const sealed = chunks.map(seal)
   const bytes = fx.ipc.length
+  const webKey = await crypto.subtle.importKey('raw', new Uint8Array(randomBytes(32)), 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ])
+  // WebCrypto wants ArrayBuffer-backed views; the IPC bytes are one, so the chunks are views, not copies.
+  const webChunks = chunks as Uint8Array<ArrayBuffer>[]
+  const webSeal = (plain: Uint8Array<ArrayBuffer>) => {
+    const iv = new Uint8Array(randomBytes(12))
+    return crypto.subtle.encrypt({ name: 'AES-GCM', iv }, webKey, plain).then((ct) => ({ iv, ct }))
+  }
+  const webSealed = await Promise.all(webChunks.map(webSeal))
   return [
     { name: `baseline/arrow-ipc-write/${fx.label}`, bytes, run: () => tableToIPC(fx.table, 'stream') },
     { name: `baseline/arrow-ipc-read/${fx.label}`, bytes, run: () => tableFromIPC(fx.ipc) },
@@ -79,6 +91,20 @@ export function baselineCases(fx: Fixture): Case[] {
           decipher.final()
           return plain
         }),
+    },
+    {
+      name: `baseline/aes-gcm-webcrypto/${fx.label}/encrypt`,
+      bytes,
+      run: async () => {
+        for (const chunk of webChunks) await webSeal(chunk)
+      },
+    },
+    {
+      name: `baseline/aes-gcm-webcrypto/${fx.label}/decrypt`,
+      bytes,
+      run: async () => {
+        for (const { iv, ct } of webSealed) await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, webKey, ct)
+      },
     },
   ]
 }

@@ -35,6 +35,11 @@ export interface CaseResult {
   samples: number[]
   /** bytes / median, in MB/s (10^6 bytes). */
   mbps: number
+  /**
+   * Median CPU time (user + system, all threads of the process) of one operation, ms. On a busy shared host this
+   * is far less disturbed than wall time, because time spent waiting for a core is not counted.
+   */
+  cpuMs: number
 }
 
 /** Lets the harness collect garbage between rounds so one case's garbage is not billed to the next. */
@@ -61,11 +66,14 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-async function timeOnce(c: Case): Promise<number> {
+async function timeOnce(c: Case): Promise<[wall: number, cpu: number]> {
   gc()
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   await c.run()
-  return performance.now() - t0
+  const wall = performance.now() - t0
+  const cpu = process.cpuUsage(c0)
+  return [wall, (cpu.user + cpu.system) / 1000]
 }
 
 /**
@@ -85,6 +93,7 @@ export async function runInterleaved(
   budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<CaseResult[]> {
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
+  const cpuSamples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   for (const c of cases) await timeOnce(c)
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < cases.length; k++) {
@@ -93,7 +102,9 @@ export async function runInterleaved(
       if (list.length >= (c.maxRounds ?? rounds)) continue
       // A case that has used its time budget stops after MIN_ROUNDS, so quick mode stays quick on slow code.
       if (list.length >= MIN_ROUNDS && list.reduce((a, b) => a + b, 0) > budgetMs) continue
-      list.push(await timeOnce(c))
+      const [wall, cpu] = await timeOnce(c)
+      list.push(wall)
+      cpuSamples.get(c.name)!.push(cpu)
     }
     onProgress?.(`  round ${round + 1}/${rounds}`)
   }
@@ -107,6 +118,7 @@ export async function runInterleaved(
       minMs: Math.min(...list),
       samples: list,
       mbps: c.bytes / 1e6 / (ms / 1e3),
+      cpuMs: median(cpuSamples.get(c.name)!),
     }
   })
 }

@@ -84,6 +84,7 @@ export function machineBlock(r: RunReport): string {
 export function resultsBlock(r: RunReport): string {
   const labels = Object.keys(r.fixtures)
   const rel = relativeToPlain(r.results, labels)
+  const relCpu = relativeToPlain(r.results, labels, 'cpuMs')
   const fixtures = Object.entries(r.fixtures)
     .map(
       ([k, f]) =>
@@ -93,13 +94,15 @@ export function resultsBlock(r: RunReport): string {
   const lines = [
     `Fixtures: ${fixtures}. Median of up to ${r.rounds} interleaved rounds.`,
     '',
-    '| case | MB/s | ms (median) | × plain | rounds |',
-    '|---|---:|---:|---:|---:|',
+    '| case | MB/s | ms (median) | × plain | CPU ms | × plain (CPU) | rounds |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ]
   for (const c of r.results) {
     const ratio = rel.get(c.name)
+    const ratioCpu = relCpu.get(c.name)
+    const cpu = c.cpuMs === undefined ? '' : fmt(c.cpuMs)
     lines.push(
-      `| \`${c.name}\` | ${c.bytes ? fmt(c.mbps, 0) : '–'} | ${fmt(c.ms)} | ${ratio === undefined ? '' : fmt(ratio)} | ${c.samples.length} |`,
+      `| \`${c.name}\` | ${c.bytes ? fmt(c.mbps, 0) : '–'} | ${fmt(c.ms)} | ${ratio === undefined ? '' : fmt(ratio)} | ${cpu} | ${ratioCpu === undefined ? '' : fmt(ratioCpu)} | ${c.samples.length} |`,
     )
   }
   return lines.join('\n')
@@ -114,10 +117,14 @@ export function resultsBlock(r: RunReport): string {
  * ```
  */
 export function targetsBlock(targets: readonly Target[]): string {
-  const lines = ['| target | limit | measured | status | inputs |', '|---|---:|---:|---|---|']
+  const lines = [
+    '| target | limit | measured (wall) | status | measured (CPU time) | inputs (wall) |',
+    '|---|---:|---:|---|---:|---|',
+  ]
   for (const t of targets) {
     const measured = t.measured === null ? 'n/a' : fmt(t.measured)
-    lines.push(`| ${t.target} | ${t.sense} ${t.limit} | ${measured} | **${t.status}** | ${t.detail} |`)
+    const cpu = t.measuredCpu === null || t.measuredCpu === undefined ? 'n/a' : fmt(t.measuredCpu)
+    lines.push(`| ${t.target} | ${t.sense} ${t.limit} | ${measured} | **${t.status}** | ${cpu} | ${t.detail} |`)
   }
   return lines.join('\n')
 }

@@ -73,8 +73,12 @@ function fixtureOf(name: string, labels: readonly string[]): string | undefined 
  * const r = relativeToPlain(results, ['64k', '1k'])
  * ```
  */
-export function relativeToPlain(results: readonly CaseResult[], labels: readonly string[]): Map<string, number> {
-  const ms = (n: string) => results.find((r) => r.name === n)?.ms
+export function relativeToPlain(
+  results: readonly CaseResult[],
+  labels: readonly string[],
+  clock: 'ms' | 'cpuMs' = 'ms',
+): Map<string, number> {
+  const ms = (n: string) => results.find((r) => r.name === n)?.[clock]
   const out = new Map<string, number>()
   for (const r of results) {
     const fx = fixtureOf(r.name, labels)
@@ -82,7 +86,7 @@ export function relativeToPlain(results: readonly CaseResult[], labels: readonly
     const plain = isReadSide(r.name)
       ? [ms(`baseline/aes-gcm-node/${fx}/decrypt`), ms(`baseline/arrow-ipc-read/${fx}`)]
       : [ms(`baseline/arrow-ipc-write/${fx}`), ms(`baseline/aes-gcm-node/${fx}/encrypt`)]
-    if (plain[0] !== undefined && plain[1] !== undefined) out.set(r.name, r.ms / (plain[0] + plain[1]))
+    if (plain[0] !== undefined && plain[1] !== undefined) out.set(r.name, r[clock] / (plain[0] + plain[1]))
   }
   return out
 }
@@ -97,17 +101,18 @@ export function relativeToPlain(results: readonly CaseResult[], labels: readonly
  */
 export function printTable(results: readonly CaseResult[], labels: readonly string[]): void {
   const rel = relativeToPlain(results, labels)
-  console.log(`\n${'case'.padEnd(42)} ${'MB/s'.padStart(9)} ${'ms'.padStart(10)} ${'×plain'.padStart(7)}  runs`)
+  const relCpu = relativeToPlain(results, labels, 'cpuMs')
+  const head = ['MB/s', 'ms', '×plain', 'cpu ms', '×plain cpu'].map((h) => h.padStart(10)).join(' ')
+  console.log(`\n${'case'.padEnd(42)} ${head}  runs`)
+  const ratio = (x: number | undefined) => (x === undefined ? '' : x.toFixed(2))
   for (const r of results) {
-    const mbps = r.bytes ? r.mbps.toFixed(1) : '-'
-    const ratio = rel.get(r.name)
-    const ratioText = ratio === undefined ? '' : ratio.toFixed(2)
-    console.log(
-      `${r.name.padEnd(42)} ${mbps.padStart(9)} ${r.ms.toFixed(2).padStart(10)} ${ratioText.padStart(7)}  ${r.samples.length}`,
-    )
+    const cells = [r.bytes ? r.mbps.toFixed(1) : '-', r.ms.toFixed(2), ratio(rel.get(r.name))]
+    cells.push(r.cpuMs.toFixed(2), ratio(relCpu.get(r.name)))
+    console.log(`${r.name.padEnd(42)} ${cells.map((c) => c.padStart(10)).join(' ')}  ${r.samples.length}`)
   }
   console.log('×plain: time ÷ (IPC write + AES-GCM encrypt) for write-side cases, ÷ (AES-GCM decrypt + IPC read) for')
   console.log('read-side cases, on the same fixture in the same run. MB/s counts the fixture’s plain IPC bytes.')
+  console.log('cpu ms: CPU time of the process (all threads), less disturbed than wall time on a busy host.')
 }
 
 /**

@@ -70,8 +70,11 @@ async function main(): Promise<void> {
     `arrowseal bench (${mode}): ${info.cpu}, ${info.nproc} cores, node ${info.node}, load ${info.loadAverage}`,
   )
 
+  // Whether a family of cases (named by prefix) may match a filter, to skip its setup; `keep` filters exactly.
+  // A filter that does not start with a layer name (`64k`, `age`) may match anything.
   const wanted = (prefix: string) =>
-    args.filters.length === 0 || args.filters.some((f) => prefix.includes(f) || f.startsWith(prefix))
+    args.filters.length === 0 ||
+    args.filters.some((f) => !/^(baseline|peer|arrowseal)\//.test(f) || prefix.includes(f) || f.startsWith(prefix))
   const keep = (cases: Case[]) =>
     args.filters.length === 0 ? cases : cases.filter((c) => args.filters.some((f) => c.name.includes(f)))
   const notes: string[] = []
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
     const fx: Fixture = { label, table, ipc: tableToIPC(table, 'stream') }
     fixtures[label] = { rows, batchRows, batches: table.batches.length, ipcBytes: fx.ipc.length }
     console.log(`fixture ${label}: ${rows} rows in ${table.batches.length} batches, ${fx.ipc.length} IPC bytes`)
-    const cases: Case[] = [...baselineCases(fx)]
+    const cases: Case[] = [...(await baselineCases(fx))]
     if (arrowseal && parties) {
       const node = arrowseal.backends.node?.()
       if (!node) notes.push('nodeBackend() not found: arrowseal/seal and /open ran on the default backend')

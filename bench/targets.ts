@@ -10,8 +10,10 @@ import type { CaseResult } from './harness.js'
 export interface Target {
   /** What is compared, in words. */
   target: string
-  /** The measured ratio (or ms for absolute targets); null when an input is missing. */
+  /** The measured ratio (or ms for absolute targets), on wall time; null when an input is missing. */
   measured: number | null
+  /** The same ratio on CPU time (see `CaseResult.cpuMs`), for a busy host; null when an input is missing. */
+  measuredCpu?: number | null
   /** The limit, in the same unit as `measured`. */
   limit: number
   /** `<=` or `>=`: which side of the limit passes. */
@@ -51,7 +53,13 @@ function target(
  * ```
  */
 export function evaluateTargets(results: readonly CaseResult[], big: string, small: string): Target[] {
-  const ms: Lookup = (name) => results.find((r) => r.name === name)?.ms
+  const wall = evaluateOn(results, big, small, 'ms')
+  const cpu = evaluateOn(results, big, small, 'cpuMs')
+  return wall.map((t, i) => ({ ...t, measuredCpu: cpu[i]?.measured ?? null }))
+}
+
+function evaluateOn(results: readonly CaseResult[], big: string, small: string, clock: 'ms' | 'cpuMs'): Target[] {
+  const ms: Lookup = (name) => results.find((r) => r.name === name)?.[clock]
   const seal = ms(`arrowseal/seal/${big}`)
   const open = ms(`arrowseal/open/${big}`)
   const div = ([a, b]: number[]) => a! / b!
@@ -147,5 +155,6 @@ export function evaluateTargets(results: readonly CaseResult[], big: string, sma
  */
 export function formatTarget(t: Target): string {
   const value = t.measured === null ? 'n/a' : t.measured.toFixed(2)
-  return `  ${t.status.padEnd(4)}  ${t.target.padEnd(58)} ${value.padStart(7)} (${t.sense} ${t.limit})  ${t.detail}`
+  const cpu = t.measuredCpu === null || t.measuredCpu === undefined ? 'n/a' : t.measuredCpu.toFixed(2)
+  return `  ${t.status.padEnd(4)}  ${t.target.padEnd(58)} ${value.padStart(7)} (${t.sense} ${t.limit}; cpu ${cpu})  ${t.detail}`
 }
