@@ -13,11 +13,11 @@ import { gcm } from '@noble/ciphers/aes.js'
 import { expand, extract } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { ArrowSealError, AuthError, FormatError, KeyError } from '../errors.js'
 import { assertBytes, describe } from './assert.js'
 import { XWING_CIPHERTEXT_LENGTH, XWING_PUBLIC_KEY_LENGTH } from './constants.js'
-import { PublicKey } from './public-key.js'
+import { PublicKey, preparedXWing } from './public-key.js'
+import { nobleX25519, prepareXWingPublicKey, type X25519, xwingEncapsulate } from './xwing.js'
 
 /**
  * X-Wing's HPKE KEM identifier (draft-connolly-cfrg-xwing-kem, draft-ietf-hpke-pq).
@@ -87,7 +87,7 @@ export const HPKE_AES_256_GCM: HpkeAead = Object.freeze({
  * ```
  */
 export interface Decapsulator {
-  decapsulate(enc: Uint8Array): Uint8Array
+  decapsulate(enc: Uint8Array, x25519?: X25519): Uint8Array
 }
 
 /**
@@ -103,6 +103,8 @@ export interface SetupSenderOptions {
   eseed?: Uint8Array
   /** AEAD; default {@link HPKE_AES_256_GCM}. */
   aead?: HpkeAead
+  /** X25519 implementation inside X-Wing; default noble's (the Node entry injects `node:crypto`'s). */
+  x25519?: X25519
 }
 
 /**
@@ -154,17 +156,14 @@ export function setupBaseS(
   info: Uint8Array,
   options: SetupSenderOptions = {},
 ): SenderContext {
-  let pkR: Uint8Array
-  if (recipient instanceof PublicKey) pkR = recipient.xwing
-  else {
-    assertBytes(recipient, 'recipient', XWING_PUBLIC_KEY_LENGTH)
-    pkR = recipient
-  }
+  if (!(recipient instanceof PublicKey)) assertBytes(recipient, 'recipient', XWING_PUBLIC_KEY_LENGTH)
   assertInfo(info)
-  const { eseed, aead } = readOptions(options)
+  const { eseed, aead, x25519 } = readOptions(options)
   let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array }
   try {
-    encapsulated = ml_kem768_x25519.encapsulate(pkR, eseed)
+    // A PublicKey carries its prepared ML-KEM key, so repeat encapsulations skip the matrix expansion.
+    const prepared = recipient instanceof PublicKey ? preparedXWing(recipient) : prepareXWingPublicKey(recipient)
+    encapsulated = xwingEncapsulate(prepared, eseed, x25519)
   } catch (err) {
     throw new KeyError('recipient X-Wing public key was rejected', { cause: err })
   }
@@ -204,20 +203,20 @@ export function setupBaseR(
   recipient: Decapsulator,
   enc: Uint8Array,
   info: Uint8Array,
-  options: Pick<SetupSenderOptions, 'aead'> = {},
+  options: Pick<SetupSenderOptions, 'aead' | 'x25519'> = {},
 ): RecipientContext {
   if (typeof recipient !== 'object' || recipient === null || typeof recipient.decapsulate !== 'function') {
     throw new TypeError(`"recipient" must be an Identity, got ${describe(recipient)}`)
   }
   assertBytes(enc, 'enc')
   assertInfo(info)
-  const { aead } = readOptions(options)
+  const { aead, x25519 } = readOptions(options)
   if (enc.length !== XWING_CIPHERTEXT_LENGTH) {
     throw new FormatError('FORMAT_INVALID', `HPKE enc is ${enc.length} bytes, expected ${XWING_CIPHERTEXT_LENGTH}`)
   }
   let sharedSecret: Uint8Array
   try {
-    sharedSecret = recipient.decapsulate(enc)
+    sharedSecret = recipient.decapsulate(enc, x25519)
   } catch (err) {
     // e.g. an X25519 share that is a low-order point: indistinguishable from any other failure.
     throw new AuthError('AUTH_FAILED', undefined, { cause: err })
@@ -248,14 +247,26 @@ function assertInfo(info: unknown): asserts info is Uint8Array {
   if (info.length > MAX_INFO_LENGTH) throw new RangeError(`"info" must be at most ${MAX_INFO_LENGTH} bytes`)
 }
 
-function readOptions(options: SetupSenderOptions): { eseed: Uint8Array | undefined; aead: HpkeAead } {
+function readOptions(options: SetupSenderOptions): {
+  eseed: Uint8Array | undefined
+  aead: HpkeAead
+  x25519: X25519
+} {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" must be an object')
-  const { eseed, aead = HPKE_AES_256_GCM } = options
+  const { eseed, aead = HPKE_AES_256_GCM, x25519 = nobleX25519 } = options
   if (eseed !== undefined) assertBytes(eseed, 'eseed', ESEED_LENGTH)
   if (typeof aead !== 'object' || aead === null || typeof aead.seal !== 'function' || typeof aead.open !== 'function') {
     throw new TypeError('"aead" must be an HpkeAead')
   }
-  return { eseed, aead }
+  if (
+    typeof x25519 !== 'object' ||
+    x25519 === null ||
+    typeof x25519.scalarMult !== 'function' ||
+    typeof x25519.scalarMultBase !== 'function'
+  ) {
+    throw new TypeError('"x25519" must be an X25519 implementation')
+  }
+  return { eseed, aead, x25519 }
 }
 
 interface Schedule {

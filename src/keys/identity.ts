@@ -14,7 +14,6 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { KeyError } from '../errors.js'
 import { assertBytes, assertString, describe } from './assert.js'
@@ -29,6 +28,7 @@ import {
 } from './constants.js'
 import { type PublicKey, publicKeyFromBytes } from './public-key.js'
 import { hybridSign, type SignRng } from './sign.js'
+import { nobleX25519, type X25519, type XWingSecretKey, xwingDecapsulate, xwingKeygen } from './xwing.js'
 
 const INTERNAL: unique symbol = Symbol('arrowseal.Identity')
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
@@ -55,7 +55,7 @@ export class Identity {
   /** The parsed public key. */
   readonly publicKeyObject: PublicKey
   readonly #seed: Uint8Array
-  readonly #xwingSeed: Uint8Array
+  readonly #xwingSecret: XWingSecretKey
   readonly #ed25519Seed: Uint8Array
   readonly #mldsaSecret: Uint8Array
 
@@ -67,19 +67,19 @@ export class Identity {
   constructor(token: typeof INTERNAL, seed: Uint8Array) {
     if (token !== INTERNAL) throw new TypeError('use generateIdentity() or importIdentity() to create an Identity')
     this.#seed = seed
-    this.#xwingSeed = subSeed(seed, SUBSEED_INFO.xwing)
+    const xwingSeed = subSeed(seed, SUBSEED_INFO.xwing)
     this.#ed25519Seed = subSeed(seed, SUBSEED_INFO.ed25519)
     const mldsaSeed = subSeed(seed, SUBSEED_INFO.mldsa65)
-    // Expand each key once: ML-DSA-65 keygen (~3.5 ms) is cached as the expanded secret key. X-Wing's secret
-    // key is its 32-byte seed by definition (draft-connolly-cfrg-xwing-kem), which noble re-expands on every
-    // decapsulation; see decapsulate().
-    const xwing = ml_kem768_x25519.keygen(this.#xwingSeed)
+    // Expand each key once and keep the expanded form: X-Wing's seed expansion (ML-KEM keygen, ~3 ms) would
+    // otherwise be repeated on every decapsulation, and ML-DSA-65's (~3.5 ms) on every signature.
+    const xwing = xwingKeygen(xwingSeed)
+    xwingSeed.fill(0)
+    this.#xwingSecret = xwing.secretKey
     const ed = ed25519.keygen(this.#ed25519Seed)
     const mldsa = ml_dsa65.keygen(mldsaSeed)
     mldsaSeed.fill(0)
     this.#mldsaSecret = mldsa.secretKey
     const payload = concatBytes(new Uint8Array([KEY_VERSION]), xwing.publicKey, ed.publicKey, mldsa.publicKey)
-    xwing.secretKey.fill(0) // a copy of #xwingSeed
     this.publicKeyObject = publicKeyFromBytes(payload)
     this.publicKey = this.publicKeyObject.text
     this.keyId = this.publicKeyObject.keyId
@@ -95,18 +95,19 @@ export class Identity {
    * X-Wing decapsulation: the 32-byte shared secret for an encapsulation `enc` (1120 bytes) made to this
    * identity's public key. Used by HPKE ({@link setupBaseR}); the secret key never leaves the object.
    *
-   * @throws TypeError / RangeError if `enc` is not a 1120-byte Uint8Array; whatever noble throws on a rejected
-   *   ciphertext (HPKE turns that into `AuthError`).
+   * @param x25519 - X25519 implementation (default: noble's; the Node entry injects `node:crypto`'s).
+   * @throws TypeError / RangeError if `enc` is not a 1120-byte Uint8Array; Error if its X25519 share is of
+   *   small order (HPKE turns that into `AuthError`).
    * @example
    * ```ts
-   * const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(id.publicKeyObject.xwing)
+   * const { cipherText, sharedSecret } = xwingEncapsulate(preparedXWing(id.publicKeyObject))
    * id.decapsulate(cipherText) // equals sharedSecret
    * ```
    * @internal
    */
-  decapsulate(enc: Uint8Array): Uint8Array {
+  decapsulate(enc: Uint8Array, x25519: X25519 = nobleX25519): Uint8Array {
     assertBytes(enc, 'enc', XWING_CIPHERTEXT_LENGTH)
-    return ml_kem768_x25519.decapsulate(enc, this.#xwingSeed)
+    return xwingDecapsulate(enc, this.#xwingSecret, x25519)
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   PUBLIC_KEY_LENGTH,
   XWING_PUBLIC_KEY_LENGTH,
 } from './constants.js'
+import { type PreparedXWingPublicKey, prepareXWingPublicKey } from './xwing.js'
 
 // Only this module may construct a PublicKey, so every instance has been validated.
 const INTERNAL: unique symbol = Symbol('arrowseal.PublicKey')
@@ -48,6 +49,8 @@ const X25519_LOW_ORDER = [
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
 ].map(hexToBytes)
 
+let readPreparedXWing: (key: PublicKey) => PreparedXWingPublicKey
+
 /**
  * A parsed, validated arrowseal public key. Immutable: byte getters return fresh copies, so a caller cannot
  * change a key that the parse cache shares with other callers.
@@ -66,6 +69,15 @@ export class PublicKey {
   readonly keyId: string
   readonly #bytes: Uint8Array
   readonly #fingerprint: Uint8Array
+  // ML-KEM's expanded matrix for this key, built on first encapsulation and reused (public data only).
+  #preparedXWing: PreparedXWingPublicKey | undefined
+
+  static {
+    readPreparedXWing = (key) => {
+      key.#preparedXWing ??= prepareXWingPublicKey(key.#bytes.subarray(1, 1 + XWING_PUBLIC_KEY_LENGTH))
+      return key.#preparedXWing
+    }
+  }
 
   /** @internal Use {@link parsePublicKey} or {@link publicKeyFromBytes}. */
   constructor(token: typeof INTERNAL, bytes: Uint8Array, text: string, fingerprint: Uint8Array) {
@@ -123,6 +135,20 @@ export class PublicKey {
   [INSPECT](): string {
     return `PublicKey(keyId=${this.keyId})`
   }
+}
+
+/**
+ * The key's X-Wing public key prepared for encapsulation (ML-KEM matrix expanded once per key, then cached on
+ * the key, which the parse cache shares).
+ *
+ * @example
+ * ```ts
+ * const { cipherText } = xwingEncapsulate(preparedXWing(pk))
+ * ```
+ * @internal
+ */
+export function preparedXWing(key: PublicKey): PreparedXWingPublicKey {
+  return readPreparedXWing(key)
 }
 
 /**

@@ -1,4 +1,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AUTH_FAILED_MESSAGE, AuthError, FormatError, KeyError } from '../../src/errors.js'
@@ -13,6 +16,7 @@ import {
   setupBaseR,
   setupBaseS,
 } from '../../src/keys/index.js'
+import { nobleX25519, type X25519 } from '../../src/keys/xwing.js'
 import { hex, label, NOT_BYTES, NOT_OPTIONAL_BYTES, TYPE_TEST, toHex, vectors } from './helpers.js'
 
 interface HpkeVector {
@@ -120,6 +124,40 @@ describe('HPKE with an Identity, AES-256-GCM', () => {
     expect(r.export(new Uint8Array([7]), 32)).toEqual(s.export(new Uint8Array([7]), 32))
     expect(s.export(new Uint8Array([7]), 32)).not.toEqual(s.export(new Uint8Array([8]), 32))
     expect(alice.decapsulate(s.enc)).toHaveLength(32)
+  })
+
+  it('agrees with noble ml_kem768_x25519 (the expanded-key X-Wing is byte-identical) and uses the injected X25519', () => {
+    const xwingSeed = hkdf(
+      sha256,
+      new Uint8Array(32).fill(1),
+      new Uint8Array(0),
+      utf8ToBytes('arrowseal/v1 identity xwing'),
+      32,
+    )
+    for (let i = 0; i < 3; i++) {
+      const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(alice.publicKeyObject.xwing)
+      expect(alice.decapsulate(cipherText)).toEqual(sharedSecret)
+      const s = setupBaseS(alice.publicKeyObject, info)
+      expect(ml_kem768_x25519.decapsulate(s.enc, xwingSeed)).toEqual(alice.decapsulate(s.enc))
+    }
+    let calls = 0
+    const counting: X25519 = {
+      name: 'counting',
+      scalarMultBase: (k) => {
+        calls++
+        return nobleX25519.scalarMultBase(k)
+      },
+      scalarMult: (k, u) => {
+        calls++
+        return nobleX25519.scalarMult(k, u)
+      },
+    }
+    const s = setupBaseS(alice.publicKeyObject, info, { x25519: counting })
+    expect(calls).toBe(2) // ephemeral public share + shared secret
+    const r = setupBaseR(alice, s.enc, info, { x25519: counting })
+    expect(calls).toBe(3)
+    expect(r.open(aad, s.seal(aad, pt))).toEqual(pt)
+    expect(() => setupBaseS(alice.publicKeyObject, info, { x25519: {} as X25519 })).toThrow(TypeError)
   })
 
   it('is deterministic given eseed (golden-file friendly) and fresh otherwise', () => {
