@@ -16,9 +16,32 @@
 
 import { ArrowSealError } from '../errors.js'
 
-/** Arrow `MessageHeader` union tags we accept (Schema.fbs): 1 Schema, 2 DictionaryBatch, 3 RecordBatch. */
+/**
+ * Arrow `MessageHeader` union tag of a Schema message (Message.fbs).
+ * @example
+ * ```ts
+ * if (verifyMessageMetadata(meta) === HEADER_SCHEMA) console.log('schema message')
+ * ```
+ * @internal
+ */
 export const HEADER_SCHEMA = 1
+/**
+ * Arrow `MessageHeader` union tag of a DictionaryBatch message (Message.fbs).
+ * @example
+ * ```ts
+ * if (verifyMessageMetadata(meta) === HEADER_DICTIONARY_BATCH) console.log('dictionary batch')
+ * ```
+ * @internal
+ */
 export const HEADER_DICTIONARY_BATCH = 2
+/**
+ * Arrow `MessageHeader` union tag of a RecordBatch message (Message.fbs).
+ * @example
+ * ```ts
+ * if (verifyMessageMetadata(meta) === HEADER_RECORD_BATCH) console.log('record batch')
+ * ```
+ * @internal
+ */
 export const HEADER_RECORD_BATCH = 3
 
 /** Arrow `Type` union tags with non-scalar members: 10 Timestamp (timezone string), 14 Union (typeIds vector). */
@@ -144,7 +167,9 @@ class Walker {
     const [, nodes, buffers, compression, variadic] = this.table(pos, 5)
     if (nodes) this.vector(nodes, 16)
     if (buffers) this.vector(buffers, 16)
-    if (compression) this.table(this.ref(compression), 2)
+    // arrowseal never writes compressed bodies (units are encrypted; compression under encryption leaks sizes),
+    // and a decompressor fed attacker-chosen lengths is a memory bomb if a codec happens to be registered.
+    if (compression) throw invalid('compressed record batch bodies are not accepted')
     if (variadic) this.vector(variadic, 8)
   }
 

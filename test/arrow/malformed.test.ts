@@ -1,4 +1,6 @@
 import {
+  CompressionType,
+  compressionRegistry,
   Decimal,
   Dictionary,
   Field,
@@ -338,5 +340,28 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
       }),
       { numRuns: 1500 },
     )
+  })
+})
+
+describe('compressed bodies', () => {
+  it('are rejected even when a codec is registered (arrow-js would otherwise accept them)', () => {
+    // A fake ZSTD codec whose output is never smaller, so arrow-js stores buffers raw but flags the batch as
+    // compressed: the message carries BodyCompression, which is what arrowseal must refuse.
+    const magic = [0x28, 0xb5, 0x2f, 0xfd]
+    compressionRegistry.set(CompressionType.ZSTD, {
+      encode: (d: Uint8Array) => Uint8Array.from([...magic, ...d, 0, 0, 0, 0]),
+      decode: (d: Uint8Array) => d,
+    })
+    try {
+      const sub = decodeGroupBatch(unit, layout!, rows)
+      const w = new RecordBatchStreamWriter({ compressionType: CompressionType.ZSTD })
+      w.write(sub)
+      w.finish()
+      const compressed = w.toUint8Array(true)
+      expect(compressed).not.toEqual(unit)
+      expectArrowInvalid(() => decodeGroupBatch(compressed, layout!, rows))
+    } finally {
+      compressionRegistry.set(CompressionType.ZSTD, null as never)
+    }
   })
 })
