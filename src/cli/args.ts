@@ -9,16 +9,40 @@ import { CliError } from './errors.js'
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
-/** Parsed option values: strings, booleans, or arrays of strings for `multiple` options. */
+/**
+ * Parsed option values: strings, booleans, or arrays of strings for `multiple` options.
+ *
+ * @example
+ * ```ts
+ * const values: Values = { output: 'me.key', force: true }
+ * ```
+ */
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>
 
-/** What a command's `run` receives. */
+/**
+ * What a command's `run` receives.
+ *
+ * @example
+ * ```ts
+ * const inv: Invocation = { values: { json: true }, positionals: ['data.aseal'] }
+ * ```
+ */
 export interface Invocation {
   readonly values: Values
   readonly positionals: readonly string[]
 }
 
-/** One subcommand. */
+/**
+ * One subcommand.
+ *
+ * @example
+ * ```ts
+ * const hello: Command = {
+ *   name: 'hello', help: 'Usage: arrowseal hello', options: {}, maxPositionals: 0,
+ *   async run() { console.log('hello') },
+ * }
+ * ```
+ */
 export interface Command {
   readonly name: string
   /** Full help text shown by `arrowseal NAME --help`. */
@@ -29,7 +53,14 @@ export interface Command {
   run(invocation: Invocation): Promise<void>
 }
 
-/** Options every command accepts. */
+/**
+ * Options every command accepts.
+ *
+ * @example
+ * ```ts
+ * parseArgs({ options: { ...COMMON_OPTIONS, json: { type: 'boolean' } } })
+ * ```
+ */
 export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   debug: { type: 'boolean' },

@@ -19,10 +19,24 @@
  */
 import { ArrowSealError, type ArrowSealErrorCode } from '../errors.js'
 
-/** Codes raised by the CLI itself, in addition to the library's {@link ArrowSealErrorCode}s. */
+/**
+ * Codes raised by the CLI itself, in addition to the library's {@link ArrowSealErrorCode}s.
+ *
+ * @example
+ * ```ts
+ * const code: CliErrorCode = 'USAGE'
+ * ```
+ */
 export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'INTERNAL'
 
-/** Documented process exit codes (see the module doc). */
+/**
+ * Documented process exit codes (see the module doc).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = EXIT.auth // 4
+ * ```
+ */
 export const EXIT = { ok: 0, internal: 1, usage: 2, input: 3, auth: 4, policy: 5, key: 6 } as const
 
 /**
@@ -95,7 +109,14 @@ const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
   INTERNAL: { exit: EXIT.internal, hint: 'this is a bug: rerun with --debug and report the stack trace' },
 }
 
-/** What the CLI prints and returns for one failure. */
+/**
+ * What the CLI prints and returns for one failure.
+ *
+ * @example
+ * ```ts
+ * const { line, exit }: Report = describeError(err)
+ * ```
+ */
 export interface Report {
   readonly code: string
   readonly exit: number

@@ -9,13 +9,28 @@ import { open, readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
 import { CliError, fsError } from './errors.js'
+import type { Progress } from './progress.js'
 
-/** `true` when `path` names stdin/stdout. */
+/**
+ * `true` when `path` names stdin/stdout.
+ *
+ * @example
+ * ```ts
+ * isStdio('-') // true
+ * ```
+ */
 export function isStdio(path: string | undefined): boolean {
   return path === undefined || path === '-'
 }
 
-/** A display name for an input or output path. */
+/**
+ * A display name for an input or output path.
+ *
+ * @example
+ * ```ts
+ * displayName(undefined) // '<stdio>'
+ * ```
+ */
 export function displayName(path: string | undefined): string {
   return isStdio(path) ? '<stdio>' : path!
 }
@@ -102,7 +117,35 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Where a command's result goes. Call exactly one of `commit()` or `abort()`. */
+/**
+ * Runs `produce` against `out` and commits the output only if it succeeds; otherwise the output is discarded
+ * (temporary file removed, nothing printed) and the error is rethrown. `progress` is cleared either way.
+ *
+ * @example
+ * ```ts
+ * await produceOutput(out, progress, async () => { await out.write(bytes) })
+ * ```
+ */
+export async function produceOutput(out: Output, progress: Progress, produce: () => Promise<void>): Promise<void> {
+  try {
+    await produce()
+    progress.done()
+    await out.commit()
+  } catch (err) {
+    progress.done()
+    await out.abort()
+    throw err
+  }
+}
+
+/**
+ * Where a command's result goes. Call exactly one of `commit()` or `abort()`.
+ *
+ * @example
+ * ```ts
+ * const out: Output = await openOutput('out.csv')
+ * ```
+ */
 export interface Output {
   readonly bytesWritten: number
   write(chunk: Uint8Array | string): Promise<void>

@@ -4,7 +4,14 @@
  * @module
  */
 
-/** A progress line that rewrites itself in place. */
+/**
+ * A progress line that rewrites itself in place.
+ *
+ * @example
+ * ```ts
+ * const p: Progress = startProgress('opening')
+ * ```
+ */
 export interface Progress {
   /** Records one more batch of `bytes` bytes. */
   tick(bytes: number): void

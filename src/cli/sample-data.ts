@@ -101,7 +101,14 @@ function prng(seed: number): () => number {
   }
 }
 
-/** Options of {@link sampleTransactions}. */
+/**
+ * Options of {@link sampleTransactions}.
+ *
+ * @example
+ * ```ts
+ * const options: SampleOptions = { rows: 1000, batchRows: 250, seed: 7 }
+ * ```
+ */
 export interface SampleOptions {
   /** Number of rows (default 200,000). */
   readonly rows?: number
@@ -111,7 +118,14 @@ export interface SampleOptions {
   readonly seed?: number
 }
 
-/** Column names of the sample table, in schema order. */
+/**
+ * Column names of the sample table, in schema order.
+ *
+ * @example
+ * ```ts
+ * sampleTransactions({ rows: 1 }).schema.fields.map((f) => f.name) // equals SAMPLE_COLUMNS
+ * ```
+ */
 export const SAMPLE_COLUMNS = ['id', 'name', 'email', 'national_id', 'country', 'amount', 'timestamp'] as const
 
 /**

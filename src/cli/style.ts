@@ -4,7 +4,15 @@
  * @module
  */
 
-/** Styling functions; each returns its input unchanged when colour is off. */
+/**
+ * Styling functions; each returns its input unchanged when colour is off.
+ *
+ * @example
+ * ```ts
+ * const s: Style = createStyle(process.stderr)
+ * process.stderr.write(s.red('refused'))
+ * ```
+ */
 export interface Style {
   readonly color: boolean
   bold(text: string): string

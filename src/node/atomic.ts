@@ -28,7 +28,14 @@ function track(path: string): void {
   live.add(path)
 }
 
-/** Options of {@link createAtomicFile}. */
+/**
+ * Options of {@link createAtomicFile}.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('me.key', text, { mode: 0o600, overwrite: false })
+ * ```
+ */
 export interface AtomicFileOptions {
   /** File mode of the new file, e.g. `0o600` for secrets. Default `0o644` (minus the umask). */
   readonly mode?: number
@@ -36,7 +43,14 @@ export interface AtomicFileOptions {
   readonly overwrite?: boolean
 }
 
-/** A file being written atomically. Call exactly one of `commit()` or `abort()`. */
+/**
+ * A file being written atomically. Call exactly one of `commit()` or `abort()`.
+ *
+ * @example
+ * ```ts
+ * const file: AtomicFile = await createAtomicFile('out.aseal')
+ * ```
+ */
 export interface AtomicFile {
   /** The final path. */
   readonly path: string

@@ -20,6 +20,14 @@ import {
 } from '../index.js'
 import { writeFileAtomic } from './atomic.js'
 
+/**
+ * The core's identity and option types, re-exported for callers of this entry.
+ *
+ * @example
+ * ```ts
+ * import type { Identity, SealOptions } from 'arrowseal/node'
+ * ```
+ */
 export type { Identity, OpenOptions, SealOptions }
 
 /**

@@ -11,9 +11,23 @@ import { Duplex } from 'node:stream'
 import type { ReadableStream as NodeReadableStream, WritableStream as NodeWritableStream } from 'node:stream/web'
 import { OpenStream, SealStream } from '../index.js'
 
-/** Options of `new SealStream(…)`. */
+/**
+ * Options of `new SealStream(…)`.
+ *
+ * @example
+ * ```ts
+ * const options: SealStreamOptions = { signer, recipients: { r: [reader.publicKey] }, policy }
+ * ```
+ */
 export type SealStreamOptions = ConstructorParameters<typeof SealStream>[0]
-/** Options of `new OpenStream(…)`. */
+/**
+ * Options of `new OpenStream(…)`.
+ *
+ * @example
+ * ```ts
+ * const options: OpenStreamOptions = { identity: reader, trustedSigners: [writer.publicKey] }
+ * ```
+ */
 export type OpenStreamOptions = ConstructorParameters<typeof OpenStream>[0]
 
 // The DOM and node:stream/web declarations of the same runtime classes differ only nominally.

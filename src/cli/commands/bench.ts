@@ -10,7 +10,14 @@ import type { Command } from '../args.js'
 import { CliError } from '../errors.js'
 import { packageInfo } from '../package-root.js'
 
-/** The `bench` command. */
+/**
+ * The `bench` command.
+ *
+ * @example
+ * ```ts
+ * await bench.run(parseCommandArgs(bench, argv)!)
+ * ```
+ */
 export const bench: Command = {
   name: 'bench',
   help: `Usage: arrowseal bench [-- ARGS…]

@@ -29,7 +29,14 @@ import { createStyle } from '../style.js'
 
 const ROLES = ['analyst', 'support', 'auditor'] as const
 
-/** The `demo` command. */
+/**
+ * The `demo` command.
+ *
+ * @example
+ * ```ts
+ * await demo.run(parseCommandArgs(demo, argv)!)
+ * ```
+ */
 export const demo: Command = {
   name: 'demo',
   help: `Usage: arrowseal demo [--rows N]

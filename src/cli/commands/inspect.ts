@@ -8,7 +8,14 @@ import { flag } from '../args.js'
 import { readInput, writeStdout } from '../io.js'
 import { renderInspect } from '../render.js'
 
-/** The `inspect` command. */
+/**
+ * The `inspect` command.
+ *
+ * @example
+ * ```ts
+ * await inspect.run(parseCommandArgs(inspect, argv)!)
+ * ```
+ */
 export const inspect: Command = {
   name: 'inspect',
   help: `Usage: arrowseal inspect [--json] [IN]

@@ -8,7 +8,14 @@ import { type Command, flag, stringOption } from '../args.js'
 import { fsError } from '../errors.js'
 import { writeStdout } from '../io.js'
 
-/** The `keygen` command. */
+/**
+ * The `keygen` command.
+ *
+ * @example
+ * ```ts
+ * await keygen.run(parseCommandArgs(keygen, argv)!)
+ * ```
+ */
 export const keygen: Command = {
   name: 'keygen',
   help: `Usage: arrowseal keygen [-o FILE] [--force]

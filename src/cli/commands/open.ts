@@ -10,11 +10,18 @@ import { type Command, flag, listOption, requiredOption, stringOption } from '..
 import { detectOutputFormat, parseOutputFormat } from '../convert/formats.js'
 import { createBatchWriter } from '../convert/writers.js'
 import { CliError } from '../errors.js'
-import { displayName, inputStream, isStdio, openOutput } from '../io.js'
+import { displayName, inputStream, isStdio, openOutput, produceOutput } from '../io.js'
 import { loadIdentity, loadTrusted } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
-/** The `open` command. */
+/**
+ * The `open` command.
+ *
+ * @example
+ * ```ts
+ * await open.run(parseCommandArgs(open, argv)!)
+ * ```
+ */
 export const open: Command = {
   name: 'open',
   help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN]
@@ -71,7 +78,7 @@ Options:
     const out = await openOutput(output)
     const writer = createBatchWriter(format, out)
     const progress = startProgress(`opening ${displayName(input)}`)
-    try {
+    await produceOutput(out, progress, async () => {
       const batches = source.pipeThrough(new OpenStream(options)) as unknown as AsyncIterable<RecordBatch>
       let shown = 0
       for await (const batch of batches) {
@@ -80,13 +87,7 @@ Options:
         shown = out.bytesWritten
       }
       await writer.finish()
-      progress.done()
-      await out.commit()
-    } catch (err) {
-      progress.done()
-      await out.abort()
-      throw err
-    }
+    })
     if (process.stderr.isTTY && !isStdio(output))
       process.stderr.write(`wrote ${output} (${formatBytes(out.bytesWritten)})\n`)
   },

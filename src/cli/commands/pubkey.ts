@@ -7,7 +7,14 @@ import { identityLine } from '../../node/files.js'
 import type { Command } from '../args.js'
 import { readInput, readTextFile, writeStdout } from '../io.js'
 
-/** The `pubkey` command. */
+/**
+ * The `pubkey` command.
+ *
+ * @example
+ * ```ts
+ * await pubkey.run(parseCommandArgs(pubkey, argv)!)
+ * ```
+ */
 export const pubkey: Command = {
   name: 'pubkey',
   help: `Usage: arrowseal pubkey [FILE]

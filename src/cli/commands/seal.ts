@@ -8,11 +8,18 @@ import type { SealOptions } from '../../node/files.js'
 import { type Command, flag, requiredOption, stringOption } from '../args.js'
 import { batchesOf, detectInputFormat, parseInputFormat, readTable } from '../convert/formats.js'
 import { CliError } from '../errors.js'
-import { displayName, isStdio, openOutput, readableFrom, readInput } from '../io.js'
+import { displayName, isStdio, openOutput, produceOutput, readableFrom, readInput } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
-/** The `seal` command. */
+/**
+ * The `seal` command.
+ *
+ * @example
+ * ```ts
+ * await seal.run(parseCommandArgs(seal, argv)!)
+ * ```
+ */
 export const seal: Command = {
   name: 'seal',
   help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT] [IN]
@@ -81,20 +88,14 @@ Options:
 
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
-    try {
+    await produceOutput(out, progress, async () => {
       const sealed = readableFrom(batchesOf(table)).pipeThrough(new SealStream(options))
       for await (const chunk of sealed as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk)
         progress.tick(chunk.length)
       }
-      progress.done()
-      await out.commit()
-    } catch (err) {
-      progress.done()
-      await out.abort()
-      throw err
-    }
-    if (process.stderr.isTTY && output !== undefined && output !== '-')
+    })
+    if (process.stderr.isTTY && !isStdio(output))
       process.stderr.write(`sealed ${table.numRows} rows into ${output} (${formatBytes(out.bytesWritten)})\n`)
   },
 }

@@ -17,12 +17,33 @@ import { CliError } from '../errors.js'
 import { csvToTable } from './csv.js'
 import { ndjsonToTable } from './ndjson.js'
 
-/** Formats `seal` reads. */
+/**
+ * Formats `seal` reads.
+ *
+ * @example
+ * ```ts
+ * const format: InputFormat = detectInputFormat('data.csv', bytes)
+ * ```
+ */
 export type InputFormat = 'arrow' | 'csv' | 'ndjson'
-/** Formats `open` writes: an Arrow IPC stream, an Arrow IPC file, CSV or NDJSON. */
+/**
+ * Formats `open` writes: an Arrow IPC stream, an Arrow IPC file, CSV or NDJSON.
+ *
+ * @example
+ * ```ts
+ * const format: OutputFormat = parseOutputFormat('arrow-file')
+ * ```
+ */
 export type OutputFormat = 'arrow' | 'arrow-file' | 'csv' | 'ndjson'
 
-/** Rows per batch when text input is cut into record batches (bounds each sealed frame). */
+/**
+ * Rows per batch when text input is cut into record batches (bounds each sealed frame).
+ *
+ * @example
+ * ```ts
+ * [...batchesOf(table)].every((b) => b.numRows <= TEXT_BATCH_ROWS) // true
+ * ```
+ */
 export const TEXT_BATCH_ROWS = 65_536
 
 const INPUT_FORMATS: readonly InputFormat[] = ['arrow', 'csv', 'ndjson']

@@ -19,7 +19,14 @@
  */
 import { Bool, Float64, Int64, TimestampMillisecond, Utf8, type Vector, vectorFromArray } from 'apache-arrow'
 
-/** The types text inputs can produce. */
+/**
+ * The types text inputs can produce.
+ *
+ * @example
+ * ```ts
+ * const type: InferredType = inferTextType(['1', '2'])
+ * ```
+ */
 export type InferredType = 'int64' | 'float64' | 'bool' | 'timestamp' | 'utf8'
 
 const INT = /^-?(0|[1-9]\d*)$/

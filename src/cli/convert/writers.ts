@@ -10,7 +10,14 @@ import { shareDictionaries } from './dictionaries.js'
 import type { OutputFormat } from './formats.js'
 import { ndjsonLines } from './ndjson.js'
 
-/** Accepts batches in order; `finish()` writes any trailer (the Arrow file footer). */
+/**
+ * Accepts batches in order; `finish()` writes any trailer (the Arrow file footer).
+ *
+ * @example
+ * ```ts
+ * const writer: BatchWriter = createBatchWriter('ndjson', out)
+ * ```
+ */
 export interface BatchWriter {
   write(batch: RecordBatch): Promise<void>
   finish(): Promise<void>
