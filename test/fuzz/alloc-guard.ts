@@ -1,0 +1,43 @@
+/**
+ * Records the largest buffer allocated through the global `Uint8Array` and `ArrayBuffer` constructors while a
+ * fuzz case runs. The reader's buffers (the frame splitter's piece buffer, header copies, decrypted units) are
+ * allocated this way at call time, so a reader that trusted a hostile length field before checking it would show
+ * up here even if the allocation later succeeded and was freed. Libraries that captured the constructors at load
+ * time (fflate) are not seen; they only run on authenticated bytes.
+ */
+
+let largest = 0
+
+function watch<T extends new (...args: never[]) => object>(ctor: T): T {
+  return new Proxy(ctor, {
+    construct(target, args, newTarget) {
+      const n = args[0]
+      if (typeof n === 'number' && n > largest) largest = n
+      return Reflect.construct(target, args, newTarget)
+    },
+  })
+}
+
+const originals = { Uint8Array: globalThis.Uint8Array, ArrayBuffer: globalThis.ArrayBuffer }
+
+/** Starts recording. Idempotent. */
+export function installAllocationGuard(): void {
+  if (globalThis.Uint8Array !== originals.Uint8Array) return
+  globalThis.Uint8Array = watch(originals.Uint8Array)
+  globalThis.ArrayBuffer = watch(originals.ArrayBuffer)
+}
+
+/** Stops recording and restores the constructors. */
+export function removeAllocationGuard(): void {
+  globalThis.Uint8Array = originals.Uint8Array
+  globalThis.ArrayBuffer = originals.ArrayBuffer
+}
+
+/** The largest single allocation since the last reset, in bytes (elements, for Uint8Array: the same). */
+export function largestAllocation(): number {
+  return largest
+}
+
+export function resetAllocationRecord(): void {
+  largest = 0
+}
