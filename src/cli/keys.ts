@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { stat } from 'node:fs/promises'
 import { KeyError, PolicyError } from '../errors.js'
 import { importIdentity, parsePublicKey } from '../index.js'
 import { type Identity, identityLine } from '../node/files.js'
@@ -23,7 +24,22 @@ import { readTextFile } from './io.js'
  * ```
  */
 export async function loadIdentity(path: string): Promise<Identity> {
-  return importIdentity(identityLine(await readTextFile(path), path))
+  const identity = await importIdentity(identityLine(await readTextFile(path), path))
+  await warnIfShared(path)
+  return identity
+}
+
+// Like ssh with private keys, but a warning rather than a refusal: the key is already exposed, and refusing would
+// only block the operator who is about to fix it.
+async function warnIfShared(path: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const mode = (await stat(path).catch(() => null))?.mode
+  if (mode !== undefined && (mode & 0o077) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(4, '0')
+    process.stderr.write(
+      `arrowseal: warning: identity file ${path} is accessible by other users (mode ${octal}); run chmod 600 ${path}\n`,
+    )
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * CLI failures as a person meets them: each with its exit code, its one-line message, and no output file —
  * neither a partial one nor a changed pre-existing one — and nothing on stdout.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -203,6 +203,33 @@ describe('policy errors exit 5, key errors exit 6', () => {
     const r = await openInto(['--identity', p('corrupt.key'), '--trust', writer.publicKey])
     expectError(r, 6, 'KEY_INVALID')
     expect(r.stderr).not.toMatch(/ASEAL-SECRET-KEY-1\w{8}/)
+  })
+})
+
+describe('warnings and misdirected input', () => {
+  it('an identity file readable by others works, with a warning', async () => {
+    writeFileSync(p('shared.key'), readFileSync(p('reader.key')), { mode: 0o644 })
+    chmodSync(p('shared.key'), 0o644)
+    const r = await runCli(cli, [
+      'open',
+      '--identity',
+      p('shared.key'),
+      '--trust',
+      writer.publicKey,
+      '--format',
+      'csv',
+      p('data.aseal'),
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(
+      /^arrowseal: warning: identity file .*shared\.key is accessible by other users \(mode 0644\); run chmod 600/,
+    )
+  })
+
+  it('inspect of a file that is not sealed: exit 3', async () => {
+    const r = await runCli(cli, ['inspect', p('data.arrows')])
+    expect(r.code, r.stderr).toBe(3)
+    expect(r.stderr).toMatch(/^arrowseal: error FORMAT_\w+: /)
   })
 })
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { Table } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { fetchTable, main, orderBatches } from '../../examples/http-transfer.js'
-import { generateIdentity, sealTable } from '../../src/index.js'
+import { generateIdentity, sealTable } from 'arrowseal'
 
 describe('examples/http-transfer', () => {
   it('streams sealed batches over HTTP; each reader gets its columns', async () => {
