@@ -15,6 +15,7 @@ import { parseFrame, writeFrame } from '../../src/format/frame.js'
 import { encodeSignedPart, parseHeader } from '../../src/format/header.js'
 import { setupBaseR, setupBaseS } from '../../src/keys/hpke.js'
 import type { Identity } from '../../src/keys/identity.js'
+import type { Policy } from '../../src/policy/policy.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
 import { codeOf, join, splitStream } from '../helpers/streams.js'
@@ -23,7 +24,7 @@ const writer = id('writer')
 const a = id('insider-a')
 const b = id('victim-b')
 const recipients = { ra: [a.publicKey], rb: [b.publicKey] }
-const policy = { fields: { id: 'public', y: ['ra', 'rb'] } }
+const policy: Policy = { fields: { id: 'public', y: ['ra', 'rb'] } }
 
 /** What a recipient learns from its stanza: the group keys and its own MAC key. */
 function unwrap(header: ReturnType<typeof parseHeader>, who: Identity) {

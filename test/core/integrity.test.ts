@@ -2,6 +2,7 @@
 import { Int32, Table, tableFromArrays } from 'apache-arrow'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseHeader } from '../../src/format/header.js'
+import type { Policy } from '../../src/policy/policy.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
 import { codeOf, join, openStreamed, splitStream } from '../helpers/streams.js'
@@ -11,7 +12,7 @@ const a = id('reader-a')
 const b = id('reader-b')
 const opts = { identity: a, trustedSigners: [writer.publicKey] }
 const recipients = { ra: [a.publicKey], rb: [b.publicKey] }
-const policy = { fields: { id: 'public', x: ['ra'], y: ['ra', 'rb'] } }
+const policy: Policy = { fields: { id: 'public', x: ['ra'], y: ['ra', 'rb'] } }
 
 function table(n: number, base = 0): Table {
   const parts = Array.from({ length: n }, (_, i) =>

@@ -17,7 +17,7 @@ const reader = id('reader')
 const opts = { identity: reader, trustedSigners: [writer.publicKey] }
 
 async function small(): Promise<Uint8Array> {
-  const t = tableFromArrays({ id: Int32Array.of(1, 2), email: vectorFromArray(['a@x', 'b@y'], new Utf8()) })
+  const t = new Table({ id: vectorFromArray(Int32Array.of(1, 2)), email: vectorFromArray(['a@x', 'b@y'], new Utf8()) })
   const two = new Table([...t.batches, ...t.batches])
   return sealTable(two, {
     signer: writer,

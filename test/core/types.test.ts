@@ -10,7 +10,7 @@ import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { allTypesTable, assertTablesEqual, structBatch } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
-import { openStreamed } from '../helpers/streams.js'
+import { openStreamed, readAll } from '../helpers/streams.js'
 
 const writer = id('writer')
 const a = id('types-a')
@@ -83,9 +83,12 @@ describe('every Arrow type', () => {
       },
     })
     const chunks: Uint8Array[] = []
-    for await (const c of src.pipeThrough(new SealStream({ signer: writer, recipients, policy }))) chunks.push(c)
+    chunks.push(...(await readAll(src.pipeThrough(new SealStream({ signer: writer, recipients, policy })))))
     const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-    chunks.reduce((o, c) => (bytes.set(c, o), o + c.length), 0)
+    chunks.reduce((o, c) => {
+      bytes.set(c, o)
+      return o + c.length
+    }, 0)
     const got = await openStreamed(bytes, { identity: a, trustedSigners: [writer.publicKey] }, 1)
     assertTablesEqual(got, expectedView(table, policy, ['ra']))
   })

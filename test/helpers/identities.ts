@@ -1,6 +1,7 @@
 /** Deterministic identities for tests (fixed seeds), created once per worker. */
-import { identityFromSeed } from '../../src/keys/identity.js'
+
 import type { Identity } from '../../src/keys/identity.js'
+import { identityFromSeed } from '../../src/keys/identity.js'
 
 const cache = new Map<string, Identity>()
 

@@ -4,8 +4,8 @@ import { Table } from 'apache-arrow'
 import { ArrowSealError } from '../../src/errors.js'
 import { HEADER_PREFIX_BYTES } from '../../src/format/constants.js'
 import { headerLength } from '../../src/format/header.js'
-import { OpenStream } from '../../src/stream/open-stream.js'
 import type { OpenOptions } from '../../src/seal/options.js'
+import { OpenStream } from '../../src/stream/open-stream.js'
 
 /** Splits a sealed stream into [header, ...frames] (frames include their length prefix). */
 export function splitStream(bytes: Uint8Array): { header: Uint8Array; frames: Uint8Array[] } {
@@ -40,7 +40,7 @@ export async function openStreamed(bytes: Uint8Array, options: OpenOptions, chun
   })
   const reader = new OpenStream(options)
   const batches: RecordBatch[] = []
-  for await (const b of input.pipeThrough(reader)) batches.push(b)
+  batches.push(...(await readAll(input.pipeThrough(reader))))
   return new Table(await reader.schema, batches)
 }
 
@@ -53,4 +53,15 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
     throw e
   }
   return 'RESOLVED'
+}
+
+/** Reads a stream to the end (without relying on ReadableStream's async iterator, which DOM typings lack). */
+export async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const reader = stream.getReader()
+  const out: T[] = []
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return out
+    out.push(value)
+  }
 }

@@ -2,7 +2,7 @@ import { Field, Int32, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PolicyError } from '../../src/errors.js'
-import { canonicalPolicy, parsePolicy, parseRecipients } from '../../src/policy/policy.js'
+import { canonicalPolicy, type FieldRule, parsePolicy, parseRecipients } from '../../src/policy/policy.js'
 import { planAccess } from '../../src/policy/resolve.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { structBatch } from '../fixtures/tables.js'
@@ -41,8 +41,10 @@ describe('parsePolicy', () => {
   it('canonical form is independent of key and role order', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z]{1,6}$/), { minLength: 1, maxLength: 6 }), (names) => {
-        const fwd = Object.fromEntries(names.map((n, i) => [n, i % 2 ? 'public' : ['r2', 'r1']]))
-        const rev = Object.fromEntries(
+        const fwd: Record<string, FieldRule> = Object.fromEntries(
+          names.map((n, i) => [n, i % 2 ? 'public' : ['r2', 'r1']]),
+        )
+        const rev: Record<string, FieldRule> = Object.fromEntries(
           [...names].reverse().map((n) => [n, names.indexOf(n) % 2 ? 'public' : ['r1', 'r2']]),
         )
         expect(canonicalPolicy({ fields: fwd })).toBe(canonicalPolicy({ fields: rev }))
