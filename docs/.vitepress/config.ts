@@ -29,6 +29,18 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   })
 }
 
+/**
+ * GitHub's heading ids (as github-slugger makes them): lower case, punctuation removed, each space a hyphen.
+ * The Markdown pages are read on GitHub and in the npm package too, so an anchor must work in both places.
+ */
+export function githubSlug(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-')
+}
+
 const sidebar: DefaultTheme.Sidebar = {
   '/': [
     {
@@ -96,11 +108,16 @@ export default defineConfig({
   // The site ships no third-party requests: no web fonts, no analytics.
   useWebFonts: false,
   srcExclude: ['**/README.md'],
-  head: [['meta', { name: 'theme-color', content: '#3c6e71' }]],
+  head: [
+    ['link', { rel: 'icon', type: 'image/svg+xml', href: '/logo.svg' }],
+    ['meta', { name: 'theme-color', content: '#3c6e71' }],
+  ],
   markdown: {
     theme: { light: 'github-light', dark: 'github-dark' },
+    anchor: { slugify: githubSlug },
   },
   themeConfig: {
+    logo: '/logo.svg',
     nav: [
       { text: 'Quick start', link: '/quick-start' },
       { text: 'Concepts', link: '/concepts/zero-trust' },

@@ -1,6 +1,7 @@
 /**
  * Link checking for the built docs site, kept free of browser code so that it can be unit-tested.
  */
+import { resolve } from 'node:path'
 import { resolveFile } from './server.js'
 
 /** What one page exposes: its element ids and the links found in it after hydration. */
@@ -15,7 +16,7 @@ export interface PageFacts {
 /** Path of the HTML file a URL lands on, normalised so that `/a/` and `/a/index.html` compare equal. */
 function pageKey(root: string, pathname: string): string | null {
   const file = resolveFile(root, pathname)
-  return file ? file.slice(root.length).replace(/\\/g, '/') : null
+  return file ? file.slice(resolve(root).length).replace(/\\/g, '/') : null
 }
 
 /**

@@ -5,7 +5,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { extname, join, normalize, sep } from 'node:path'
+import { extname, join, normalize, resolve, sep } from 'node:path'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,7 +21,8 @@ const TYPES: Record<string, string> = {
 }
 
 /** Maps a URL path to a file the way a static host serving a VitePress build does (`/a/` → `/a/index.html`). */
-export function resolveFile(root: string, urlPath: string): string | null {
+export function resolveFile(siteRoot: string, urlPath: string): string | null {
+  const root = resolve(siteRoot)
   let path: string
   try {
     path = decodeURIComponent(urlPath.split('?')[0]?.split('#')[0] ?? '/')
