@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/format-example.ts
  */
-import { Field, Int32, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray } from 'apache-arrow'
+import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { parseFrame } from '../src/format/frame.js'
 import { parseHeader } from '../src/format/header.js'
 import { identityFromSeed } from '../src/keys/identity.js'
@@ -39,12 +39,19 @@ export async function formatExample(): Promise<string> {
     type: new Struct(fields),
     length: 2,
     nullCount: 0,
-    children: [vectorFromArray([1, 2], new Int32()).data[0]!, vectorFromArray(['a@x.org', 'b@y.org'], new Utf8()).data[0]!],
+    children: [
+      vectorFromArray([1, 2], new Int32()).data[0]!,
+      vectorFromArray(['a@x.org', 'b@y.org'], new Utf8()).data[0]!,
+    ],
   })
   const table = new Table(schema, [new RecordBatch(schema, data)])
   const sealer = await Sealer.create(
     schema,
-    { signer: writer, recipients: { support: [reader.publicKey] }, policy: { fields: { id: 'public', email: ['support'] } } },
+    {
+      signer: writer,
+      recipients: { support: [reader.publicKey] },
+      policy: { fields: { id: 'public', email: ['support'] } },
+    },
     seeded(0x5eed),
   )
   const frames = [await sealer.sealBatch(table.batches[0]!), await sealer.finish()]
