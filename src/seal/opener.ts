@@ -5,28 +5,25 @@
  * @module
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
-import { inflateSync } from 'fflate'
-import { defaultBackend } from '../aead/default.js'
-import type { AeadKey, CryptoBackend } from '../aead/types.js'
+import type { AeadKey } from '../aead/types.js'
 import { decodeGroupBatch, decodeGroupSchema, type GroupLayout, mergeBatches, mergeSchemas } from '../arrow/index.js'
-import { ArrowSealError, AuthError, FormatError } from '../errors.js'
+import { AuthError, FormatError } from '../errors.js'
 import { ByteReader, concatBytes, constantTimeEqual } from '../format/bytes.js'
 import {
-  FRAME_KIND_END,
   GROUP_FLAG_SCHEMA_REVEALED,
   GROUP_KEY_BYTES,
   GROUP_KIND_PUBLIC,
   HARD_LIMITS,
   LABEL,
-  UNIT_FLAG_DEFLATE,
 } from '../format/constants.js'
-import { deriveGroupKeys, frameMac, SCHEMA_NONCE, schemaAad, unitAad, unitNonce } from '../format/derive.js'
-import { parseFrame } from '../format/frame.js'
+import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { type ParsedHeader, parseHeader } from '../format/header.js'
 import { setupBaseR } from '../keys/hpke.js'
 import type { PublicKey } from '../keys/public-key.js'
 import { hybridVerify } from '../keys/sign.js'
+import { FrameOpener, type FrameOpenerKeys, type OpenedFrame } from './frame-opener.js'
 import { checkOpenOptions, type OpenOptions } from './options.js'
+import { backendFor, type Runtime, webRuntime } from './runtime.js'
 
 interface ReadableGroup {
   readonly id: number
@@ -72,12 +69,10 @@ export class Opener {
   readonly schema: Schema
   readonly header: ParsedHeader
   readonly signer: PublicKey
-  readonly #backend: CryptoBackend
-  readonly #groups: ReadableGroup[]
+  /** The crypto phase of this stream (verifying and decrypting frames). */
+  readonly frames: FrameOpener
+  readonly #layouts: GroupLayout[]
   readonly #denied: GroupLayout[]
-  readonly #macKey: Uint8Array
-  readonly #myIndex: number
-  readonly #headerDigest: Uint8Array
   #index = 0
   #ended = false
 
@@ -85,32 +80,40 @@ export class Opener {
     schema: Schema
     header: ParsedHeader
     signer: PublicKey
-    backend: CryptoBackend
-    groups: ReadableGroup[]
+    frames: FrameOpener
+    layouts: GroupLayout[]
     denied: GroupLayout[]
-    macKey: Uint8Array
-    myIndex: number
-    headerDigest: Uint8Array
   }) {
     this.schema = init.schema
     this.header = init.header
     this.signer = init.signer
-    this.#backend = init.backend
-    this.#groups = init.groups
+    this.frames = init.frames
+    this.#layouts = init.layouts
     this.#denied = init.denied
-    this.#macKey = init.macKey
-    this.#myIndex = init.myIndex
-    this.#headerDigest = init.headerDigest
   }
 
   get ended(): boolean {
     return this.#ended
   }
 
-  /** Verifies a complete header and prepares to read frames. */
-  static async create(headerBytes: Uint8Array, options: OpenOptions): Promise<Opener> {
+  /** The index of the next frame this opener expects. */
+  get nextIndex(): number {
+    return this.#index
+  }
+
+  /**
+   * Verifies a complete header and prepares to read frames.
+   * @param runtime - default backend and X25519 (the Node entry passes node:crypto ones).
+   * @param exportKeys - receives copies of the raw frame keys, for worker threads that run the crypto phase.
+   */
+  static async create(
+    headerBytes: Uint8Array,
+    options: OpenOptions,
+    runtime: Runtime = webRuntime,
+    exportKeys?: (keys: FrameOpenerKeys) => void,
+  ): Promise<Opener> {
     const { signers } = checkOpenOptions(options)
-    const backend = options.backend ?? defaultBackend()
+    const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
     // 1. Who wrote it: the signer must be trusted, and both signatures must verify over the exact bytes parsed.
@@ -139,11 +142,13 @@ export class Opener {
     // 3. Each group key must reproduce the commitment in the signed header, so every reader of a group
     //    provably holds the same key (DESIGN property 6).
     const groups: ReadableGroup[] = []
+    const rawKeys: FrameOpenerKeys['groups'][number][] = []
     const denied: GroupLayout[] = []
     for (const g of header.groups) {
       const revealed = (g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0
       if (g.kind === GROUP_KIND_PUBLIC) {
         groups.push({ id: g.id, layout: decodeGroupSchema(g.schema, limits), key: null })
+        rawKeys.push({ id: g.id, encKey: null })
         continue
       }
       const groupKey = groupKeys.get(g.id)
@@ -155,7 +160,8 @@ export class Opener {
       groupKey.fill(0)
       if (!constantTimeEqual(commitment, g.commitment!)) throw new AuthError('AUTH_FAILED')
       const key = await backend.importKey(encKey)
-      encKey.fill(0)
+      rawKeys.push({ id: g.id, encKey: exportKeys ? encKey : null })
+      if (!exportKeys) encKey.fill(0)
       const blob = revealed
         ? g.schema
         : await backend.open(key, SCHEMA_NONCE, schemaAad(header.streamId, g.id), g.schema)
@@ -165,59 +171,41 @@ export class Opener {
       groups.map((g) => g.layout),
       denied,
     )
-    return new Opener({ schema, header, signer, backend, groups, denied, macKey, myIndex, headerDigest })
+    const init = {
+      headerDigest,
+      macKey,
+      myIndex,
+      groupCount: header.groups.length,
+      macCount: header.stanzas.length,
+    }
+    if (exportKeys) exportKeys({ ...init, headerDigest: headerDigest.slice(), macKey: macKey.slice(), groups: rawKeys })
+    const frames = new FrameOpener(backend, groups, init)
+    return new Opener({ schema, header, signer, frames, layouts: groups.map((g) => g.layout), denied })
   }
 
   /** Verifies one frame (bytes after its length field) and returns its batch, or the end marker. */
   async openFrame(bytes: Uint8Array): Promise<FrameResult> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
-    const frame = parseFrame(bytes, this.header.groups.length, this.header.stanzas.length)
-    // Batch indexes are bound into the MAC and every AAD; checking the plaintext index first gives a clear error.
-    if (frame.index !== this.#index) {
-      throw new FormatError(
-        'FRAME_OUT_OF_ORDER',
-        `expected ${frame.kind === FRAME_KIND_END ? 'the end after ' : ''}batch ${this.#index}, found index ${frame.index}`,
-      )
-    }
-    const digest = await this.#backend.sha256(frame.body)
-    const mac = frameMac(this.#macKey, this.#headerDigest, digest)
-    if (!constantTimeEqual(mac, frame.macs[this.#myIndex]!)) throw new AuthError('AUTH_FAILED')
-    if (frame.kind === FRAME_KIND_END) {
+    return this.accept(await this.frames.open(bytes, this.#index))
+  }
+
+  /**
+   * The decode phase: takes a frame verified by {@link Opener.frames} (here or in a worker) at the position this
+   * opener expects, and decodes its units into the reader's batch.
+   */
+  accept(opened: OpenedFrame): FrameResult {
+    if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
+    // The crypto phase checked the position it was given; this checks it was given the right one.
+    if (opened.index !== this.#index) throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#index}`)
+    if (opened.kind === 'end') {
       this.#ended = true
       return { type: 'end', batches: this.#index }
     }
-    const rows = frame.rows
-    const parts = await Promise.all(
-      this.#groups.map(async (g) => {
-        const unit = frame.units[g.id]!
-        let plain = unit.payload
-        if (g.key !== null) {
-          const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
-          plain = await this.#backend.open(g.key, unitNonce(frame.index), aad, unit.payload)
-        }
-        if ((unit.flags & UNIT_FLAG_DEFLATE) !== 0) plain = inflate(plain)
-        return { layout: g.layout, batch: decodeGroupBatch(plain, g.layout, rows) }
-      }),
-    )
+    const parts = this.#layouts.map((layout, i) => ({
+      layout,
+      batch: decodeGroupBatch(opened.plains[i]!, layout, opened.rows),
+    }))
     this.#index++
-    return { type: 'batch', batch: mergeBatches(parts, rows, this.#denied) }
+    return { type: 'batch', batch: mergeBatches(parts, opened.rows, this.#denied) }
   }
-}
-
-/** Inflates a unit whose authenticated length prefix bounds the output (no decompression bombs). */
-function inflate(unit: Uint8Array): Uint8Array {
-  const r = new ByteReader(unit, 'compressed unit')
-  const size = r.u32('inflated size')
-  if (size > HARD_LIMITS.maxFrameBytes)
-    throw new FormatError('LIMIT_EXCEEDED', 'a compressed unit declares more than the frame limit')
-  const out = new Uint8Array(size)
-  let inflated: Uint8Array
-  try {
-    inflated = inflateSync(r.bytes(r.remaining, 'deflate data'), { out })
-  } catch (cause) {
-    throw new ArrowSealError('ARROW_INVALID', 'a compressed unit does not inflate', { cause })
-  }
-  if (inflated.length !== size)
-    throw new ArrowSealError('ARROW_INVALID', 'a compressed unit inflates to the wrong size')
-  return inflated
 }

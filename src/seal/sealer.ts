@@ -5,15 +5,12 @@
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
-import { defaultBackend } from '../aead/default.js'
-import type { AeadKey, CryptoBackend } from '../aead/types.js'
+import type { AeadKey } from '../aead/types.js'
 import { schemasEqual } from '../arrow/equality.js'
 import { encodeGroupBatch, encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
 import { ArrowSealError } from '../errors.js'
 import { ByteWriter, concatBytes } from '../format/bytes.js'
 import {
-  FRAME_KIND_BATCH,
-  FRAME_KIND_END,
   GROUP_FLAG_SCHEMA_REVEALED,
   GROUP_KEY_BYTES,
   GROUP_KIND_PUBLIC,
@@ -21,22 +18,22 @@ import {
   HARD_LIMITS,
   HEADER_FLAG_REVEAL_SCHEMA,
   LABEL,
-  MAC_BYTES,
   STREAM_ID_BYTES,
   UNIT_FLAG_DEFLATE,
 } from '../format/constants.js'
-import { deriveGroupKeys, frameMac, SCHEMA_NONCE, schemaAad, unitAad, unitNonce } from '../format/derive.js'
-import { type UnitBytes, writeFrame } from '../format/frame.js'
+import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { encodePreamble, encodeSignedPart, type GroupEntry, type StanzaEntry } from '../format/header.js'
 import { setupBaseS } from '../keys/hpke.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
+import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
+import { backendFor, type Runtime, webRuntime } from './runtime.js'
 
 interface SealedGroup {
   readonly layout: GroupLayout
-  readonly key: AeadKey | null
+  readonly sealed: boolean
   /** Bytes sealed under this group's key so far: the AES-GCM usage limit is enforced per key. */
   sealedBytes: number
 }
@@ -55,10 +52,9 @@ function compress(ipc: Uint8Array): Uint8Array {
 export class Sealer {
   readonly header: Uint8Array
   readonly schema: Schema
-  readonly #backend: CryptoBackend
+  /** The crypto phase of this stream (sealing encoded batches into frames). */
+  readonly frames: FrameSealer
   readonly #groups: SealedGroup[]
-  readonly #macKeys: Uint8Array[]
-  readonly #headerDigest: Uint8Array
   readonly #compress: boolean
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
@@ -66,28 +62,32 @@ export class Sealer {
   private constructor(
     header: Uint8Array,
     schema: Schema,
-    backend: CryptoBackend,
+    frames: FrameSealer,
     groups: SealedGroup[],
-    macKeys: Uint8Array[],
-    headerDigest: Uint8Array,
     compressUnits: boolean,
   ) {
     this.header = header
     this.schema = schema
-    this.#backend = backend
+    this.frames = frames
     this.#groups = groups
-    this.#macKeys = macKeys
-    this.#headerDigest = headerDigest
     this.#compress = compressUnits
   }
 
   /**
    * Plans groups, draws the stream id and group keys, writes the stanzas and signs the header.
    * @param random - test-only injection point for deterministic golden files; never reachable from the API.
+   * @param runtime - default backend and X25519 (the Node entry passes node:crypto ones).
+   * @param exportKeys - receives copies of the raw frame keys, for worker threads that run the crypto phase.
    */
-  static async create(schema: Schema, options: SealOptions, random: RandomSource = webRandom): Promise<Sealer> {
+  static async create(
+    schema: Schema,
+    options: SealOptions,
+    random: RandomSource = webRandom,
+    runtime: Runtime = webRuntime,
+    exportKeys?: (keys: FrameSealerKeys) => void,
+  ): Promise<Sealer> {
     checkSealOptions(options)
-    const backend = options.backend ?? defaultBackend()
+    const backend = backendFor(options, runtime)
     const policy = parsePolicy(options.policy)
     const recipientKeys = parseRecipientKeys(parseRecipients(options.recipients))
     const plan = planAccess(
@@ -101,6 +101,8 @@ export class Sealer {
     const streamId = random(STREAM_ID_BYTES)
 
     const groupKeys: (Uint8Array | null)[] = []
+    const aeadKeys: (AeadKey | null)[] = []
+    const rawKeys: (Uint8Array | null)[] = []
     const sealed: SealedGroup[] = []
     const entries: GroupEntry[] = []
     for (const [id, g] of plan.groups.entries()) {
@@ -108,7 +110,9 @@ export class Sealer {
       const schemaBlob = encodeGroupSchema(layout)
       if (g.kind === 'public') {
         groupKeys.push(null)
-        sealed.push({ layout, key: null, sealedBytes: 0 })
+        aeadKeys.push(null)
+        rawKeys.push(null)
+        sealed.push({ layout, sealed: false, sealedBytes: 0 })
         entries.push({
           id,
           kind: GROUP_KIND_PUBLIC,
@@ -122,8 +126,10 @@ export class Sealer {
       groupKeys.push(groupKey)
       const { encKey, commitment } = deriveGroupKeys(groupKey, streamId)
       const key = await backend.importKey(encKey)
-      encKey.fill(0)
-      const group: SealedGroup = { layout, key, sealedBytes: 0 }
+      aeadKeys.push(key)
+      rawKeys.push(exportKeys ? encKey : null)
+      if (!exportKeys) encKey.fill(0)
+      const group: SealedGroup = { layout, sealed: true, sealedBytes: 0 }
       sealed.push(group)
       let blob = schemaBlob
       if (!reveal) {
@@ -161,11 +167,23 @@ export class Sealer {
     const signature = options.signer.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random)
     const header = concatBytes(signed, signature)
     const headerDigest = await backend.sha256(header)
-    return new Sealer(header, schema, backend, sealed, macKeys, headerDigest, options.compression === 'deflate')
+    if (exportKeys)
+      exportKeys({ headerDigest: headerDigest.slice(), macKeys: macKeys.map((k) => k.slice()), encKeys: rawKeys })
+    const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys)
+    return new Sealer(header, schema, frames, sealed, options.compression === 'deflate')
   }
 
   /** Seals one batch into one frame. The batch's schema must equal the stream's. */
   async sealBatch(batch: RecordBatch): Promise<Uint8Array> {
+    const encoded = this.encodeBatch(batch)
+    return this.guard(this.frames.seal(encoded))
+  }
+
+  /**
+   * The encode phase of one batch: checks it, takes the next batch index, and encodes (and maybe compresses)
+   * each group's columns. Seal the result with {@link Sealer.frames} (or a worker's copy of it), exactly once.
+   */
+  encodeBatch(batch: RecordBatch): EncodedBatch {
     this.#checkOpen()
     try {
       if (batch.schema !== this.schema && !schemasEqual(batch.schema, this.schema)) {
@@ -176,11 +194,8 @@ export class Sealer {
         throw new ArrowSealError('LIMIT_EXCEEDED', `a batch of ${rows} rows exceeds the limit`)
       if (this.#index >= HARD_LIMITS.maxBatches)
         throw new ArrowSealError('AEAD_LIMIT', 'this stream has reached its batch limit; start a new stream')
-      const index = this.#index
-      const units = await Promise.all(this.#groups.map((g, id) => this.#sealUnit(g, id, batch, index, rows)))
-      const frame = await this.#frame(FRAME_KIND_BATCH, index, rows, units)
-      this.#index++
-      return frame
+      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, batch))
+      return { index: this.#index++, rows, units }
     } catch (err) {
       // A failed writer must never be able to end the stream: readers then see truncation, not a short stream.
       this.#state = 'failed'
@@ -188,11 +203,21 @@ export class Sealer {
     }
   }
 
-  /** Writes the authenticated end frame. After this the sealer accepts nothing more. */
-  async finish(): Promise<Uint8Array> {
+  /** Awaits a crypto-phase result, failing the stream if it fails. */
+  async guard<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work
+    } catch (err) {
+      this.#state = 'failed'
+      throw err
+    }
+  }
+
+  /** Writes the authenticated end frame (into `out` when given). After this the sealer accepts nothing more. */
+  async finish(out?: Uint8Array): Promise<Uint8Array> {
     this.#checkOpen()
     this.#state = 'ended'
-    return this.#frame(FRAME_KIND_END, this.#index, 0, [])
+    return this.frames.end(this.#index, out)
   }
 
   /** Marks the stream failed, so that no end frame can be written. */
@@ -206,27 +231,19 @@ export class Sealer {
       throw new ArrowSealError('STREAM_ABORTED', 'the stream failed earlier and cannot continue')
   }
 
-  async #sealUnit(g: SealedGroup, id: number, batch: RecordBatch, index: number, rows: number): Promise<UnitBytes> {
+  #encodeUnit(g: SealedGroup, id: number, batch: RecordBatch): EncodedUnit {
     const ipc = encodeGroupBatch(batch, g.layout)
     const flags = this.#compress ? UNIT_FLAG_DEFLATE : 0
     const plain = this.#compress ? compress(ipc) : ipc
-    if (g.key === null) return { groupId: id, flags, payload: plain }
-    g.sealedBytes += plain.length
-    if (g.sealedBytes > HARD_LIMITS.maxBytesPerKey) {
-      throw new ArrowSealError(
-        'AEAD_LIMIT',
-        'this stream has sealed 2^40 bytes under one group key; start a new stream',
-      )
+    if (g.sealed) {
+      g.sealedBytes += plain.length
+      if (g.sealedBytes > HARD_LIMITS.maxBytesPerKey) {
+        throw new ArrowSealError(
+          'AEAD_LIMIT',
+          'this stream has sealed 2^40 bytes under one group key; start a new stream',
+        )
+      }
     }
-    const aad = unitAad(this.#headerDigest, index, id, rows, false, flags)
-    return { groupId: id, flags, payload: await this.#backend.seal(g.key, unitNonce(index), aad, plain) }
-  }
-
-  async #frame(kind: number, index: number, rows: number, units: UnitBytes[]): Promise<Uint8Array> {
-    const { frame, body, macs } = writeFrame(kind, index, rows, units, this.#macKeys.length)
-    const digest = await this.#backend.sha256(body)
-    for (const [i, macKey] of this.#macKeys.entries())
-      macs.set(frameMac(macKey, this.#headerDigest, digest), i * MAC_BYTES)
-    return frame
+    return { groupId: id, flags, plain, sealed: g.sealed }
   }
 }

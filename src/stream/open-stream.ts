@@ -8,6 +8,7 @@ import { FrameSplitter } from '../format/reader.js'
 import type { PublicKey } from '../keys/public-key.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
+import { type Runtime, webRuntime } from '../seal/runtime.js'
 
 /**
  * Opens a sealed byte stream, cut at any byte boundaries. Each batch is released only after its frame has
@@ -36,7 +37,11 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   /** Resolves with the verified signer's public key once the header has been verified. */
   readonly signer: Promise<PublicKey>
 
-  constructor(options: OpenOptions) {
+  /**
+   * @param options - open options.
+   * @param runtime - internal: default backend and X25519; the Node entry's subclass passes node:crypto ones.
+   */
+  constructor(options: OpenOptions, runtime: Runtime = webRuntime) {
     const { maxFrameBytes } = checkOpenOptions(options)
     const splitter = new FrameSplitter(maxFrameBytes)
     let opener: Opener | undefined
@@ -54,7 +59,7 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
         try {
           for (const piece of splitter.push(chunk)) {
             if (piece.type === 'header') {
-              opener = await Opener.create(piece.bytes, options)
+              opener = await Opener.create(piece.bytes, options, runtime)
               settle!.resolve(opener)
               continue
             }

@@ -4,6 +4,8 @@
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
 import type { SealOptions } from '../seal/options.js'
+import { webRandom } from '../seal/random.js'
+import { type Runtime, webRuntime } from '../seal/runtime.js'
 import { Sealer } from '../seal/sealer.js'
 
 /**
@@ -29,10 +31,14 @@ import { Sealer } from '../seal/sealer.js'
  * ```
  */
 export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
-  constructor(options: SealOptions & { readonly schema?: Schema }) {
+  /**
+   * @param options - seal options; `schema` fixes the stream's schema up front (needed for an empty stream).
+   * @param runtime - internal: default backend and X25519; the Node entry's subclass passes node:crypto ones.
+   */
+  constructor(options: SealOptions & { readonly schema?: Schema }, runtime: Runtime = webRuntime) {
     let sealer: Sealer | undefined
     const start = async (schema: Schema, controller: TransformStreamDefaultController<Uint8Array>) => {
-      sealer = await Sealer.create(schema, options)
+      sealer = await Sealer.create(schema, options, webRandom, runtime)
       controller.enqueue(sealer.header)
       return sealer
     }

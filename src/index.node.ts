@@ -1,0 +1,100 @@
+/**
+ * arrowseal on Node: everything the core entry exports, with `node:crypto` chosen automatically. `sealTable`,
+ * `openTable`, `SealStream`, `OpenStream` and `defaultBackend` use the OpenSSL AES-256-GCM backend and OpenSSL
+ * X25519 inside X-Wing unless the caller passes a `backend`; the bytes are the same as on any other runtime.
+ * Package consumers get this entry through the `node` export condition of `arrowseal`.
+ *
+ * @packageDocumentation
+ */
+import type { Schema, Table } from 'apache-arrow'
+import type { CryptoBackend } from './aead/types.js'
+import { nodeBackend } from './node/backend.js'
+import { nodeRuntime } from './node/runtime.js'
+import type { OpenOptions, SealOptions } from './seal/options.js'
+import { openWhole, sealWhole } from './seal/whole.js'
+import { OpenStream as WebOpenStream } from './stream/open-stream.js'
+import { SealStream as WebSealStream } from './stream/seal-stream.js'
+
+export * from './index.js'
+
+/**
+ * The backend a stream uses when its options name none: on Node, a new `node:crypto` backend.
+ *
+ * @example
+ * ```ts
+ * import { defaultBackend } from 'arrowseal'
+ * console.log(defaultBackend().name) // 'node'
+ * ```
+ */
+export function defaultBackend(): CryptoBackend {
+  return nodeBackend()
+}
+
+/**
+ * Seals a table for the recipients its policy names, as the core entry's `sealTable` does (same bytes), on
+ * `node:crypto` unless `options.backend` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { tableFromArrays } from 'apache-arrow'
+ * import { generateIdentity, sealTable } from 'arrowseal'
+ * const writer = await generateIdentity()
+ * const alice = await generateIdentity()
+ * const table = tableFromArrays({ id: Int32Array.from([1, 2]), amount: Float64Array.from([9.5, 3]) })
+ * const sealed = await sealTable(table, {
+ *   signer: writer,
+ *   recipients: { analysts: [alice.publicKey] },
+ *   policy: { fields: { id: 'public', amount: ['analysts'] } },
+ * })
+ * ```
+ */
+export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array> {
+  return sealWhole(table, options, nodeRuntime)
+}
+
+/**
+ * Verifies and opens a sealed stream held in memory, on `node:crypto` unless `options.backend` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { openTable } from 'arrowseal'
+ * declare const sealed: Uint8Array, me: import('arrowseal').Identity, writerPublicKey: string
+ * const table = await openTable(sealed, { identity: me, trustedSigners: [writerPublicKey] })
+ * ```
+ */
+export async function openTable(bytes: Uint8Array, options: OpenOptions): Promise<Table> {
+  return openWhole(bytes, options, nodeRuntime)
+}
+
+/**
+ * The core `SealStream` on `node:crypto` unless `options.backend` says otherwise; same bytes.
+ *
+ * @example
+ * ```ts
+ * import { SealStream } from 'arrowseal'
+ * declare const batches: ReadableStream<import('apache-arrow').RecordBatch>, options: import('arrowseal').SealOptions
+ * const sealed = batches.pipeThrough(new SealStream(options))
+ * ```
+ */
+export class SealStream extends WebSealStream {
+  constructor(options: SealOptions & { readonly schema?: Schema }) {
+    super(options, nodeRuntime)
+  }
+}
+
+/**
+ * The core `OpenStream` on `node:crypto` unless `options.backend` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { OpenStream } from 'arrowseal'
+ * declare const bytes: ReadableStream<Uint8Array>, me: import('arrowseal').Identity, writerPublicKey: string
+ * for await (const batch of bytes.pipeThrough(new OpenStream({ identity: me, trustedSigners: [writerPublicKey] })))
+ *   console.log(batch.numRows)
+ * ```
+ */
+export class OpenStream extends WebOpenStream {
+  constructor(options: OpenOptions) {
+    super(options, nodeRuntime)
+  }
+}

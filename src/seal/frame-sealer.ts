@@ -1,0 +1,132 @@
+/**
+ * The writer's per-batch crypto phase: seal each unit of an encoded batch straight into its frame, hash the
+ * frame body and write one MAC per recipient. It needs no Arrow code, so a worker thread can run it as well as
+ * the writer itself; both produce the same bytes.
+ * @module
+ */
+import type { AeadKey, CryptoBackend } from '../aead/types.js'
+import { FRAME_KIND_BATCH, FRAME_KIND_END, MAC_BYTES } from '../format/constants.js'
+import { frameMac, unitAad, unitNonce } from '../format/derive.js'
+import { frameSize, layoutFrame, type UnitShape } from './frame-layout.js'
+
+/** One unit of a batch after the encode phase: Arrow IPC (maybe deflated), not yet sealed. */
+export interface EncodedUnit {
+  readonly groupId: number
+  readonly flags: number
+  /** The unit's plaintext: Arrow IPC, or its length-prefixed deflate. */
+  readonly plain: Uint8Array
+  /** True for a sealed group's unit (a public group's unit is written as is). */
+  readonly sealed: boolean
+}
+
+/** A batch after the encode phase: its position and its units in group order. */
+export interface EncodedBatch {
+  readonly index: number
+  readonly rows: number
+  readonly units: readonly EncodedUnit[]
+}
+
+/** Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them. */
+export interface FrameSealerKeys {
+  readonly headerDigest: Uint8Array
+  readonly macKeys: readonly Uint8Array[]
+  /** Per group: the AES-256 key, or null for a public group. */
+  readonly encKeys: readonly (Uint8Array | null)[]
+}
+
+/** GCM appends a 16-byte tag to each sealed unit. */
+const TAG = 16
+
+/** The frame shape of an encoded batch. */
+export function unitShapes(batch: EncodedBatch): UnitShape[] {
+  return batch.units.map((u) => ({ groupId: u.groupId, flags: u.flags, length: u.plain.length + (u.sealed ? TAG : 0) }))
+}
+
+/**
+ * Seals encoded batches into frames for one stream.
+ *
+ * @example
+ * ```ts
+ * const fs = await FrameSealer.fromKeys(backend, keys)
+ * const frame = await fs.seal(encoded)
+ * ```
+ * @internal
+ */
+export class FrameSealer {
+  readonly #backend: CryptoBackend
+  readonly #keys: readonly (AeadKey | null)[]
+  readonly #headerDigest: Uint8Array
+  readonly #macKeys: readonly Uint8Array[]
+
+  constructor(
+    backend: CryptoBackend,
+    keys: readonly (AeadKey | null)[],
+    headerDigest: Uint8Array,
+    macKeys: readonly Uint8Array[],
+  ) {
+    this.#backend = backend
+    this.#keys = keys
+    this.#headerDigest = headerDigest
+    this.#macKeys = macKeys
+  }
+
+  /** Imports raw keys (in a worker, say) into `backend`. */
+  static async fromKeys(backend: CryptoBackend, keys: FrameSealerKeys): Promise<FrameSealer> {
+    const imported = await Promise.all(keys.encKeys.map((k) => (k === null ? null : backend.importKey(k))))
+    return new FrameSealer(
+      backend,
+      imported,
+      keys.headerDigest.slice(),
+      keys.macKeys.map((k) => k.slice()),
+    )
+  }
+
+  /** Bytes the frame of `batch` takes. */
+  size(batch: EncodedBatch): number {
+    return frameSize(unitShapes(batch), this.#macKeys.length)
+  }
+
+  /**
+   * Seals `batch` into `out` (exactly {@link FrameSealer.size} bytes; allocated when omitted) and returns it.
+   */
+  async seal(batch: EncodedBatch, out?: Uint8Array): Promise<Uint8Array> {
+    const shapes = unitShapes(batch)
+    const frame = out ?? new Uint8Array(frameSize(shapes, this.#macKeys.length))
+    const slots = layoutFrame(frame, FRAME_KIND_BATCH, batch.index, batch.rows, shapes, this.#macKeys.length)
+    const nonce = unitNonce(batch.index)
+    await Promise.all(
+      batch.units.map(async (u, i) => {
+        const slot = slots.payloads[i]!
+        if (!u.sealed) {
+          slot.set(u.plain)
+          return
+        }
+        const key = this.#keys[u.groupId]
+        if (!key) throw new TypeError(`group ${u.groupId} has no key`)
+        const aad = unitAad(this.#headerDigest, batch.index, u.groupId, batch.rows, false, u.flags)
+        slot.set(await this.#backend.seal(key, nonce, aad, u.plain))
+      }),
+    )
+    await this.#mac(slots.body, slots.macs)
+    return frame
+  }
+
+  /** Bytes the end frame takes. */
+  endSize(): number {
+    return frameSize([], this.#macKeys.length)
+  }
+
+  /** The authenticated end frame after `count` batches, written into `out` when given. */
+  async end(count: number, out?: Uint8Array): Promise<Uint8Array> {
+    const frame = out ?? new Uint8Array(this.endSize())
+    const slots = layoutFrame(frame, FRAME_KIND_END, count, 0, [], this.#macKeys.length)
+    await this.#mac(slots.body, slots.macs)
+    return frame
+  }
+
+  async #mac(body: Uint8Array, macs: Uint8Array): Promise<void> {
+    const digest = await this.#backend.sha256(body)
+    for (const [i, macKey] of this.#macKeys.entries())
+      macs.set(frameMac(macKey, this.#headerDigest, digest), i * MAC_BYTES)
+  }
+}

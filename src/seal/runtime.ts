@@ -1,0 +1,52 @@
+/**
+ * The implementations a stream uses when the caller does not choose: the AEAD backend and the X25519 inside
+ * X-Wing. The core entry uses Web APIs (WebCrypto, else noble; noble X25519); the Node entry passes a runtime
+ * built on `node:crypto`. A runtime is a value threaded through the calls, never a global to mutate.
+ * @module
+ */
+import { defaultBackend } from '../aead/default.js'
+import type { CryptoBackend } from '../aead/types.js'
+import { nobleX25519, type X25519 } from '../keys/xwing.js'
+
+/**
+ * Runtime defaults for sealing and opening.
+ *
+ * @example
+ * ```ts
+ * const runtime: Runtime = { name: 'web', backend: defaultBackend, x25519: nobleX25519 }
+ * const sealer = await Sealer.create(schema, options, webRandom, runtime)
+ * ```
+ * @internal
+ */
+export interface Runtime {
+  /** For diagnostics: `'web'` or `'node'`. */
+  readonly name: string
+  /** Makes the AEAD backend a stream uses when its options name none (one instance per stream). */
+  readonly backend: () => CryptoBackend
+  /** The X25519 implementation used inside X-Wing. */
+  readonly x25519: X25519
+}
+
+/**
+ * The Web-API runtime of the core entry.
+ *
+ * @example
+ * ```ts
+ * const backend = (options.backend ?? webRuntime.backend())
+ * ```
+ * @internal
+ */
+export const webRuntime: Runtime = Object.freeze({ name: 'web', backend: defaultBackend, x25519: nobleX25519 })
+
+/**
+ * The backend a stream uses: the caller's, else the runtime's default.
+ *
+ * @example
+ * ```ts
+ * const backend = backendFor(options, runtime)
+ * ```
+ * @internal
+ */
+export function backendFor(options: { readonly backend?: CryptoBackend }, runtime: Runtime): CryptoBackend {
+  return options.backend ?? runtime.backend()
+}
