@@ -181,7 +181,8 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
   for (let i = 0; i < stanzaCount; i++) {
     const fingerprint = r.bytes(FINGERPRINT_BYTES, 'recipient fingerprint')
     const key = String.fromCharCode(...fingerprint)
-    if (seen.has(key)) throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
+    if (seen.has(key))
+      throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
     seen.add(key)
     const enc = r.bytes(XWING_ENC_BYTES, 'recipient encapsulation')
     const payload = r.bytes(r.u16('stanza length'), 'stanza payload')
