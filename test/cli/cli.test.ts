@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow'
+import { Field, Int32, Schema, Table, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleTransactions } from '../../src/cli/sample-data.js'
 import { generateIdentity } from '../../src/index.js'
@@ -172,6 +172,41 @@ describe('seal → inspect → open', () => {
     expect(lines[0]).toBe('national_id,id')
     expect(lines).toHaveLength(61)
     expect(lines[1]).toBe(`${table.get(0)!['national_id']},1`)
+  })
+})
+
+describe('large and empty Arrow input', () => {
+  it('slices a batch larger than 65,536 rows and reads Arrow from stdin; an empty stream round-trips', async () => {
+    const big = new Table({
+      n: vectorFromArray(
+        Array.from({ length: 70_000 }, (_, i) => i),
+        new Int32(),
+      ),
+    })
+    const empty = new Table(new Schema([new Field('n', new Int32())]))
+    const sealArgs = ['seal', '--policy', p('n-policy.json'), '--recipients', p('recipients.json')]
+    writeFileSync(p('n-policy.json'), JSON.stringify({ fields: { n: ['analyst'] } }))
+    const [bigSealed, emptySealed] = await Promise.all(
+      [big, empty].map((t) =>
+        runCli(cli, [...sealArgs, '--signer', p('writer.key')], { input: tableToIPC(t, 'stream') }),
+      ),
+    )
+    expect(bigSealed!.code, bigSealed!.stderr).toBe(0)
+    expect(emptySealed!.code, emptySealed!.stderr).toBe(0)
+    writeFileSync(p('big.aseal'), bigSealed!.stdoutBytes)
+    const facts = await runCli(cli, ['inspect', '--json', p('big.aseal')])
+    expect(JSON.parse(facts.stdout).frames).toMatchObject({ batches: 2, rows: 70_000 })
+    const open = ['open', '--identity', p('analyst.key'), '--trust', keys['writer']!]
+    const [bigOpened, emptyOpened] = await Promise.all([
+      runCli(cli, open, { input: bigSealed!.stdoutBytes }),
+      runCli(cli, open, { input: emptySealed!.stdoutBytes }),
+    ])
+    expect(bigOpened.code, bigOpened.stderr).toBe(0)
+    const t = tableFromIPC(bigOpened.stdoutBytes)
+    expect(t.numRows).toBe(70_000)
+    expect(t.getChild('n')!.get(69_999)).toBe(69_999)
+    expect(emptyOpened.code, emptyOpened.stderr).toBe(0)
+    expect(tableFromIPC(emptyOpened.stdoutBytes).numRows).toBe(0)
   })
 })
 

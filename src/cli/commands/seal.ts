@@ -2,13 +2,16 @@
  * `arrowseal seal`: Arrow IPC, CSV or NDJSON in; a sealed stream out.
  * @module
  */
+
+import type { Schema } from 'apache-arrow'
 import { SealStream } from '../../index.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { SealOptions } from '../../node/files.js'
 import { type Command, flag, requiredOption, stringOption } from '../args.js'
-import { batchesOf, detectInputFormat, parseInputFormat, readTable } from '../convert/formats.js'
+import { parseInputFormat } from '../convert/formats.js'
+import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
-import { displayName, isStdio, openOutput, produceOutput, readableFrom, readInput } from '../io.js'
+import { displayName, isStdio, openOutput, produceOutput, readableFrom } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
@@ -75,9 +78,9 @@ Options:
     const recipients = await loadRecipients(recipientsPath)
     const signer = await loadIdentity(signerPath)
 
-    const bytes = await readInput(input)
-    const table = readTable(bytes, format ?? detectInputFormat(input, bytes))
-    const options: SealOptions = {
+    const source = await openSealInput(input, format)
+    const options: SealOptions & { schema: Schema } = {
+      schema: source.schema,
       signer,
       recipients,
       policy: policy as SealOptions['policy'],
@@ -89,13 +92,13 @@ Options:
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
-      const sealed = readableFrom(batchesOf(table)).pipeThrough(new SealStream(options))
+      const sealed = readableFrom(source.batches).pipeThrough(new SealStream(options))
       for await (const chunk of sealed as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk)
         progress.tick(chunk.length)
       }
     })
     if (process.stderr.isTTY && !isStdio(output))
-      process.stderr.write(`sealed ${table.numRows} rows into ${output} (${formatBytes(out.bytesWritten)})\n`)
+      process.stderr.write(`sealed ${source.rows()} rows into ${output} (${formatBytes(out.bytesWritten)})\n`)
   },
 }

@@ -37,14 +37,14 @@ export type InputFormat = 'arrow' | 'csv' | 'ndjson'
 export type OutputFormat = 'arrow' | 'arrow-file' | 'csv' | 'ndjson'
 
 /**
- * Rows per batch when text input is cut into record batches (bounds each sealed frame).
+ * Most rows per sealed batch: text input is cut into batches this size, larger Arrow batches are sliced.
  *
  * @example
  * ```ts
- * [...batchesOf(table)].every((b) => b.numRows <= TEXT_BATCH_ROWS) // true
+ * [...batchesOf(table)].every((b) => b.numRows <= MAX_BATCH_ROWS) // true
  * ```
  */
-export const TEXT_BATCH_ROWS = 65_536
+export const MAX_BATCH_ROWS = 65_536
 
 const INPUT_FORMATS: readonly InputFormat[] = ['arrow', 'csv', 'ndjson']
 const OUTPUT_FORMATS: readonly OutputFormat[] = ['arrow', 'arrow-file', 'csv', 'ndjson']
@@ -120,7 +120,7 @@ function isArrowIpc(bytes: Uint8Array): boolean {
 
 /**
  * Reads input bytes in the given format into a table. Text formats are decoded as UTF-8 (invalid bytes are an
- * error, not replaced) and cut into batches of {@link TEXT_BATCH_ROWS} rows.
+ * error, not replaced) and cut into batches of {@link MAX_BATCH_ROWS} rows.
  *
  * @example
  * ```ts
@@ -158,7 +158,7 @@ export function readTable(bytes: Uint8Array, format: InputFormat): Table {
  * for (const batch of batchesOf(table, 65_536)) writer.write(batch)
  * ```
  */
-export function* batchesOf(table: Table, maxRows: number = TEXT_BATCH_ROWS): Generator<RecordBatch> {
+export function* batchesOf(table: Table, maxRows: number = MAX_BATCH_ROWS): Generator<RecordBatch> {
   for (const batch of table.batches) {
     if (batch.numRows <= maxRows) {
       yield batch
