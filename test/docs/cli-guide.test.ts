@@ -39,6 +39,6 @@ describe('CLI guide', () => {
         env: { ...process.env, NO_COLOR: '1' },
       })
       expect(result.status, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0)
-    })
+    }, 180_000) // each CLI call starts tsx; a loaded CI machine needs the headroom
   }
 })

@@ -66,7 +66,7 @@ describe('docs code samples', () => {
       }
     }
     expect(problems).toEqual([])
-  })
+  }, 180_000) // a whole-program type-check of src plus every sample
 
   for (const s of runnable) {
     it(`runs docs/${s.page}:${s.line}`, async () => {
