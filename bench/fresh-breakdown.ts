@@ -29,24 +29,30 @@ import { median } from './harness.js'
 /** One timed step. */
 export interface Step {
   step: string
-  /** Median ms per call. */
+  /** Median wall ms per call. */
   ms: number
+  /** Median CPU ms per call (process user + system time): what the step costs on an idle core. */
+  cpuMs: number
   /** Which side pays it and how often, for the docs table. */
   note: string
 }
 
-async function time(fn: () => unknown, n: number): Promise<number> {
+async function time(fn: () => unknown, n: number): Promise<[wall: number, cpu: number]> {
   // Warm up until the JIT has settled: at least 5 calls and 100 ms (10 calls when measuring many).
   const warmUntil = performance.now() + 100
   const warmCalls = Math.min(10, Math.ceil(n / 2))
   for (let i = 0; i < warmCalls || performance.now() < warmUntil; i++) await fn()
   const samples: number[] = []
+  const cpuSamples: number[] = []
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage()
     const t0 = performance.now()
     await fn()
     samples.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpuSamples.push((c.user + c.system) / 1000)
   }
-  return median(samples)
+  return [median(samples), median(cpuSamples)]
 }
 
 /**
@@ -109,7 +115,10 @@ export async function freshBreakdown(quick: boolean): Promise<Step[]> {
     ['Arrow IPC read, 1-row table', () => tableFromIPC(ipc), 'open: per group'],
   ]
   const out: Step[] = []
-  for (const [step, fn, note] of rows) out.push({ step, ms: await time(fn, n), note })
+  for (const [step, fn, note] of rows) {
+    const [ms, cpuMs] = await time(fn, n)
+    out.push({ step, ms, cpuMs, note })
+  }
   return out
 }
 
@@ -134,8 +143,10 @@ async function webCryptoTiny(raw: Uint8Array, plain: Uint8Array): Promise<ArrayB
  * ```
  */
 export function printBreakdown(steps: readonly Step[]): void {
-  console.log('\nFresh-stream fixed costs (median ms per call)')
-  for (const s of steps) console.log(`  ${s.step.padEnd(46)} ${s.ms.toFixed(3).padStart(8)}  ${s.note}`)
+  console.log('\nFresh-stream fixed costs (median per call)      wall ms   CPU ms')
+  for (const s of steps) {
+    console.log(`  ${s.step.padEnd(46)} ${s.ms.toFixed(3).padStart(8)} ${s.cpuMs.toFixed(3).padStart(8)}  ${s.note}`)
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

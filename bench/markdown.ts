@@ -138,14 +138,20 @@ export function targetsBlock(targets: readonly Target[]): string {
  * ```
  */
 export function breakdownBlock(r: RunReport): string {
-  const lines = ['| step | ms (median) | paid |', '|---|---:|---|']
-  for (const s of r.freshBreakdown) lines.push(`| ${s.step.trim()} | ${fmt(s.ms, 3)} | ${s.note} |`)
+  const lines = ['| step | CPU ms (median) | wall ms (median) | paid |', '|---|---:|---:|---|']
+  for (const s of r.freshBreakdown) {
+    const cpu = s.cpuMs === undefined ? '' : fmt(s.cpuMs, 3)
+    lines.push(`| ${s.step.trim()} | ${cpu} | ${fmt(s.ms, 3)} | ${s.note} |`)
+  }
   const fresh = ['arrowseal/fresh-1row', 'arrowseal/fresh-1row/seal', 'arrowseal/fresh-1row/open']
     .map((n) => r.results.find((c) => c.name === n))
     .filter((c) => c !== undefined)
   if (fresh.length) {
     lines.push('', 'Measured end to end in the same run:', '')
-    for (const c of fresh) lines.push(`- \`${c.name}\`: ${fmt(c.ms)} ms (median of ${c.samples.length})`)
+    for (const c of fresh) {
+      const cpu = c.cpuMs === undefined ? '' : `, ${fmt(c.cpuMs)} ms of CPU time`
+      lines.push(`- \`${c.name}\`: ${fmt(c.ms)} ms wall${cpu} (median of ${c.samples.length})`)
+    }
   }
   return lines.join('\n')
 }
