@@ -8,6 +8,9 @@
 import { open, readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
+
+export { readableFrom } from '../node/streams.js'
+
 import { CliError, fsError } from './errors.js'
 import type { Progress } from './progress.js'
 
@@ -228,32 +231,4 @@ export function writeStdout(chunk: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(chunk, (err) => (err ? reject(err) : resolve()))
   })
-}
-
-/**
- * A WHATWG ReadableStream over a (sync or async) iterable, pulling one item per read so memory stays bounded.
- *
- * @example
- * ```ts
- * readableFrom(table.batches).pipeThrough(new SealStream(options))
- * ```
- */
-export function readableFrom<T>(items: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
-  const it =
-    Symbol.asyncIterator in items
-      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (items as Iterable<T>)[Symbol.iterator]()
-  return new ReadableStream<T>(
-    {
-      async pull(controller) {
-        const next = await it.next()
-        if (next.done) controller.close()
-        else controller.enqueue(next.value)
-      },
-      async cancel() {
-        await it.return?.()
-      },
-    },
-    { highWaterMark: 0 },
-  )
 }

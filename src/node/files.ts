@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
-import { type Table, tableFromIPC } from 'apache-arrow'
+import { open, readFile } from 'node:fs/promises'
+import { type RecordBatch, RecordBatchReader, type Table } from 'apache-arrow'
 import { KeyError } from '../errors.js'
 import {
   exportIdentity,
@@ -16,9 +16,10 @@ import {
   type OpenOptions,
   openTable,
   type SealOptions,
-  sealTable,
+  SealStream,
 } from '../index.js'
-import { writeFileAtomic } from './atomic.js'
+import { createAtomicFile, writeFileAtomic } from './atomic.js'
+import { readableFrom } from './streams.js'
 
 /**
  * The core's identity and option types, re-exported for callers of this entry.
@@ -87,7 +88,8 @@ export async function writeIdentityFile(
 }
 
 /**
- * Seals an Arrow IPC file or stream on disk into a sealed file, written atomically.
+ * Seals an Arrow IPC file or stream on disk into a sealed file, batch by batch, written atomically (a failure
+ * leaves no output).
  *
  * @example
  * ```ts
@@ -95,9 +97,26 @@ export async function writeIdentityFile(
  * ```
  */
 export async function sealFile(input: string, output: string, options: SealOptions): Promise<void> {
-  const table = tableFromIPC(await readFile(input))
-  const sealed = await sealTable(table, options)
-  await writeFileAtomic(output, sealed)
+  const handle = await open(input, 'r')
+  try {
+    // A file handle gives apache-arrow random access: the IPC file format is read by its footer, the stream
+    // format batch by batch, so memory stays near one batch either way.
+    const reader = await RecordBatchReader.from(handle as unknown as Parameters<typeof RecordBatchReader.from>[0])
+    await reader.open()
+    const file = await createAtomicFile(output)
+    try {
+      const sealed = readableFrom(reader as AsyncIterable<RecordBatch>).pipeThrough(
+        new SealStream({ ...options, schema: reader.schema }),
+      )
+      for await (const chunk of sealed as unknown as AsyncIterable<Uint8Array>) await file.write(chunk)
+      await file.commit()
+    } catch (err) {
+      await file.abort()
+      throw err
+    }
+  } finally {
+    await handle.close()
+  }
 }
 
 /**

@@ -70,3 +70,31 @@ export function createOpenStream(options: OpenStreamOptions): Duplex {
     new OpenStream(options) as unknown as { readable: ReadableStream<unknown>; writable: WritableStream<never> },
   )
 }
+
+/**
+ * A WHATWG ReadableStream over a (sync or async) iterable, pulling one item per read so memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * readableFrom(table.batches).pipeThrough(new SealStream(options))
+ * ```
+ */
+export function readableFrom<T>(items: Iterable<T> | AsyncIterable<T>): ReadableStream<T> {
+  const it =
+    Symbol.asyncIterator in items
+      ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (items as Iterable<T>)[Symbol.iterator]()
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        const next = await it.next()
+        if (next.done) controller.close()
+        else controller.enqueue(next.value)
+      },
+      async cancel() {
+        await it.return?.()
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}

@@ -111,16 +111,27 @@ describe('file helpers', () => {
     )
   })
 
-  it('sealFile and openFile round-trip an Arrow IPC file', async () => {
-    writeFileSync(join(dir, 'in.arrow'), tableToIPC(table, 'file'))
-    await sealFile(join(dir, 'in.arrow'), join(dir, 'out.aseal'), {
+  it.each(['file', 'stream'] as const)('sealFile and openFile round-trip an Arrow IPC %s', async (format) => {
+    writeFileSync(join(dir, `in.${format}`), tableToIPC(table, format))
+    await sealFile(join(dir, `in.${format}`), join(dir, 'out.aseal'), {
       signer: writer,
       recipients: { reader: [reader.publicKey] },
       policy,
     })
     const opened = await openFile(join(dir, 'out.aseal'), { identity: reader, trustedSigners: [writer.publicKey] })
-    expect(opened.numRows).toBe(30)
-    expect(opened.schema.fields.map((f) => f.name)).not.toContain('national_id')
+    const expected = table.schema.fields.map((f) => f.name).filter((n) => n !== 'national_id')
+    expect(rows(opened)).toEqual(rows(table.select(expected)))
+  })
+
+  it('sealFile of a missing file rejects and writes nothing', async () => {
+    await expect(
+      sealFile(join(dir, 'missing.arrow'), join(dir, 'never.aseal'), {
+        signer: writer,
+        recipients: { reader: [reader.publicKey] },
+        policy,
+      }),
+    ).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(readdirSync(dir).filter((n) => n.startsWith('never') || n.includes('never.aseal'))).toEqual([])
   })
 
   it('atomic files: abort leaves nothing, commit replaces, overwrite:false keeps the old file', async () => {
