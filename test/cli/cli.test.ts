@@ -175,6 +175,47 @@ describe('seal → inspect → open', () => {
   })
 })
 
+describe('--reveal-schema, --include-denied, --compression', () => {
+  it('a revealed schema names sealed fields in inspect, and denied fields come back as null columns', async () => {
+    const sealed = await runCli(cli, [
+      'seal',
+      '--policy',
+      p('policy.json'),
+      '--recipients',
+      p('recipients.json'),
+      '--signer',
+      p('writer.key'),
+      '--reveal-schema',
+      '--compression',
+      'deflate',
+      '-o',
+      p('revealed.aseal'),
+      p('data.arrows'),
+    ])
+    expect(sealed.code, sealed.stderr).toBe(0)
+    const [facts, opened] = await Promise.all([
+      runCli(cli, ['inspect', p('revealed.aseal')]),
+      runCli(cli, [
+        'open',
+        '--identity',
+        p('analyst.key'),
+        '--trust',
+        keys['writer']!,
+        '--include-denied',
+        '--format',
+        'ndjson',
+        p('revealed.aseal'),
+      ]),
+    ])
+    expect(facts.stdout).toContain('national_id')
+    expect(opened.code, opened.stderr).toBe(0)
+    const first = JSON.parse(opened.stdout.split('\n')[0]!)
+    expect(Object.keys(first)).toEqual(table.schema.fields.map((f) => f.name))
+    expect(first.national_id).toBeNull()
+    expect(first.amount).toBe(table.get(0)!['amount'])
+  })
+})
+
 describe('large and empty Arrow input', () => {
   it('slices a batch larger than 65,536 rows and reads Arrow from stdin; an empty stream round-trips', async () => {
     const big = new Table({
