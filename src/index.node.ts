@@ -6,14 +6,14 @@
  *
  * @packageDocumentation
  */
-import type { Schema, Table } from 'apache-arrow'
+import type { Table } from 'apache-arrow'
 import type { CryptoBackend } from './aead/types.js'
 import { nodeBackend } from './node/backend.js'
 import { nodeRuntime } from './node/runtime.js'
 import type { OpenOptions, SealOptions } from './seal/options.js'
 import { openWhole, sealWhole } from './seal/whole.js'
-import { OpenStream as WebOpenStream } from './stream/open-stream.js'
-import { SealStream as WebSealStream } from './stream/seal-stream.js'
+import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
+import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
 
 export * from './index.js'
 
@@ -67,23 +67,25 @@ export async function openTable(bytes: Uint8Array, options: OpenOptions): Promis
 }
 
 /**
- * The core `SealStream` on `node:crypto` unless `options.backend` says otherwise; same bytes.
+ * The core `SealStream` on `node:crypto` unless `options.backend` says otherwise; same bytes. With
+ * `workers: n`, AES-GCM, frame hashing and MACs run on n worker threads (on `node:crypto`), frames in order.
  *
  * @example
  * ```ts
  * import { SealStream } from 'arrowseal'
  * declare const batches: ReadableStream<import('apache-arrow').RecordBatch>, options: import('arrowseal').SealOptions
- * const sealed = batches.pipeThrough(new SealStream(options))
+ * const sealed = batches.pipeThrough(new SealStream({ ...options, workers: 2 }))
  * ```
  */
 export class SealStream extends WebSealStream {
-  constructor(options: SealOptions & { readonly schema?: Schema }) {
+  constructor(options: SealStreamInit) {
     super(options, nodeRuntime)
   }
 }
 
 /**
- * The core `OpenStream` on `node:crypto` unless `options.backend` says otherwise.
+ * The core `OpenStream` on `node:crypto` unless `options.backend` says otherwise. With `workers: n`, frames
+ * are verified and decrypted on n worker threads and released in order, each only after its checks passed.
  *
  * @example
  * ```ts
@@ -94,7 +96,7 @@ export class SealStream extends WebSealStream {
  * ```
  */
 export class OpenStream extends WebOpenStream {
-  constructor(options: OpenOptions) {
+  constructor(options: OpenStreamInit) {
     super(options, nodeRuntime)
   }
 }

@@ -1,10 +1,12 @@
 /**
- * The Node runtime: `node:crypto` AES-GCM/SHA-256 (`nodeBackend`) and `node:crypto` X25519 inside X-Wing.
+ * The Node runtime: `node:crypto` AES-GCM/SHA-256 (`nodeBackend`), `node:crypto` X25519 inside X-Wing, and
+ * worker-thread pools for the `workers` option.
  * The Node entry threads it through every seal and open that does not name its own backend.
  * @module
  */
 import type { Runtime } from '../seal/runtime.js'
 import { nodeBackend } from './backend.js'
+import { startWorkerPool } from './parallel.js'
 import { nodeX25519 } from './x25519.js'
 
 /**
@@ -17,4 +19,9 @@ import { nodeX25519 } from './x25519.js'
  * ```
  * @internal
  */
-export const nodeRuntime: Runtime = Object.freeze({ name: 'node', backend: nodeBackend, x25519: nodeX25519 })
+export const nodeRuntime: Runtime = Object.freeze({
+  name: 'node',
+  backend: nodeBackend,
+  x25519: nodeX25519,
+  startPool: startWorkerPool,
+})

@@ -7,6 +7,7 @@
 import { defaultBackend } from '../aead/default.js'
 import type { CryptoBackend } from '../aead/types.js'
 import { nobleX25519, type X25519 } from '../keys/xwing.js'
+import type { CryptoPool, PoolInit } from './crypto-pool.js'
 
 /**
  * Runtime defaults for sealing and opening.
@@ -25,6 +26,8 @@ export interface Runtime {
   readonly backend: () => CryptoBackend
   /** The X25519 implementation used inside X-Wing. */
   readonly x25519: X25519
+  /** Starts `size` crypto-phase workers for one stream; absent where the runtime has no threads. */
+  readonly startPool?: (size: number, init: PoolInit) => Promise<CryptoPool>
 }
 
 /**

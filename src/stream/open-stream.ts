@@ -4,11 +4,15 @@
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { FormatError } from '../errors.js'
+import { FRAME_KIND_END } from '../format/constants.js'
 import { FrameSplitter } from '../format/reader.js'
 import type { PublicKey } from '../keys/public-key.js'
+import { type CryptoPool, checkWorkers, InOrder, type PoolInit, wipePoolInit } from '../seal/crypto-pool.js'
+import type { OpenedFrame } from '../seal/frame-opener.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { type Runtime, webRuntime } from '../seal/runtime.js'
+import { NO_THREADS } from './seal-stream.js'
 
 /**
  * Opens a sealed byte stream, cut at any byte boundaries. Each batch is released only after its frame has
@@ -41,17 +45,28 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
    * @param options - open options.
    * @param runtime - internal: default backend and X25519; the Node entry's subclass passes node:crypto ones.
    */
-  constructor(options: OpenOptions, runtime: Runtime = webRuntime) {
+  constructor(options: OpenStreamInit, runtime: Runtime = webRuntime) {
     const { maxFrameBytes } = checkOpenOptions(options)
+    const workers = checkWorkers(options.workers)
+    if (workers > 0 && !runtime.startPool) throw new TypeError(NO_THREADS)
     const splitter = new FrameSplitter(maxFrameBytes)
     let opener: Opener | undefined
+    let pool: CryptoPool | undefined
+    const inFlight = new InOrder<OpenedFrame>()
+    let dispatched = 0
     let settle: { resolve: (o: Opener) => void; reject: (e: unknown) => void } | undefined
     const ready = new Promise<Opener>((resolve, reject) => {
       settle = { resolve, reject }
     })
     const fail = (err: unknown): never => {
+      pool?.close()
       settle!.reject(err)
       throw err
+    }
+    // Releases the oldest worker result: verified there, checked for position and decoded here.
+    const releaseOne = async (controller: TransformStreamDefaultController<RecordBatch>) => {
+      const result = opener!.accept(await inFlight.shift())
+      if (result.type === 'batch') controller.enqueue(result.batch)
     }
     super({
       async transform(chunk, controller) {
@@ -59,21 +74,47 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
         try {
           for (const piece of splitter.push(chunk)) {
             if (piece.type === 'header') {
-              opener = await Opener.create(piece.bytes, options, runtime)
+              let init: PoolInit | undefined
+              const o = await Opener.create(
+                piece.bytes,
+                options,
+                runtime,
+                workers > 0 ? (open) => (init = { open }) : undefined,
+              )
+              if (init) {
+                try {
+                  pool = await runtime.startPool!(workers, init)
+                } finally {
+                  wipePoolInit(init)
+                }
+              }
+              opener = o
               settle!.resolve(opener)
               continue
             }
             if (!opener) throw new FormatError('FORMAT_INVALID', 'frame before header')
+            // The end frame (kind byte 2; a forged kind fails its MAC) is verified here, after every batch
+            // before it, so that nothing after it is ever dispatched.
+            if (pool && piece.bytes[0] !== FRAME_KIND_END) {
+              inFlight.push(pool.open(piece.bytes, dispatched++))
+              while (inFlight.size > 2 * workers) await releaseOne(controller)
+              continue
+            }
+            while (inFlight.size > 0) await releaseOne(controller)
             const result = await opener.openFrame(piece.bytes)
-            if (result.type === 'end') splitter.markEnded()
-            else controller.enqueue(result.batch)
+            if (result.type === 'end') {
+              splitter.markEnded()
+              pool?.close()
+            } else controller.enqueue(result.batch)
           }
         } catch (err) {
           fail(err)
         }
       },
-      flush() {
+      async flush(controller) {
         try {
+          while (inFlight.size > 0) await releaseOne(controller)
+          pool?.close()
           splitter.close()
         } catch (err) {
           fail(err)
@@ -87,4 +128,14 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
     this.schema.catch(() => {})
     this.signer.catch(() => {})
   }
+}
+
+/** Options of {@link OpenStream}: the open options, plus its worker threads. */
+export interface OpenStreamInit extends OpenOptions {
+  /**
+   * Node entry only: verify and decrypt frames on this many worker threads (default 0: in this thread). Each
+   * frame's MAC and AEAD tags are checked in a worker before its plaintext comes back; it is then checked for
+   * position and decoded here, and batches are released in stream order, as the single-threaded reader does.
+   */
+  readonly workers?: number
 }

@@ -1,0 +1,85 @@
+/**
+ * Messages between a stream and its crypto-phase worker threads, and how errors cross the thread boundary:
+ * an arrowseal error is rebuilt as the same class with the same code and message; anything else becomes a
+ * generic error without its message, so no secret can leak through it.
+ * @module
+ */
+
+import { ArrowSealError, type ArrowSealErrorCode, AuthError, FormatError, KeyError, PolicyError } from '../errors.js'
+import type { FrameOpenerKeys, OpenedFrame } from '../seal/frame-opener.js'
+import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
+
+/** Main thread → worker. */
+export type Request =
+  | { readonly type: 'seal-init'; readonly keys: FrameSealerKeys }
+  | { readonly type: 'open-init'; readonly keys: FrameOpenerKeys }
+  | { readonly type: 'seal'; readonly id: number; readonly batch: EncodedBatch }
+  | { readonly type: 'open'; readonly id: number; readonly frame: Uint8Array; readonly expected: number }
+
+/** Worker → main thread. */
+export type Reply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'sealed'; readonly id: number; readonly frame: Uint8Array }
+  | { readonly type: 'opened'; readonly id: number; readonly opened: OpenedFrame }
+  | { readonly type: 'error'; readonly id: number; readonly error: WireError }
+
+/** An error as it crosses threads. */
+export interface WireError {
+  readonly name: string
+  readonly code: ArrowSealErrorCode | null
+  readonly message: string
+}
+
+/**
+ * Flattens an error for postMessage.
+ *
+ * @example
+ * ```ts
+ * port.postMessage({ type: 'error', id, error: toWire(err) })
+ * ```
+ */
+export function toWire(err: unknown): WireError {
+  if (err instanceof ArrowSealError) return { name: err.name, code: err.code, message: err.message }
+  // Not ours: say only what kind of error it was (its message could quote data).
+  const name = err instanceof Error ? err.name : 'Error'
+  return { name, code: null, message: `${name} in a worker thread` }
+}
+
+/**
+ * Rebuilds an error sent by {@link toWire}.
+ *
+ * @example
+ * ```ts
+ * throw fromWire(reply.error)
+ * ```
+ */
+export function fromWire(e: WireError): Error {
+  if (e.code === null) return e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message)
+  switch (e.name) {
+    case 'AuthError':
+      return new AuthError(e.code as ConstructorParameters<typeof AuthError>[0], e.message)
+    case 'FormatError':
+      return new FormatError(e.code as ConstructorParameters<typeof FormatError>[0], e.message)
+    case 'PolicyError':
+      return new PolicyError(e.code as ConstructorParameters<typeof PolicyError>[0], e.message)
+    case 'KeyError':
+      return new KeyError(e.message)
+    default:
+      return new ArrowSealError(e.code, e.message)
+  }
+}
+
+/** The ArrayBuffers of `views` that can be moved instead of copied: each must be wholly owned by its view. */
+export function transferables(views: readonly Uint8Array[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>()
+  for (const v of views) {
+    const b = v.buffer
+    if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength) out.add(b)
+  }
+  return [...out]
+}
+
+/** A copy of `view` that owns its whole buffer, unless it already does (postMessage clones whole buffers). */
+export function owned(view: Uint8Array): Uint8Array {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : view.slice()
+}

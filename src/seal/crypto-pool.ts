@@ -1,0 +1,87 @@
+/**
+ * The crypto phase as a service: something that seals encoded batches into frames and verifies frames, with
+ * results awaited in order. Streams run it in-thread by default; the Node entry can run it on worker threads
+ * (`workers` option). Either way the bytes are the same.
+ * @module
+ */
+import type { FrameOpenerKeys, OpenedFrame } from './frame-opener.js'
+import type { EncodedBatch, FrameSealerKeys } from './frame-sealer.js'
+
+/**
+ * A pool of crypto-phase executors for one stream.
+ *
+ * @example
+ * ```ts
+ * const pool = await runtime.startPool!(2, { seal: keys })
+ * const frame = await pool.seal(sealer.encodeBatch(batch))
+ * ```
+ * @internal
+ */
+export interface CryptoPool {
+  seal(batch: EncodedBatch): Promise<Uint8Array>
+  open(frame: Uint8Array, expected: number): Promise<OpenedFrame>
+  /** Stops the executors; pending jobs fail. */
+  close(): void
+}
+
+/** What a pool is started with: the raw keys of one stream's crypto phase. */
+export type PoolInit = { readonly seal: FrameSealerKeys } | { readonly open: FrameOpenerKeys }
+
+/**
+ * Results in submission order: `push` a job's promise, `shift` awaits the oldest. A failed job is observed
+ * (no unhandled rejection) but its error surfaces only when it is shifted, so earlier results come out first.
+ *
+ * @example
+ * ```ts
+ * const q = new InOrder<Uint8Array>()
+ * q.push(pool.seal(encoded))
+ * controller.enqueue(await q.shift())
+ * ```
+ * @internal
+ */
+export class InOrder<T> {
+  readonly #queue: Promise<T>[] = []
+
+  get size(): number {
+    return this.#queue.length
+  }
+
+  push(job: Promise<T>): void {
+    job.catch(() => {})
+    this.#queue.push(job)
+  }
+
+  async shift(): Promise<T> {
+    const job = this.#queue.shift()
+    if (!job) throw new Error('InOrder: empty')
+    return job
+  }
+}
+
+/**
+ * Checks a `workers` option: a non-negative integer (0 = in-thread).
+ *
+ * @example
+ * ```ts
+ * const n = checkWorkers(options.workers)
+ * ```
+ * @internal
+ */
+export function checkWorkers(workers: unknown): number {
+  if (workers === undefined) return 0
+  if (typeof workers !== 'number' || !Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
+    throw new RangeError('options.workers must be an integer from 0 to 64')
+  }
+  return workers
+}
+
+/** Wipes a pool's init keys once the pool holds its own copies. */
+export function wipePoolInit(init: PoolInit): void {
+  if ('seal' in init) {
+    for (const k of init.seal.macKeys) k.fill(0)
+    for (const k of init.seal.encKeys) k?.fill(0)
+  } else {
+    init.open.macKey.fill(0)
+    for (const g of init.open.groups) g.encKey?.fill(0)
+  }
+}
