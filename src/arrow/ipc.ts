@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Data, RecordBatch, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow'
+import { type Data, DataType, RecordBatch, RecordBatchReader, RecordBatchStreamWriter } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
 import { recordBatchOf } from './batch.js'
 import { schemasEqual, typesEqual } from './equality.js'
@@ -17,6 +17,7 @@ import type { GroupLayout } from './layout.js'
 import { aligned, scanStream } from './scan.js'
 import { validateData } from './validate.js'
 import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA } from './verify-metadata.js'
+import { unsliceViews } from './views.js'
 
 /**
  * Serialises the columns of `batch` selected by `layout` as one Arrow IPC stream (schema, the dictionaries those
@@ -44,7 +45,7 @@ export function encodeGroupBatch(batch: RecordBatch, layout: GroupLayout): Uint8
     if (!child || !typesEqual(child.type, schema.fields[k]!.type)) {
       throw new ArrowSealError('ARROW_INVALID', `record batch field ${i} does not match the sealed schema`)
     }
-    children.push(child)
+    children.push(unsliceViews(child))
   }
   try {
     const writer = new RecordBatchStreamWriter()
@@ -56,17 +57,48 @@ export function encodeGroupBatch(batch: RecordBatch, layout: GroupLayout): Uint8
   }
 }
 
-/** Checks the message sequence: schema, dictionary batches, one record batch (EOS already checked by the scan). */
-function checkShape(bytes: Uint8Array): void {
+/** Field nodes one top-level field occupies in a record batch (depth-first; a dictionary column is one node). */
+function nodeCount(type: DataType): number {
+  if (DataType.isDictionary(type)) return 1
+  let n = 1
+  for (const child of type.children ?? []) n += nodeCount(child.type)
+  return n
+}
+
+/**
+ * Checks the message sequence (schema, dictionary batches, one record batch; EOS already checked by the scan),
+ * that the record batch and each top-level column declare exactly `rows` rows, and that no array length exceeds
+ * what its body can hold — all before arrow-js allocates anything from those lengths.
+ */
+function checkShape(bytes: Uint8Array, layout: GroupLayout, rows: number): void {
   const messages = scanStream(bytes)
   const last = messages.length - 1
   if (last < 1 || messages[0]!.tag !== HEADER_SCHEMA || messages[last]!.tag !== HEADER_RECORD_BATCH) {
     throw new ArrowSealError('ARROW_INVALID', 'group unit must hold a schema and exactly one record batch')
   }
-  for (let m = 1; m < last; m++) {
-    if (messages[m]!.tag !== HEADER_DICTIONARY_BATCH) {
+  for (let m = 1; m <= last; m++) {
+    const msg = messages[m]!
+    if (m < last && msg.tag !== HEADER_DICTIONARY_BATCH) {
       throw new ArrowSealError('ARROW_INVALID', 'group unit must hold exactly one record batch')
     }
+    // Every value of every non-null type takes at least one bit of body, so no honest length exceeds 8 × body
+    // bytes (top-level columns may, for the Null type: they are bound to `rows` below). Without this bound a
+    // flipped bit in a dictionary length makes arrow-js memoise a 2^31-slot array.
+    const bound = Math.max(m === last ? rows : 0, msg.bodyLength * 8)
+    if (msg.length > bound || msg.nodes.some((v, i) => i % 2 === 0 && v > bound)) {
+      throw new ArrowSealError('ARROW_INVALID', 'array length exceeds what the message body can hold')
+    }
+  }
+  const { length, nodes } = messages[last]!
+  if (length !== rows) throw new ArrowSealError('ARROW_INVALID', 'group row count differs from the frame')
+  let k = 0
+  for (const field of layout.schema.fields) {
+    if (nodes[2 * k] !== rows) throw new ArrowSealError('ARROW_INVALID', 'column length differs from the row count')
+    k += nodeCount(field.type)
+  }
+  if (2 * k !== nodes.length) throw new ArrowSealError('ARROW_INVALID', 'field node count differs from the schema')
+  for (let i = 0; i < nodes.length; i += 2) {
+    if (nodes[i + 1]! > nodes[i]!) throw new ArrowSealError('ARROW_INVALID', 'null count exceeds length')
   }
 }
 
@@ -91,7 +123,7 @@ export function decodeGroupBatch(bytes: Uint8Array, layout: GroupLayout, rows: n
   // Units sit at arbitrary offsets inside frames; arrow-js's typed-array views need 8-byte alignment.
   bytes = aligned(bytes)
   try {
-    checkShape(bytes)
+    checkShape(bytes, layout, rows)
     const reader = RecordBatchReader.from(bytes)
     reader.open()
     if (!schemasEqual(reader.schema, layout.schema)) {

@@ -11,11 +11,15 @@
  */
 
 import { ArrowSealError } from '../errors.js'
-import { verifyMessageMetadata } from './verify-metadata.js'
+import { verifyMessage } from './verify-metadata.js'
 
 /** One framed message: its header tag and where its metadata and body lie in the stream bytes. */
 export interface ScannedMessage {
   tag: number
+  /** Record batch (or dictionary batch) row count, 0 for schema messages. */
+  length: number
+  /** Field nodes as [length, nullCount, …] (see `VerifiedMessage.nodes`). */
+  nodes: number[]
   metadataStart: number
   metadataLength: number
   bodyStart: number
@@ -67,11 +71,11 @@ export function scanStream(bytes: Uint8Array): ScannedMessage[] {
     if (metadataLength < 0 || metadataLength % 8 !== 0) throw invalid('bad metadata length')
     if (metadataLength > bytes.byteLength - pos) throw invalid('truncated metadata')
     const meta = bytes.subarray(pos, pos + metadataLength)
-    const tag = verifyMessageMetadata(meta)
+    const { tag, length, nodes } = verifyMessage(meta)
     const bodyLength = bodyLengthOf(meta)
     const bodyStart = pos + metadataLength
     if (bodyLength > bytes.byteLength - bodyStart) throw invalid('truncated body')
-    out.push({ tag, metadataStart: pos, metadataLength, bodyStart, bodyLength })
+    out.push({ tag, length, nodes, metadataStart: pos, metadataLength, bodyStart, bodyLength })
     pos = bodyStart + bodyLength
   }
   if (pos !== bytes.byteLength) throw invalid('data after end-of-stream marker')

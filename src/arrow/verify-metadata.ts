@@ -163,18 +163,45 @@ class Walker {
     if (features) this.vector(features, 8)
   }
 
+  /** Row count and field nodes of the last record batch (or dictionary batch data) walked. */
+  batchLength = 0
+  nodes: number[] = []
+
+  private i64(pos: number, min = 0n): number {
+    if (pos < 0 || pos + 8 > this.buf.byteLength) throw invalid('scalar out of bounds')
+    const v = this.view.getBigInt64(pos, true)
+    if (v < min || v > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('length out of range')
+    return Number(v)
+  }
+
   recordBatch(pos: number): void {
-    const [, nodes, buffers, compression, variadic] = this.table(pos, 5)
-    if (nodes) this.vector(nodes, 16)
-    if (buffers) this.vector(buffers, 16)
+    const [length, nodes, buffers, compression, variadic] = this.table(pos, 5)
+    this.batchLength = length ? this.i64(length) : 0
+    this.nodes = []
+    if (nodes) {
+      // FieldNode is a 16-byte struct { length: int64, null_count: int64 } (Message.fbs).
+      const [start, n] = this.vector(nodes, 16)
+      // arrow-js writes null_count -1 ("unknown") for sliced arrays, so -1 is accepted there.
+      for (let i = 0; i < n; i++) this.nodes.push(this.i64(start + 16 * i), this.i64(start + 16 * i + 8, -1n))
+    }
+    const bufferCount = buffers ? this.vector(buffers, 16)[1] : 0
     // arrowseal never writes compressed bodies (units are encrypted; compression under encryption leaks sizes),
     // and a decompressor fed attacker-chosen lengths is a memory bomb if a codec happens to be registered.
     if (compression) throw invalid('compressed record batch bodies are not accepted')
-    if (variadic) this.vector(variadic, 8)
+    if (variadic) {
+      // Each count makes arrow-js take that many further buffers: bound them by the buffers actually listed
+      // (a flipped high bit would otherwise make it build a 2^24+ element array).
+      const [start, n] = this.vector(variadic, 8)
+      let total = 0
+      for (let i = 0; i < n; i++) total += this.i64(start + 8 * i)
+      if (total > bufferCount) throw invalid('variadic buffer counts exceed the buffers listed')
+    }
   }
 
   /** Verifies a whole `Message` table and returns its header tag. */
   message(): number {
+    this.batchLength = 0
+    this.nodes = []
     const root = this.i32(0)
     const [, headerType, header, , metadata] = this.table(root, 5)
     const tag = headerType ? this.u8(headerType) : 0
@@ -203,6 +230,32 @@ class Walker {
  * @internal
  */
 export function verifyMessageMetadata(metadata: Uint8Array): number {
+  return verifyMessage(metadata).tag
+}
+
+/** What {@link verifyMessage} learned: the header tag and, for (dictionary) record batches, length and nodes. */
+export interface VerifiedMessage {
+  tag: number
+  /** Row count of the record batch (or of the dictionary batch's data). */
+  length: number
+  /** Field nodes flattened as [length0, nullCount0, length1, nullCount1, …], in Arrow's depth-first order. */
+  nodes: number[]
+}
+
+/**
+ * Like {@link verifyMessageMetadata}, and also returns the batch length and field nodes so callers can bound
+ * them before arrow-js acts on them (arrow-js pads any top-level column shorter or longer than the batch with a
+ * freshly allocated validity bitmap, so a flipped length bit would otherwise cost hundreds of megabytes).
+ *
+ * @example
+ * ```ts
+ * const { tag, length, nodes } = verifyMessage(flatbufferBytes)
+ * ```
+ * @internal
+ */
+export function verifyMessage(metadata: Uint8Array): VerifiedMessage {
   if (metadata.byteLength < 8) throw invalid('message too short')
-  return new Walker(metadata).message()
+  const walker = new Walker(metadata)
+  const tag = walker.message()
+  return { tag, length: walker.batchLength, nodes: walker.nodes }
 }

@@ -28,6 +28,7 @@ import {
   type GroupLayout,
   planGroups,
 } from '../../src/arrow/index.js'
+import { scanStream } from '../../src/arrow/scan.js'
 import { ArrowSealError } from '../../src/errors.js'
 import { allTypesTable, structBatch } from '../fixtures/tables.js'
 
@@ -363,5 +364,30 @@ describe('compressed bodies', () => {
     } finally {
       compressionRegistry.set(CompressionType.ZSTD, null as never)
     }
+  })
+})
+
+describe('exhaustive single-bit flips of all message metadata', () => {
+  it('each ends quickly in a decoded batch or ArrowSealError (no length-driven blow-up)', () => {
+    // Found by this sweep: a flipped dictionary length made arrow-js memoise a 2^24-slot array, and a flipped
+    // variadic buffer count made it build a 2^24-element list — both now bounded before arrow-js sees them.
+    const regions = scanStream(unit).map((m) => [m.metadataStart, m.metadataStart + m.metadataLength] as const)
+    let worst = 0
+    for (const [from, to] of regions) {
+      for (let i = from; i < to; i++) {
+        for (let bit = 0; bit < 8; bit++) {
+          const bad = unit.slice()
+          bad[i]! ^= 1 << bit
+          const t0 = performance.now()
+          try {
+            decodeGroupBatch(bad, layout!, rows)
+          } catch (err) {
+            if (!(err instanceof ArrowSealError)) throw err
+          }
+          worst = Math.max(worst, performance.now() - t0)
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1000)
   })
 })
