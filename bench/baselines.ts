@@ -77,6 +77,10 @@ export async function baselineCases(fx: Fixture): Promise<Case[]> {
   }
   const webSealed = await Promise.all(webChunks.map(webSeal))
   return [
+    // Not a pipeline step: the cost of a fresh buffer of the fixture's size, touched once. On a VM that returns
+    // freed pages to its host, first touch can cost far more than the copy itself; every case pays it per
+    // output byte it allocates, so this row tells how much of the others is the host, not the code.
+    { name: `baseline/fresh-buffer/${fx.label}`, bytes, run: () => new Uint8Array(bytes).fill(1) },
     { name: `baseline/arrow-ipc-write/${fx.label}`, bytes, run: () => tableToIPC(fx.table, 'stream') },
     { name: `baseline/arrow-ipc-read/${fx.label}`, bytes, run: () => tableFromIPC(fx.ipc) },
     { name: `baseline/aes-gcm-node/${fx.label}/encrypt`, bytes, run: () => chunks.map(seal) },

@@ -3,7 +3,7 @@
  * the same data `node --cpu-prof` writes) and prints self time by function and by source file.
  *
  *   npx tsx bench/profile.ts seal|open|fresh|seal-1k|open-1k [--rows N] [--iterations N] [--backend node|webcrypto|noble]
- *                                                           [--save file.cpuprofile]
+ *                                                           [--save file.cpuprofile] [--callers functionName]
  *
  * The saved profile opens in Chrome DevTools (Performance panel) or speedscope.
  *
@@ -21,6 +21,7 @@ interface ProfileNode {
   id: number
   callFrame: { functionName: string; url: string; lineNumber: number }
   hitCount?: number
+  children?: number[]
 }
 interface Profile {
   nodes: ProfileNode[]
@@ -53,7 +54,7 @@ function where(url: string): string {
  * console.log(summarise(profile, 25))
  * ```
  */
-export function summarise(profile: Profile, limit: number): string {
+export function summarise(profile: Profile, limit: number, callersOf?: string): string {
   const total = profile.endTime - profile.startTime
   const perSample = new Map<number, number>()
   const samples = profile.samples ?? []
@@ -79,6 +80,24 @@ export function summarise(profile: Profile, limit: number): string {
   }
   top(byFile, 'self time by file / package')
   top(byFn, 'self time by function')
+  if (callersOf) {
+    // Who spends time in `callersOf`: its self time attributed to each calling function, two levels up.
+    const parent = new Map<number, ProfileNode>()
+    const byId = new Map<number, ProfileNode>()
+    for (const node of profile.nodes) byId.set(node.id, node)
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node)
+    const name = (n: ProfileNode | undefined) =>
+      n ? `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}` : '(root)'
+    const callers = new Map<string, number>()
+    for (const node of profile.nodes) {
+      if (node.callFrame.functionName !== callersOf) continue
+      const us = perSample.get(node.id) ?? 0
+      const p1 = parent.get(node.id)
+      const key = `${name(p1)}  ←  ${name(p1 ? parent.get(p1.id) : undefined)}`
+      callers.set(key, (callers.get(key) ?? 0) + us)
+    }
+    top(callers, `callers of ${callersOf} (self time)`)
+  }
   return lines.join('\n')
 }
 
@@ -125,7 +144,8 @@ async function main(): Promise<void> {
     `${workload} on ${backendName}: ${table.numRows} rows, ${iterations} iterations, ${(ms / iterations).toFixed(2)} ms each`,
   )
   if (save) writeFileSync(save, JSON.stringify(profile))
-  console.log(summarise(profile, 25))
+  const callers = option(argv, '--callers', '')
+  console.log(summarise(profile, 25, callers || undefined))
 }
 
 main().catch((err: unknown) => {
