@@ -8,9 +8,6 @@
 import { open, readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
-
-export { readableFrom } from '../node/streams.js'
-
 import { CliError, fsError } from './errors.js'
 import type { Progress } from './progress.js'
 
