@@ -145,7 +145,8 @@ describe('built docs site in Chromium', () => {
     await page.goto(origin + '/', { waitUntil: 'networkidle' })
     await page.getByRole('link', { name: 'Quick start' }).first().click()
     await page.waitForURL(/quick-start/)
-    await expect(page.locator('h1').first().textContent()).resolves.toMatch(/quick start/i)
+    // The router swaps the content after the URL changes: wait for the new page's heading, not just the URL.
+    await page.getByRole('heading', { level: 1, name: /quick start/i }).waitFor({ timeout: 15_000 })
     await page.close()
     expect(errors).toEqual([])
   })
