@@ -13,7 +13,16 @@
 import { ArrowSealError } from '../errors.js'
 import { verifyMessage } from './verify-metadata.js'
 
-/** One framed message: its header tag and where its metadata and body lie in the stream bytes. */
+/**
+ * One framed message: its header tag, batch length and field nodes, and where its metadata and body lie.
+ *
+ * @example
+ * ```ts
+ * const [schemaMsg] = scanStream(ipcBytes)
+ * console.log(schemaMsg!.tag, schemaMsg!.metadataLength)
+ * ```
+ * @internal
+ */
 export interface ScannedMessage {
   tag: number
   /** Record batch (or dictionary batch) row count, 0 for schema messages. */

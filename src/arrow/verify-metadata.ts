@@ -233,7 +233,16 @@ export function verifyMessageMetadata(metadata: Uint8Array): number {
   return verifyMessage(metadata).tag
 }
 
-/** What {@link verifyMessage} learned: the header tag and, for (dictionary) record batches, length and nodes. */
+/**
+ * What {@link verifyMessage} learned: the header tag and, for (dictionary) record batches, length and nodes.
+ *
+ * @example
+ * ```ts
+ * const { tag, length } = verifyMessage(flatbufferBytes)
+ * if (tag === HEADER_RECORD_BATCH && length !== rows) throw new Error('row count mismatch')
+ * ```
+ * @internal
+ */
 export interface VerifiedMessage {
   tag: number
   /** Row count of the record batch (or of the dictionary batch's data). */
