@@ -33,8 +33,23 @@ export default defineConfig({
   resolve: {
     alias: [{ find: /^arrowseal$/, replacement: src('index.ts') }],
   },
+  // Pre-bundled up front: a dependency discovered mid-run makes Vite reload the page and drop a test file.
   optimizeDeps: {
-    include: ['apache-arrow', 'fflate', 'fast-check'],
+    include: [
+      'apache-arrow',
+      'fflate',
+      'fast-check',
+      '@noble/ciphers/aes.js',
+      '@noble/curves/ed25519.js',
+      '@noble/hashes/hkdf.js',
+      '@noble/hashes/hmac.js',
+      '@noble/hashes/sha2.js',
+      '@noble/hashes/sha3.js',
+      '@noble/hashes/utils.js',
+      '@noble/post-quantum/ml-dsa.js',
+      '@noble/post-quantum/ml-kem.js',
+      '@noble/post-quantum/hybrid.js',
+    ],
   },
   test: {
     include: ['test/browser/**/*.test.ts'],
