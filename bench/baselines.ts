@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from 'node:crypto'
 import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow'
 import type { Case } from './harness.js'
 
@@ -95,6 +95,13 @@ export async function baselineCases(fx: Fixture): Promise<Case[]> {
           decipher.final()
           return plain
         }),
+    },
+    // Reference, not a pipeline step: one SHA-256 pass over the same bytes, chunk by chunk, which a format that
+    // authenticates every ciphertext byte to every reader (insider-proof) must pay on top of AES-GCM.
+    {
+      name: `baseline/sha256-node/${fx.label}`,
+      bytes,
+      run: () => chunks.map((chunk) => createHash('sha256').update(chunk).digest()),
     },
     {
       name: `baseline/aes-gcm-webcrypto/${fx.label}/encrypt`,

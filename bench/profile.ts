@@ -55,7 +55,6 @@ function where(url: string): string {
  * ```
  */
 export function summarise(profile: Profile, limit: number, callersOf?: string): string {
-  const total = profile.endTime - profile.startTime
   const perSample = new Map<number, number>()
   const samples = profile.samples ?? []
   const deltas = profile.timeDeltas ?? []
@@ -63,8 +62,15 @@ export function summarise(profile: Profile, limit: number, callersOf?: string): 
     perSample.set(samples[i]!, (perSample.get(samples[i]!) ?? 0) + (deltas[i] ?? 0))
   const byFn = new Map<string, number>()
   const byFile = new Map<string, number>()
+  // The profiler's own stop call (inspector `post` → `dispatch`) is sampled too; it is not the workload.
+  const own = new Set<number>()
   for (const node of profile.nodes) {
-    const us = perSample.get(node.id) ?? 0
+    if (node.callFrame.url === 'node:inspector') for (const child of node.children ?? []) own.add(child)
+  }
+  let total = profile.endTime - profile.startTime
+  for (const id of own) total -= perSample.get(id) ?? 0
+  for (const node of profile.nodes) {
+    const us = own.has(node.id) ? 0 : (perSample.get(node.id) ?? 0)
     if (!us) continue
     const file = where(node.callFrame.url)
     const fn = `${node.callFrame.functionName || '(anonymous)'}  ${file}:${node.callFrame.lineNumber + 1}`
