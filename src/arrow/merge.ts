@@ -130,7 +130,7 @@ function sameValue(x: unknown, y: unknown): boolean {
  * ("two different dictionaries with the same Id"), e.g. when the reader re-serialises it.
  */
 function unifyDictionaries(data: Data, seen: Map<number, Vector>, adopt: boolean): Data {
-  let children = data.children
+  let children = data.children ?? []
   let changed = false
   const next = children.map((c) => unifyDictionaries(c, seen, adopt))
   if (next.some((c, i) => c !== children[i])) {

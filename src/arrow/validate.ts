@@ -38,7 +38,7 @@ function checkOffsets(data: Data, limit: number, what: string): void {
 }
 
 function childOf(data: Data, i: number): Data {
-  const child = data.children[i]
+  const child = data.children?.[i]
   if (!child) throw invalid('missing child array')
   return child
 }
@@ -53,7 +53,7 @@ function checkUnion(data: Data, dense: boolean, typeIds: ArrayLike<number>, dept
     if (id < 0 || id > 127) throw invalid('union type id out of range')
     slot[id] = c
   }
-  const children = data.children.map((_, c) => childOf(data, c))
+  const children = (data.type.children ?? []).map((_, c) => childOf(data, c))
   for (const child of children) validateData(child, depth + 1)
   const offsets = data.valueOffsets as ArrayLike<number> | undefined
   if (dense && (!offsets || offsets.length < data.length)) throw invalid('dense union offsets too short')

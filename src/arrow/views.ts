@@ -19,7 +19,7 @@ function isView(data: Data): boolean {
 
 function hasSlicedView(data: Data): boolean {
   if (isView(data) && data.offset !== 0) return true
-  return data.children.some(hasSlicedView) || (data.dictionary?.data.some(hasSlicedView) ?? false)
+  return (data.children ?? []).some(hasSlicedView) || (data.dictionary?.data.some(hasSlicedView) ?? false)
 }
 
 /**
@@ -37,7 +37,7 @@ export function unsliceViews(data: Data): Data {
     const values = new Vector([data]).toArray() as unknown[]
     return vectorFromArray(values as never, data.type).data[0] as Data
   }
-  if (data.children.some(hasSlicedView) || data.dictionary?.data.some(hasSlicedView)) {
+  if ((data.children ?? []).some(hasSlicedView) || data.dictionary?.data.some(hasSlicedView)) {
     throw new ArrowSealError(
       'ARROW_UNSUPPORTED',
       'sliced Utf8View/BinaryView arrays nested in another type cannot be written by arrow-js 21',
