@@ -18,15 +18,17 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
     }
   }
   walk(apiDir)
-  return pages.sort().map((path) => {
+  const items = pages.sort().map((path) => {
     const heading = /^#\s+(.+)$/m.exec(readFileSync(path, 'utf8'))?.[1] ?? path
     const link =
       '/' +
       relative(docsDir, path)
         .replace(/\\/g, '/')
         .replace(/(index)?\.md$/, '')
-    return { text: heading.replace(/`/g, ''), link }
+    return { text: link === '/api/' ? 'Overview' : heading.replace(/`/g, ''), link }
   })
+  // The overview (typedoc's entry page) first, then the modules in import order.
+  return items.sort((a, b) => Number(b.link === '/api/') - Number(a.link === '/api/'))
 }
 
 /**
