@@ -87,8 +87,8 @@ export async function sealOpenCases(
   const prefix = backendLabel ? `arrowseal/${backendLabel}/${fx.label}/` : 'arrowseal/'
   const suffix = backendLabel ? '' : `/${fx.label}`
   return [
-    { name: `${prefix}seal${suffix}`, bytes, maxRounds, run: () => api.sealTable(fx.table, sealOpts) },
-    { name: `${prefix}open${suffix}`, bytes, maxRounds, run: () => api.openTable(sealed, openOpts) },
+    { name: `${prefix}seal${suffix}`, bytes, maxRounds, warm: true, run: () => api.sealTable(fx.table, sealOpts) },
+    { name: `${prefix}open${suffix}`, bytes, maxRounds, warm: true, run: () => api.openTable(sealed, openOpts) },
   ]
 }
 
@@ -145,8 +145,8 @@ export async function streamCases(
   if (rows !== fx.table.numRows) throw new Error(`stream round trip: ${rows} rows, expected ${fx.table.numRows}`)
   const bytes = fx.ipc.length
   return [
-    { name: `arrowseal/stream-seal/${fx.label}`, bytes, run: sealStream },
-    { name: `arrowseal/stream-open/${fx.label}`, bytes, run: openStream },
+    { name: `arrowseal/stream-seal/${fx.label}`, bytes, warm: true, run: sealStream },
+    { name: `arrowseal/stream-open/${fx.label}`, bytes, warm: true, run: openStream },
   ]
 }
 

@@ -38,8 +38,8 @@ export interface Step {
 }
 
 async function time(fn: () => unknown, n: number): Promise<[wall: number, cpu: number]> {
-  // Warm up until the JIT has settled: at least 5 calls and 100 ms (10 calls when measuring many).
-  const warmUntil = performance.now() + 100
+  // Warm up until the JIT has settled: at least 3 calls and 50 ms (10 calls and 100 ms when measuring many).
+  const warmUntil = performance.now() + (n < 10 ? 50 : 100)
   const warmCalls = Math.min(10, Math.ceil(n / 2))
   for (let i = 0; i < warmCalls || performance.now() < warmUntil; i++) await fn()
   const samples: number[] = []
@@ -64,7 +64,7 @@ async function time(fn: () => unknown, n: number): Promise<[wall: number, cpu: n
  * ```
  */
 export async function freshBreakdown(quick: boolean): Promise<Step[]> {
-  const n = quick ? 9 : 60
+  const n = quick ? 5 : 60
   const msg = randomBytes(2048) // about the size of a signed header with one recipient
   const xwing = ml_kem768_x25519.keygen(randomBytes(32))
   const { cipherText } = ml_kem768_x25519.encapsulate(xwing.publicKey)

@@ -18,6 +18,8 @@ export interface Case {
   run: () => unknown
   /** Upper bound on timed rounds for slow cases (pure-JS peers); defaults to the group's round count. */
   maxRounds?: number
+  /** True when setup already ran the operation once (a checked round trip), so no separate warm-up is needed. */
+  warm?: boolean
 }
 
 /** Fewest timed rounds a case gets, whatever the time budget: a median of fewer means little. */
@@ -94,7 +96,7 @@ export async function runInterleaved(
 ): Promise<CaseResult[]> {
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   const cpuSamples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
-  for (const c of cases) await timeOnce(c)
+  for (const c of cases) if (!c.warm) await timeOnce(c)
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < cases.length; k++) {
       const c = cases[(k + round) % cases.length]!

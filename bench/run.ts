@@ -62,9 +62,9 @@ async function main(): Promise<void> {
   // Quick: one 64k-row batch's worth of rows (64 batches in the 1k fixture), and a per-case time budget, so the
   // whole run stays under a minute on 2 cores even when the code under test is slow.
   const rows = args.quick ? 65_536 : 1_000_000
-  const rounds = args.rounds ?? 5
+  const rounds = args.rounds ?? (args.quick ? 3 : 5)
   const slowRounds = 3
-  const budgetMs = args.quick ? 1_000 : 60_000
+  const budgetMs = args.quick ? 500 : 60_000
   const info = machine()
   console.log(
     `arrowseal bench (${mode}): ${info.cpu}, ${info.nproc} cores, node ${info.node}, load ${info.loadAverage}`,
