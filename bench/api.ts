@@ -2,7 +2,7 @@
  * Loads the arrowseal API for the benchmarks.
  *
  * Default: the TypeScript sources (`src/`), compiled on the fly by tsx with esbuild, the same compiler tsup uses
- * for `dist/`, so the code that runs is the same. `--dist` loads the built package instead (`npm run bench` builds
+ * for `dist/`, so the code that runs is the same. The Node entry (`index.node`) is preferred when it exists. `--dist` loads the built package instead (`npm run bench` builds
  * it first). The import is dynamic so that baselines and peers still run, and say why, when the API cannot load.
  *
  * @module
@@ -67,11 +67,15 @@ function fn<T>(mod: Record<string, unknown> | null, name: string): T | undefined
 export async function loadApi(fromDist: boolean): Promise<ArrowSealApi | string> {
   const root = fromDist ? '../dist/' : '../src/'
   const ext = '.js'
-  const index = await tryImport(`${root}index${ext}`)
+  // The Node entry (node:crypto AEAD, native X25519/Ed25519 where wired in) is what a Node pipeline gets; fall
+  // back to the Web-API entry while it does not exist.
+  const nodeIndex = await tryImport(`${root}index.node${ext}`)
+  const index = nodeIndex ?? (await tryImport(`${root}index${ext}`))
+  const entry = `${root}${nodeIndex ? 'index.node' : 'index'}${ext}`
   if (!index) return `cannot import ${root}index${ext}`
   const needed = ['generateIdentity', 'sealTable', 'openTable', 'SealStream', 'OpenStream']
   const missing = needed.filter((name) => typeof index[name] !== 'function')
-  if (missing.length) return `${root}index${ext} does not export ${missing.join(', ')} yet`
+  if (missing.length) return `${entry} does not export ${missing.join(', ')} yet`
   const nodeEntry = fromDist ? await tryImport('../dist/node/index.js') : await tryImport('../src/node/backend.js')
   const noble = fromDist ? index : await tryImport('../src/aead/noble.js')
   const webcrypto = fromDist ? index : await tryImport('../src/aead/webcrypto.js')
@@ -82,6 +86,6 @@ export async function loadApi(fromDist: boolean): Promise<ArrowSealApi | string>
       noble: fn(noble, 'nobleBackend'),
       webcrypto: fn(webcrypto, 'webCryptoBackend'),
     },
-    source: fromDist ? 'dist/' : 'src/ (via tsx)',
+    source: `${entry.slice(3)}${fromDist ? '' : ' (TypeScript via tsx)'}`,
   }
 }
