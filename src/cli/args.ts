@@ -84,7 +84,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Inv
       strict: true,
     }) as { values: Values; positionals: string[] }
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+    // Node's messages can run on with advice about '--' that does not fit one line; keep the first sentence.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.split(/\.\s/)[0]!
     throw new CliError('USAGE', message.replace(/\.$/, ''), `see \`arrowseal ${command.name} --help\``, {
       cause: err,
     })

@@ -68,6 +68,8 @@ Quick start:
   arrowseal keygen -o writer.key
   arrowseal keygen -o alice.key > alice.pub
   echo '{"analyst": ["'$(cat alice.pub)'"]}' > recipients.json
+  echo '{"fields": {"id": "public"}, "default": ["analyst"]}' > policy.json
+  printf 'id,amount\n1,9.50\n2,120\n' > data.csv
   arrowseal seal --policy policy.json --recipients recipients.json --signer writer.key -o data.aseal data.csv
   arrowseal open --identity alice.key --trust "$(arrowseal pubkey writer.key)" --format csv data.aseal
 `

@@ -374,3 +374,22 @@ describe('help and version', () => {
     expect(printed).toMatch(/-h, --help/)
   })
 })
+
+describe('the quick start in `arrowseal --help`', () => {
+  it('runs as printed', async () => {
+    const help = await runCli(cli, ['--help'])
+    const script = help.stdout.slice(help.stdout.indexOf('Quick start:') + 'Quick start:'.length)
+    const { dir: qs, cleanup: done } = tempDir('arrowseal-qs-')
+    try {
+      const { execFileSync } = await import('node:child_process')
+      const out = execFileSync(
+        'bash',
+        ['-euo', 'pipefail', '-c', `arrowseal() { "${process.execPath}" "${cli}" "$@"; }\n${script}`],
+        { cwd: qs, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      )
+      expect(out.trim().split('\n').slice(-3)).toEqual(['id,amount', '1,9.5', '2,120'])
+    } finally {
+      done()
+    }
+  })
+})
