@@ -16,14 +16,30 @@ import { parseFrame } from './format/frame.js'
 import { parseHeader } from './format/header.js'
 import { FrameSplitter } from './format/reader.js'
 
-/** One field as `inspect` shows it (public or revealed groups only). */
+/**
+ * One field as `inspect` shows it (public or revealed groups only).
+ *
+ * @example
+ * ```ts
+ * import type { InspectedField } from 'arrowseal'
+ * const f: InspectedField = { name: 'id', type: 'Int32', nullable: false }
+ * ```
+ */
 export interface InspectedField {
   readonly name: string
   readonly type: string
   readonly nullable: boolean
 }
 
-/** One access group as `inspect` shows it. */
+/**
+ * One access group as `inspect` shows it.
+ *
+ * @example
+ * ```ts
+ * import type { InspectedGroup } from 'arrowseal'
+ * const g: InspectedGroup = { id: 1, kind: 'sealed', schemaBytes: 160 }
+ * ```
+ */
 export interface InspectedGroup {
   readonly id: number
   readonly kind: 'public' | 'sealed'

@@ -53,7 +53,13 @@ export const LABEL = {
 
 /**
  * Hard limits. A reader refuses anything larger before allocating for it (DESIGN property 9). Readers may
- * lower `maxFrameBytes`; nobody can raise a limit past these values.
+ * lower `maxFrameBytes`; nobody can raise a limit past these values. The object is frozen.
+ *
+ * @example
+ * ```ts
+ * import { HARD_LIMITS } from 'arrowseal'
+ * console.log(HARD_LIMITS.maxRecipients) // 1024
+ * ```
  */
 export const HARD_LIMITS = Object.freeze({
   maxHeaderBytes: 16 * 1024 * 1024,
