@@ -138,6 +138,17 @@ describe('built docs site in Chromium', () => {
     expect(brokenLinks(dist, origin, facts)).toEqual([])
   })
 
+  it('lists every page in the sidebar (no orphans)', () => {
+    const guide = facts.find((f) => f.path === '/quick-start.html')
+    expect(guide).toBeDefined()
+    const linked = new Set(guide!.links.map((href) => new URL(href).pathname.replace(/\.html$/, '')))
+    const orphans = pages
+      .filter((p) => p !== '/404.html' && !p.startsWith('/api/'))
+      .map((p) => p.replace(/(index)?\.html$/, ''))
+      .filter((p) => !linked.has(p))
+    expect(orphans).toEqual([])
+  })
+
   it('navigates client-side from the landing page to a guide', async () => {
     const page = await browser.newPage()
     const errors: string[] = []
