@@ -107,6 +107,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (invocation) await command.run(invocation)
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
   } catch (err) {
+    if (isEpipe(err)) return EXIT.ok
     const report = describeError(err)
     process.stderr.write(`${report.line}\n`)
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
@@ -118,15 +119,27 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+function isEpipe(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EPIPE'
+}
+
 // Ctrl-C or a kill must still remove temporary output files: exiting through process.exit() runs the 'exit'
-// hook of node/atomic.ts, which the default signal behaviour would skip.
+// hook of node/atomic.ts, which the default signal behaviour would skip. A reader that stops reading stdout
+// (`| head`) is not an error: exit quietly, as Unix tools do, instead of crashing on an unhandled EPIPE.
 function installSignalHandlers(): () => void {
   const onInt = () => process.exit(130)
   const onTerm = () => process.exit(143)
+  const onStdoutError = (err: unknown) => {
+    if (isEpipe(err)) process.exit(EXIT.ok)
+    process.stderr.write(`${describeError(err).line}\n`)
+    process.exit(EXIT.internal)
+  }
   process.once('SIGINT', onInt)
   process.once('SIGTERM', onTerm)
+  process.stdout.on('error', onStdoutError)
   return () => {
     process.off('SIGINT', onInt)
     process.off('SIGTERM', onTerm)
+    // Left on stdout: a late EPIPE can arrive after run() has returned.
   }
 }

@@ -264,3 +264,28 @@ describe('interrupted', () => {
     expect(existsSync(out)).toBe(false) // and no output appeared.
   })
 })
+
+describe('a reader that stops reading', () => {
+  it('`open … | head -1` exits 0 quietly instead of crashing on EPIPE', async () => {
+    const big = await sealTable(sampleTransactions({ rows: 20_000 }), {
+      signer: writer,
+      recipients: { reader: [reader.publicKey] },
+      policy,
+    })
+    writeFileSync(p('big.aseal'), big)
+    const { spawn } = await import('node:child_process')
+    const child = spawn(
+      process.execPath,
+      [cli, 'open', '--identity', p('reader.key'), '--trust', writer.publicKey, '--format', 'csv', p('big.aseal')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+  })
+})
