@@ -16,6 +16,7 @@ import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
 
 export * from './index.js'
+export { WorkerPool } from './node/parallel.js'
 
 /**
  * The backend a stream uses when its options name none: on Node, a new `node:crypto` backend.

@@ -36,95 +36,161 @@ interface Pending {
   reject(err: Error): void
 }
 
+let nextStream = 0
+
 /**
- * Starts `size` workers holding one stream's crypto-phase keys. The caller wipes `init` afterwards (each worker
- * got its own structured-clone copy, and wipes it once imported).
+ * A pool of worker threads that run the crypto phase of streams: AES-GCM, frame hashes and MACs when sealing;
+ * MAC and AEAD checks and decryption when opening. Start one and pass it as `workers` to as many `SealStream`
+ * and `OpenStream` instances as you like (at once or one after another), so thread start-up is paid once;
+ * `workers: n` starts a private pool for one stream instead. Workers use `node:crypto` whatever `backend` the
+ * stream names (the bytes are the same). Threads do not keep the process alive; `close()` stops them.
+ *
+ * @example
+ * ```ts
+ * import { SealStream } from 'arrowseal'
+ * import { WorkerPool } from 'arrowseal/node'
+ * const pool = await WorkerPool.start(2)
+ * const sealed = batches.pipeThrough(new SealStream({ ...options, workers: pool }))
+ * // … later
+ * pool.close()
+ * ```
+ */
+export class WorkerPool {
+  /** Number of worker threads. */
+  readonly size: number
+  readonly #workers: Worker[]
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 0
+  #turn = 0
+  #closed = false
+
+  private constructor(size: number) {
+    this.size = size
+    this.#workers = Array.from({ length: size }, () => {
+      const w = startWorker()
+      // Never keep the process alive for an idle pool: a stream dropped unfinished must not hang exit.
+      w.unref()
+      w.on('message', (reply: Reply) => {
+        const p = this.#pending.get(reply.id)
+        if (!p) return
+        this.#pending.delete(reply.id)
+        if (reply.type === 'error') p.reject(fromWire(reply.error))
+        else p.resolve(reply)
+      })
+      w.on('error', () => this.#failAll(new Error('arrowseal: a worker thread failed')))
+      w.on('exit', () => {
+        if (!this.#closed) this.#failAll(new Error('arrowseal: a worker thread exited'))
+      })
+      return w
+    })
+  }
+
+  /**
+   * Starts `size` worker threads (1 to 64).
+   *
+   * @example
+   * ```ts
+   * const pool = await WorkerPool.start(os.availableParallelism())
+   * ```
+   */
+  static async start(size: number): Promise<WorkerPool> {
+    if (!Number.isSafeInteger(size) || size < 1 || size > 64)
+      throw new RangeError('WorkerPool size must be an integer from 1 to 64')
+    return new WorkerPool(size)
+  }
+
+  /**
+   * Gives one stream's crypto-phase keys to every worker and returns that stream's view of the pool. Used by
+   * the streams; closing the view drops the stream's keys in the workers, not the threads.
+   * @internal
+   */
+  async attach(init: PoolInit): Promise<CryptoPool> {
+    const stream = nextStream++
+    await Promise.all(
+      this.#workers.map((w) =>
+        this.#request(w, (id) =>
+          'seal' in init
+            ? { type: 'seal-init', id, stream, keys: init.seal }
+            : { type: 'open-init', id, stream, keys: init.open },
+        ),
+      ),
+    )
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      if (!this.#closed) for (const w of this.#workers) w.postMessage({ type: 'release', stream } satisfies Request)
+    }
+    return {
+      seal: async (batch: EncodedBatch): Promise<Uint8Array> => {
+        // The encoded units are not used here again: move their buffers instead of copying them.
+        const units = batch.units.map((u) => ({ ...u, plain: owned(u.plain) }))
+        const reply = await this.#request(
+          this.#next(),
+          (id) => ({ type: 'seal', id, stream, batch: { ...batch, units } }),
+          transferables(units.map((u) => u.plain)),
+        )
+        if (reply.type !== 'sealed') throw new Error('arrowseal: unexpected worker reply')
+        return reply.frame
+      },
+      open: async (frame: Uint8Array, expected: number): Promise<OpenedFrame> => {
+        // A frame is usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
+        const mine = owned(frame)
+        const reply = await this.#request(
+          this.#next(),
+          (id) => ({ type: 'open', id, stream, frame: mine, expected }),
+          mine === frame ? [] : transferables([mine]),
+        )
+        if (reply.type !== 'opened') throw new Error('arrowseal: unexpected worker reply')
+        return reply.opened
+      },
+      close: release,
+    }
+  }
+
+  /** Stops every thread; pending jobs fail. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#failAll(new Error('arrowseal: the worker pool is closed'))
+    for (const w of this.#workers) void w.terminate()
+  }
+
+  #next(): Worker {
+    return this.#workers[this.#turn++ % this.size]!
+  }
+
+  #request(worker: Worker, message: (id: number) => Request, transfer: ArrayBuffer[] = []): Promise<Reply> {
+    if (this.#closed) return Promise.reject(new Error('arrowseal: the worker pool is closed'))
+    const id = this.#nextId++
+    return new Promise<Reply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      worker.postMessage(message(id), transfer)
+    })
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err)
+    this.#pending.clear()
+  }
+}
+
+/**
+ * A private pool for one stream (`workers: n`): its threads stop when the stream's view is closed.
  *
  * @example
  * ```ts
  * const pool = await startWorkerPool(2, { seal: keys })
- * const frame = await pool.seal(sealer.encodeBatch(batch))
- * pool.close()
  * ```
+ * @internal
  */
 export async function startWorkerPool(size: number, init: PoolInit): Promise<CryptoPool> {
-  const pending = new Map<number, Pending>()
-  let closed = false
-  let nextId = 0
-  let turn = 0
-  const failAll = (err: Error) => {
-    for (const p of pending.values()) p.reject(err)
-    pending.clear()
-  }
-  const workers = Array.from({ length: size }, () => {
-    const w = startWorker()
-    // Never keep the process alive for an idle pool: a stream that is dropped unfinished must not hang exit.
-    w.unref()
-    w.on('message', (reply: Reply) => {
-      if (reply.type === 'ready') return
-      const p = pending.get(reply.id)
-      if (!p) return
-      pending.delete(reply.id)
-      if (reply.type === 'error') p.reject(fromWire(reply.error))
-      else p.resolve(reply)
-    })
-    w.on('error', () => failAll(new Error('arrowseal: a worker thread failed')))
-    w.on('exit', () => {
-      if (!closed) failAll(new Error('arrowseal: a worker thread exited'))
-    })
-    return w
-  })
-  const request: Request =
-    'seal' in init ? { type: 'seal-init', keys: init.seal } : { type: 'open-init', keys: init.open }
-  await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (reply: Reply) => {
-            if (reply.type === 'ready') {
-              w.off('message', onMessage)
-              resolve()
-            } else if (reply.type === 'error') reject(fromWire(reply.error))
-          }
-          w.on('message', onMessage)
-          w.once('error', () => reject(new Error('arrowseal: a worker thread failed to start')))
-          w.postMessage(request)
-        }),
-    ),
-  )
-  const run = (message: (id: number) => Request, transfer: ArrayBuffer[]): Promise<Reply> => {
-    if (closed) return Promise.reject(new Error('arrowseal: the worker pool is closed'))
-    const id = nextId++
-    const worker = workers[turn++ % size]!
-    return new Promise<Reply>((resolve, reject) => {
-      pending.set(id, { resolve, reject })
-      worker.postMessage(message(id), transfer)
-    })
-  }
-  return {
-    async seal(batch: EncodedBatch): Promise<Uint8Array> {
-      // The encoded units are not used here again: move their buffers instead of copying them.
-      const units = batch.units.map((u) => ({ ...u, plain: owned(u.plain) }))
-      const reply = await run(
-        (id) => ({ type: 'seal', id, batch: { ...batch, units } }),
-        transferables(units.map((u) => u.plain)),
-      )
-      if (reply.type !== 'sealed') throw new Error('arrowseal: unexpected worker reply')
-      return reply.frame
-    },
-    async open(frame: Uint8Array, expected: number): Promise<OpenedFrame> {
-      // A frame is usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
-      const mine = owned(frame)
-      const transfer = mine === frame ? [] : transferables([mine])
-      const reply = await run((id) => ({ type: 'open', id, frame: mine, expected }), transfer)
-      if (reply.type !== 'opened') throw new Error('arrowseal: unexpected worker reply')
-      return reply.opened
-    },
-    close(): void {
-      if (closed) return
-      closed = true
-      failAll(new Error('arrowseal: the worker pool is closed'))
-      for (const w of workers) void w.terminate()
-    },
+  const pool = await WorkerPool.start(size)
+  try {
+    const view = await pool.attach(init)
+    return { ...view, close: () => pool.close() }
+  } catch (err) {
+    pool.close()
+    throw err
   }
 }

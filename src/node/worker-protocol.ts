@@ -9,16 +9,26 @@ import { ArrowSealError, type ArrowSealErrorCode, AuthError, FormatError, KeyErr
 import type { FrameOpenerKeys, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
 
-/** Main thread → worker. */
+/**
+ * Main thread → worker. `id` numbers requests (replies carry it back); `stream` names the key slot of one
+ * stream in a worker, so that one pool can serve several streams.
+ */
 export type Request =
-  | { readonly type: 'seal-init'; readonly keys: FrameSealerKeys }
-  | { readonly type: 'open-init'; readonly keys: FrameOpenerKeys }
-  | { readonly type: 'seal'; readonly id: number; readonly batch: EncodedBatch }
-  | { readonly type: 'open'; readonly id: number; readonly frame: Uint8Array; readonly expected: number }
+  | { readonly type: 'seal-init'; readonly id: number; readonly stream: number; readonly keys: FrameSealerKeys }
+  | { readonly type: 'open-init'; readonly id: number; readonly stream: number; readonly keys: FrameOpenerKeys }
+  | { readonly type: 'release'; readonly stream: number }
+  | { readonly type: 'seal'; readonly id: number; readonly stream: number; readonly batch: EncodedBatch }
+  | {
+      readonly type: 'open'
+      readonly id: number
+      readonly stream: number
+      readonly frame: Uint8Array
+      readonly expected: number
+    }
 
 /** Worker → main thread. */
 export type Reply =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly id: number }
   | { readonly type: 'sealed'; readonly id: number; readonly frame: Uint8Array }
   | { readonly type: 'opened'; readonly id: number; readonly opened: OpenedFrame }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }

@@ -1,6 +1,7 @@
 /**
- * Worker-thread entry: runs the crypto phase of one stream (sealing encoded batches into frames, or verifying
- * and decrypting frames) on `node:crypto`. Started by `parallel.ts`; one init message, then jobs.
+ * Worker-thread entry: runs the crypto phase of streams (sealing encoded batches into frames, or verifying and
+ * decrypting frames) on `node:crypto`. Started by `parallel.ts`. Each stream's keys live in their own slot from
+ * its init message until its release message, which drops them.
  * @module
  */
 import { parentPort } from 'node:worker_threads'
@@ -12,34 +13,43 @@ import { owned, type Reply, type Request, toWire, transferables } from './worker
 const port = parentPort
 if (!port) throw new Error('arrowseal worker: must run in a worker thread')
 
-let sealer: FrameSealer | undefined
-let opener: FrameOpener | undefined
+const sealers = new Map<number, FrameSealer>()
+const openers = new Map<number, FrameOpener>()
 
 const reply = (r: Reply, transfer: ArrayBuffer[] = []): void => port.postMessage(r, transfer)
+
+function slot<T>(map: Map<number, T>, stream: number): T {
+  const found = map.get(stream)
+  if (!found) throw new Error('no keys for this stream in the worker')
+  return found
+}
 
 port.on('message', async (req: Request) => {
   try {
     switch (req.type) {
       case 'seal-init':
-        sealer = await FrameSealer.fromKeys(nodeBackend(), req.keys)
-        wipeSealKeys(req)
-        reply({ type: 'ready' })
+        sealers.set(req.stream, await FrameSealer.fromKeys(nodeBackend(), req.keys))
+        for (const k of req.keys.macKeys) k.fill(0)
+        for (const k of req.keys.encKeys) k?.fill(0)
+        reply({ type: 'ready', id: req.id })
         return
       case 'open-init':
-        opener = await FrameOpener.fromKeys(nodeBackend(), req.keys)
+        openers.set(req.stream, await FrameOpener.fromKeys(nodeBackend(), req.keys))
         req.keys.macKey.fill(0)
         for (const g of req.keys.groups) g.encKey?.fill(0)
-        reply({ type: 'ready' })
+        reply({ type: 'ready', id: req.id })
+        return
+      case 'release':
+        sealers.delete(req.stream)
+        openers.delete(req.stream)
         return
       case 'seal': {
-        if (!sealer) throw new Error('not initialised')
-        const frame = await sealer.seal(req.batch)
+        const frame = await slot(sealers, req.stream).seal(req.batch)
         reply({ type: 'sealed', id: req.id, frame }, transferables([frame]))
         return
       }
       case 'open': {
-        if (!opener) throw new Error('not initialised')
-        const opened = await opener.open(req.frame, req.expected)
+        const opened = await slot(openers, req.stream).open(req.frame, req.expected)
         if (opened.kind === 'end') {
           reply({ type: 'opened', id: req.id, opened })
           return
@@ -50,11 +60,6 @@ port.on('message', async (req: Request) => {
       }
     }
   } catch (err) {
-    reply({ type: 'error', id: 'id' in req ? req.id : -1, error: toWire(err) })
+    if ('id' in req) reply({ type: 'error', id: req.id, error: toWire(err) })
   }
 })
-
-function wipeSealKeys(req: Extract<Request, { type: 'seal-init' }>): void {
-  for (const k of req.keys.macKeys) k.fill(0)
-  for (const k of req.keys.encKeys) k?.fill(0)
-}

@@ -59,20 +59,60 @@ export class InOrder<T> {
 }
 
 /**
- * Checks a `workers` option: a non-negative integer (0 = in-thread).
+ * A pool shared by several streams (the Node entry's `WorkerPool`): each stream attaches its keys.
  *
  * @example
  * ```ts
- * const n = checkWorkers(options.workers)
+ * const view = await shared.attach({ seal: keys })
+ * ```
+ */
+export interface SharedPool {
+  readonly size: number
+  attach(init: PoolInit): Promise<CryptoPool>
+}
+
+/**
+ * Checks a `workers` option: a thread count (0 = in-thread) or a shared pool.
+ *
+ * @example
+ * ```ts
+ * const { size, shared } = checkWorkers(options.workers)
  * ```
  * @internal
  */
-export function checkWorkers(workers: unknown): number {
-  if (workers === undefined) return 0
-  if (typeof workers !== 'number' || !Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
-    throw new RangeError('options.workers must be an integer from 0 to 64')
+export function checkWorkers(workers: unknown): { size: number; shared: SharedPool | null } {
+  if (workers === undefined) return { size: 0, shared: null }
+  if (typeof workers === 'object' && workers !== null && typeof (workers as SharedPool).attach === 'function') {
+    const shared = workers as SharedPool
+    return { size: shared.size, shared }
   }
-  return workers
+  if (typeof workers !== 'number' || !Number.isSafeInteger(workers) || workers < 0 || workers > 64) {
+    throw new RangeError('options.workers must be an integer from 0 to 64, or a WorkerPool')
+  }
+  return { size: workers, shared: null }
+}
+
+/**
+ * Starts the crypto phase of one stream on its workers: the shared pool, else a private one from the runtime.
+ *
+ * @example
+ * ```ts
+ * pool = await attachPool(checkWorkers(options.workers), runtime.startPool, init)
+ * ```
+ * @internal
+ */
+export async function attachPool(
+  workers: { size: number; shared: SharedPool | null },
+  start: ((size: number, init: PoolInit) => Promise<CryptoPool>) | undefined,
+  init: PoolInit,
+): Promise<CryptoPool> {
+  try {
+    if (workers.shared) return await workers.shared.attach(init)
+    if (!start) throw new TypeError('no worker threads in this runtime')
+    return await start(workers.size, init)
+  } finally {
+    wipePoolInit(init)
+  }
 }
 
 /** Wipes a pool's init keys once the pool holds its own copies. */

@@ -135,7 +135,9 @@ export class Opener {
     if (myIndex === -1) throw new AuthError('NOT_A_RECIPIENT', 'this identity is not a recipient of the stream')
     const stanza = header.stanzas[myIndex]!
     const preambleDigest = await backend.sha256(header.preamble)
-    const ctx = setupBaseR(options.identity, stanza.enc, concatBytes(LABEL.stanzaInfo, header.streamId))
+    const ctx = setupBaseR(options.identity, stanza.enc, concatBytes(LABEL.stanzaInfo, header.streamId), {
+      x25519: runtime.x25519,
+    })
     const groupKeys = parseStanzaPayload(ctx.open(preambleDigest, stanza.payload), header)
     const macKey = ctx.export(LABEL.macExport, 32)
 

@@ -7,7 +7,14 @@ import { FormatError } from '../errors.js'
 import { FRAME_KIND_END } from '../format/constants.js'
 import { FrameSplitter } from '../format/reader.js'
 import type { PublicKey } from '../keys/public-key.js'
-import { type CryptoPool, checkWorkers, InOrder, type PoolInit, wipePoolInit } from '../seal/crypto-pool.js'
+import {
+  attachPool,
+  type CryptoPool,
+  checkWorkers,
+  InOrder,
+  type PoolInit,
+  type SharedPool,
+} from '../seal/crypto-pool.js'
 import type { OpenedFrame } from '../seal/frame-opener.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
@@ -47,8 +54,9 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
    */
   constructor(options: OpenStreamInit, runtime: Runtime = webRuntime) {
     const { maxFrameBytes } = checkOpenOptions(options)
-    const workers = checkWorkers(options.workers)
-    if (workers > 0 && !runtime.startPool) throw new TypeError(NO_THREADS)
+    const threads = checkWorkers(options.workers)
+    const workers = threads.size
+    if (workers > 0 && !threads.shared && !runtime.startPool) throw new TypeError(NO_THREADS)
     const splitter = new FrameSplitter(maxFrameBytes)
     let opener: Opener | undefined
     let pool: CryptoPool | undefined
@@ -81,13 +89,7 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
                 runtime,
                 workers > 0 ? (open) => (init = { open }) : undefined,
               )
-              if (init) {
-                try {
-                  pool = await runtime.startPool!(workers, init)
-                } finally {
-                  wipePoolInit(init)
-                }
-              }
+              if (init) pool = await attachPool(threads, runtime.startPool, init)
               opener = o
               settle!.resolve(opener)
               continue
@@ -136,6 +138,9 @@ export interface OpenStreamInit extends OpenOptions {
    * Node entry only: verify and decrypt frames on this many worker threads (default 0: in this thread). Each
    * frame's MAC and AEAD tags are checked in a worker before its plaintext comes back; it is then checked for
    * position and decoded here, and batches are released in stream order, as the single-threaded reader does.
+   *
+   * Give a `WorkerPool` (Node entry) instead of a count to share threads between streams and pay their
+   * start-up once.
    */
-  readonly workers?: number
+  readonly workers?: number | SharedPool
 }

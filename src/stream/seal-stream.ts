@@ -3,7 +3,14 @@
  * @module
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
-import { type CryptoPool, checkWorkers, InOrder, type PoolInit, wipePoolInit } from '../seal/crypto-pool.js'
+import {
+  attachPool,
+  type CryptoPool,
+  checkWorkers,
+  InOrder,
+  type PoolInit,
+  type SharedPool,
+} from '../seal/crypto-pool.js'
 import type { SealOptions } from '../seal/options.js'
 import { webRandom } from '../seal/random.js'
 import { type Runtime, webRuntime } from '../seal/runtime.js'
@@ -38,8 +45,9 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
    * @param runtime - internal: default backend and X25519; the Node entry's subclass passes node:crypto ones.
    */
   constructor(options: SealStreamInit, runtime: Runtime = webRuntime) {
-    const workers = checkWorkers(options.workers)
-    if (workers > 0 && !runtime.startPool) throw new TypeError(NO_THREADS)
+    const threads = checkWorkers(options.workers)
+    const workers = threads.size
+    if (workers > 0 && !threads.shared && !runtime.startPool) throw new TypeError(NO_THREADS)
     let sealer: Sealer | undefined
     let pool: CryptoPool | undefined
     const inFlight = new InOrder<Uint8Array>()
@@ -52,13 +60,7 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
         runtime,
         workers > 0 ? (seal) => (init = { seal }) : undefined,
       )
-      if (init) {
-        try {
-          pool = await runtime.startPool!(workers, init)
-        } finally {
-          wipePoolInit(init)
-        }
-      }
+      if (init) pool = await attachPool(threads, runtime.startPool, init)
       sealer = s
       controller.enqueue(s.header)
       return s
@@ -113,8 +115,11 @@ export interface SealStreamInit extends SealOptions {
    * Node entry only: seal on this many worker threads (default 0: in this thread). Batches are still encoded
    * here, in order; the workers run AES-GCM, the frame hash and the MACs, and frames come out in order, byte
    * for byte what the single-threaded writer makes. Worth it for many batches of a few hundred KB or more.
+   *
+   * Give a `WorkerPool` (Node entry) instead of a count to share threads between streams and pay their
+   * start-up once.
    */
-  readonly workers?: number
+  readonly workers?: number | SharedPool
 }
 
 /** Thrown when `workers` is asked of a runtime without threads. */

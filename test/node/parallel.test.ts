@@ -6,7 +6,7 @@
 import { type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { afterAll, describe, expect, it } from 'vitest'
 import { OpenStream as WebOpenStream, SealStream as WebSealStream } from '../../src/index.js'
-import { OpenStream, openTable, SealStream, sealTable } from '../../src/index.node.js'
+import { OpenStream, openTable, SealStream, sealTable, WorkerPool } from '../../src/index.node.js'
 import { startWorkerPool } from '../../src/node/parallel.js'
 import type { CryptoPool, PoolInit } from '../../src/seal/crypto-pool.js'
 import { webRuntime } from '../../src/seal/runtime.js'
@@ -140,6 +140,36 @@ describe('parallel opening', () => {
     for (const [bytes, code] of cases) {
       const { error } = await openParallel(bytes)
       expect(await codeOf(Promise.reject(error)), code).toBe(code)
+    }
+  })
+})
+
+describe('a shared WorkerPool', () => {
+  it('serves several streams at once, each with its own keys, and drops them when each stream ends', async () => {
+    const pool = await WorkerPool.start(2)
+    try {
+      const a = sample(120, 6)
+      const b = sample(80, 5)
+      const sealBoth = await Promise.all(
+        [a, b].map(async (t) =>
+          join(...(await readAll(streamOf(t.batches).pipeThrough(new SealStream({ ...sealOpts, workers: pool }))))),
+        ),
+      )
+      const opened = await Promise.all(
+        sealBoth.map((bytes) => readAll(streamOf([bytes]).pipeThrough(new OpenStream({ ...openOpts, workers: pool })))),
+      )
+      expect(json(opened[0]!)).toEqual(a.toArray().map((r) => r.toJSON()))
+      expect(json(opened[1]!)).toEqual(b.toArray().map((r) => r.toJSON()))
+      // A stream's view no longer works once the stream has released its keys.
+      let init: PoolInit | undefined
+      const sealer = await Sealer.create(a.schema, sealOpts, seededRandom(3), webRuntime, (seal) => {
+        init = { seal }
+      })
+      const view = await pool.attach(init!)
+      view.close()
+      await expect(view.seal(sealer.encodeBatch(a.batches[0]!))).rejects.toThrow(/no keys|error in a worker/i)
+    } finally {
+      pool.close()
     }
   })
 })
