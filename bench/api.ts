@@ -23,12 +23,18 @@ export interface SealOptions {
   recipients: Record<string, string[]>
   policy: unknown
   backend?: Backend
+  workers?: WorkerPoolHandle
 }
 /** Open options. */
 export interface OpenOptions {
   identity: Identity
   trustedSigners: string[]
   backend?: Backend
+  workers?: WorkerPoolHandle
+}
+/** A started worker pool: pass it as `workers` in stream options; `close()` stops the threads. */
+export interface WorkerPoolHandle {
+  close(): unknown
 }
 /** What the benchmarks need from arrowseal. */
 export interface ArrowSealApi {
@@ -38,6 +44,8 @@ export interface ArrowSealApi {
   SealStream: new (options: SealOptions) => TransformStream<RecordBatch, Uint8Array>
   OpenStream: new (options: OpenOptions) => TransformStream<Uint8Array, RecordBatch>
   backends: { node?: () => Backend; webcrypto?: () => Backend; noble?: () => Backend }
+  /** Node entry only: a shared worker-thread pool for the crypto phase of streams (issue 3, item 3). */
+  WorkerPool?: { start(size: number): Promise<WorkerPoolHandle> }
   /** Where the API came from, for the report. */
   source: string
 }
@@ -86,6 +94,10 @@ export async function loadApi(fromDist: boolean): Promise<ArrowSealApi | string>
       noble: fn(noble, 'nobleBackend'),
       webcrypto: fn(webcrypto, 'webCryptoBackend'),
     },
+    WorkerPool:
+      typeof index['WorkerPool'] === 'function'
+        ? (index['WorkerPool'] as unknown as ArrowSealApi['WorkerPool'])
+        : undefined,
     source: `${entry.slice(3)}${fromDist ? '' : ' (TypeScript via tsx)'}`,
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Table } from 'apache-arrow'
-import type { ArrowSealApi, Backend, Identity, OpenOptions, SealOptions } from './api.js'
+import type { ArrowSealApi, Backend, Identity, OpenOptions, SealOptions, WorkerPoolHandle } from './api.js'
 import type { Fixture } from './baselines.js'
 import { POLICY, ROLES } from './fixtures.js'
 import type { Case } from './harness.js'
@@ -94,7 +94,8 @@ export async function sealOpenCases(
 
 /**
  * Streaming cases: the fixture's batches through `SealStream`, and the sealed bytes (cut into 64 KiB reads, as a
- * socket or file would deliver them) through `OpenStream`.
+ * socket or file would deliver them) through `OpenStream`; with `pool`, the crypto phase runs on that shared
+ * worker-thread pool (started once, outside the timing).
  *
  * @example
  * ```ts
@@ -106,9 +107,12 @@ export async function streamCases(
   parties: Parties,
   fx: Fixture,
   backend?: Backend,
+  pool?: { size: number; handle: WorkerPoolHandle },
 ): Promise<Case[]> {
-  const sealOpts = sealOptions(parties, backend)
-  const openOpts = openOptions(parties, backend)
+  const workers = pool ? { workers: pool.handle } : {}
+  const sealOpts = { ...sealOptions(parties, backend), ...workers }
+  const openOpts = { ...openOptions(parties, backend), ...workers }
+  const layer = pool ? `-workers${pool.size}` : ''
   const sealStream = async (): Promise<Uint8Array[]> => {
     const out: Uint8Array[] = []
     const batches = streamOf(fx.table.batches)
@@ -145,8 +149,8 @@ export async function streamCases(
   if (rows !== fx.table.numRows) throw new Error(`stream round trip: ${rows} rows, expected ${fx.table.numRows}`)
   const bytes = fx.ipc.length
   return [
-    { name: `arrowseal/stream-seal/${fx.label}`, bytes, warm: true, run: sealStream },
-    { name: `arrowseal/stream-open/${fx.label}`, bytes, warm: true, run: openStream },
+    { name: `arrowseal/stream-seal${layer}/${fx.label}`, bytes, warm: true, run: sealStream },
+    { name: `arrowseal/stream-open${layer}/${fx.label}`, bytes, warm: true, run: openStream },
   ]
 }
 
