@@ -40,6 +40,7 @@ export default defineConfig({
       'fflate',
       'fast-check',
       '@noble/ciphers/aes.js',
+      '@noble/ciphers/chacha.js',
       '@noble/curves/ed25519.js',
       '@noble/hashes/hkdf.js',
       '@noble/hashes/hmac.js',
