@@ -3,7 +3,7 @@
  * ~1 s, no shared state between parallel test files), spawn it like a person would, and make temp directories.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,12 +11,23 @@ import { build } from 'esbuild'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** Bundles src/cli/main.ts into node_modules/.cache so that `apache-arrow` resolves from the repository. */
-export async function buildCli(): Promise<string> {
+let built: Promise<string> | undefined
+
+/** Bundles src/cli/main.ts into node_modules/.cache (so `apache-arrow` resolves), once per test worker. */
+export function buildCli(): Promise<string> {
   const prebuilt = process.env['ARROWSEAL_CLI']
-  if (prebuilt) return prebuilt
-  const dir = join(ROOT, 'node_modules', '.cache', 'arrowseal-cli-test', `${process.pid}-${Date.now()}`)
+  if (prebuilt) return Promise.resolve(prebuilt)
+  built ??= bundle()
+  return built
+}
+
+async function bundle(): Promise<string> {
+  const cache = join(ROOT, 'node_modules', '.cache', 'arrowseal-cli-test')
+  removeStaleBuilds(cache)
+  const dir = join(cache, `${process.pid}-${Date.now()}`)
   mkdirSync(dir, { recursive: true })
+  // One build per test file; removed when the test worker exits so the cache does not grow run after run.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   await build({
     entryPoints: [join(ROOT, 'src/cli/main.ts')],
     bundle: true,
@@ -31,6 +42,25 @@ export async function buildCli(): Promise<string> {
     logLevel: 'error',
   })
   return join(dir, 'main.mjs')
+}
+
+// Builds of test workers that have exited (a worker may be stopped without running its 'exit' hook).
+function removeStaleBuilds(cache: string): void {
+  let entries: string[]
+  try {
+    entries = readdirSync(cache)
+  } catch {
+    return
+  }
+  for (const name of entries) {
+    const pid = Number(name.split('-')[0])
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      process.kill(pid, 0)
+    } catch {
+      rmSync(join(cache, name), { recursive: true, force: true })
+    }
+  }
 }
 
 export interface RunResult {
