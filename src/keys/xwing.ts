@@ -89,6 +89,11 @@ export function nonZero(shared: Uint8Array): Uint8Array {
 /**
  * A recipient's X-Wing public key with its key-dependent work done: ML-KEM's Â expanded and the ek validated.
  * Only public data; safe to cache and share.
+ *
+ * @example
+ * ```ts
+ * const prepared: PreparedXWingPublicKey = prepareXWingPublicKey(pk)
+ * ```
  */
 export interface PreparedXWingPublicKey {
   /** The 1216-byte public key (read-only). */
@@ -101,6 +106,11 @@ export interface PreparedXWingPublicKey {
 
 /**
  * An expanded X-Wing decapsulation key: what the 32-byte seed expands to. Secret; kept inside an Identity.
+ *
+ * @example
+ * ```ts
+ * const { secretKey }: { secretKey: XWingSecretKey } = xwingKeygen(seed)
+ * ```
  * @internal
  */
 export interface XWingSecretKey {

@@ -10,7 +10,7 @@ import type { FrameOpenerKeys, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
 
 /**
- * Main thread → worker. `id` numbers requests (replies carry it back); `stream` names the key slot of one
+ * Main thread → worker (example: `{ type: 'release', stream: 3 }`). `id` numbers requests (replies carry it back); `stream` names the key slot of one
  * stream in a worker, so that one pool can serve several streams.
  */
 export type Request =
@@ -26,14 +26,28 @@ export type Request =
       readonly expected: number
     }
 
-/** Worker → main thread. */
+/**
+ * Worker → main thread.
+ *
+ * @example
+ * ```ts
+ * const r: Reply = { type: 'ready', id: 0 }
+ * ```
+ */
 export type Reply =
   | { readonly type: 'ready'; readonly id: number }
   | { readonly type: 'sealed'; readonly id: number; readonly frame: Uint8Array }
   | { readonly type: 'opened'; readonly id: number; readonly opened: OpenedFrame }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }
 
-/** An error as it crosses threads. */
+/**
+ * An error as it crosses threads.
+ *
+ * @example
+ * ```ts
+ * const e: WireError = { name: 'AuthError', code: 'AUTH_FAILED', message: 'sealed data failed authentication' }
+ * ```
+ */
 export interface WireError {
   readonly name: string
   readonly code: ArrowSealErrorCode | null
@@ -79,7 +93,14 @@ export function fromWire(e: WireError): Error {
   }
 }
 
-/** The ArrayBuffers of `views` that can be moved instead of copied: each must be wholly owned by its view. */
+/**
+ * The ArrayBuffers of `views` that can be moved instead of copied: each must be wholly owned by its view.
+ *
+ * @example
+ * ```ts
+ * port.postMessage(reply, transferables([frame]))
+ * ```
+ */
 export function transferables(views: readonly Uint8Array[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>()
   for (const v of views) {
@@ -89,7 +110,14 @@ export function transferables(views: readonly Uint8Array[]): ArrayBuffer[] {
   return [...out]
 }
 
-/** A copy of `view` that owns its whole buffer, unless it already does (postMessage clones whole buffers). */
+/**
+ * A copy of `view` that owns its whole buffer, unless it already does (postMessage clones whole buffers).
+ *
+ * @example
+ * ```ts
+ * const mine = owned(chunk.subarray(4, 100))
+ * ```
+ */
 export function owned(view: Uint8Array): Uint8Array {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : view.slice()
 }

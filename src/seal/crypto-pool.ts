@@ -24,7 +24,14 @@ export interface CryptoPool {
   close(): void
 }
 
-/** What a pool is started with: the raw keys of one stream's crypto phase. */
+/**
+ * What a pool is started with: the raw keys of one stream's crypto phase.
+ *
+ * @example
+ * ```ts
+ * const init: PoolInit = { seal: keys }
+ * ```
+ */
 export type PoolInit = { readonly seal: FrameSealerKeys } | { readonly open: FrameOpenerKeys }
 
 /**
@@ -115,7 +122,14 @@ export async function attachPool(
   }
 }
 
-/** Wipes a pool's init keys once the pool holds its own copies. */
+/**
+ * Wipes a pool's init keys once the pool holds its own copies.
+ *
+ * @example
+ * ```ts
+ * wipePoolInit({ open: keys })
+ * ```
+ */
 export function wipePoolInit(init: PoolInit): void {
   if ('seal' in init) {
     for (const k of init.seal.macKeys) k.fill(0)

@@ -12,7 +12,14 @@ const FRAME_FIXED = 1 + 8 + 4 + 2
 /** Group id, flags, payload length. */
 const UNIT_FIXED = 2 + 1 + 4
 
-/** One unit's place in a frame. */
+/**
+ * One unit's place in a frame.
+ *
+ * @example
+ * ```ts
+ * const shape: UnitShape = { groupId: 1, flags: 0, length: ipc.length + 16 }
+ * ```
+ */
 export interface UnitShape {
   readonly groupId: number
   readonly flags: number
@@ -20,7 +27,14 @@ export interface UnitShape {
   readonly length: number
 }
 
-/** Views into a laid-out frame. */
+/**
+ * Views into a laid-out frame.
+ *
+ * @example
+ * ```ts
+ * const { payloads, macs } = layoutFrame(out, FRAME_KIND_BATCH, 0, rows, shapes, 1)
+ * ```
+ */
 export interface FrameSlots {
   /** The whole frame, length field included. */
   readonly frame: Uint8Array

@@ -12,12 +12,26 @@ import { FRAME_KIND_END, HARD_LIMITS, UNIT_FLAG_DEFLATE } from '../format/consta
 import { frameMac, unitAad, unitNonce } from '../format/derive.js'
 import { parseFrame } from '../format/frame.js'
 
-/** A verified frame: a batch's plaintext units (one per readable group, in group order), or the end. */
+/**
+ * A verified frame: a batch's plaintext units (one per readable group, in group order), or the end.
+ *
+ * @example
+ * ```ts
+ * const opened: OpenedFrame = await opener.frames.open(frame, opener.nextIndex)
+ * ```
+ */
 export type OpenedFrame =
   | { readonly kind: 'batch'; readonly index: number; readonly rows: number; readonly plains: Uint8Array[] }
   | { readonly kind: 'end'; readonly index: number }
 
-/** Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them. */
+/**
+ * Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them.
+ *
+ * @example
+ * ```ts
+ * await Opener.create(header, options, runtime, (keys: FrameOpenerKeys) => start(keys))
+ * ```
+ */
 export interface FrameOpenerKeys {
   readonly headerDigest: Uint8Array
   readonly macKey: Uint8Array
@@ -29,7 +43,14 @@ export interface FrameOpenerKeys {
   readonly groups: readonly { readonly id: number; readonly encKey: Uint8Array | null }[]
 }
 
-/** A readable group as the crypto phase sees it. */
+/**
+ * A readable group as the crypto phase sees it.
+ *
+ * @example
+ * ```ts
+ * const group: OpenableGroup = { id: 2, key: await backend.importKey(encKey) }
+ * ```
+ */
 export interface OpenableGroup {
   readonly id: number
   readonly key: AeadKey | null

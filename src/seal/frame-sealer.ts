@@ -9,7 +9,14 @@ import { FRAME_KIND_BATCH, FRAME_KIND_END, MAC_BYTES } from '../format/constants
 import { frameMac, unitAad, unitNonce } from '../format/derive.js'
 import { frameSize, layoutFrame, type UnitShape } from './frame-layout.js'
 
-/** One unit of a batch after the encode phase: Arrow IPC (maybe deflated), not yet sealed. */
+/**
+ * One unit of a batch after the encode phase: Arrow IPC (maybe deflated), not yet sealed.
+ *
+ * @example
+ * ```ts
+ * const unit: EncodedUnit = { groupId: 1, flags: 0, plain: ipc, sealed: true }
+ * ```
+ */
 export interface EncodedUnit {
   readonly groupId: number
   readonly flags: number
@@ -19,14 +26,28 @@ export interface EncodedUnit {
   readonly sealed: boolean
 }
 
-/** A batch after the encode phase: its position and its units in group order. */
+/**
+ * A batch after the encode phase: its position and its units in group order.
+ *
+ * @example
+ * ```ts
+ * const encoded: EncodedBatch = sealer.encodeBatch(batch)
+ * ```
+ */
 export interface EncodedBatch {
   readonly index: number
   readonly rows: number
   readonly units: readonly EncodedUnit[]
 }
 
-/** Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them. */
+/**
+ * Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them.
+ *
+ * @example
+ * ```ts
+ * await Sealer.create(schema, options, webRandom, runtime, (keys: FrameSealerKeys) => start(keys))
+ * ```
+ */
 export interface FrameSealerKeys {
   readonly headerDigest: Uint8Array
   readonly macKeys: readonly Uint8Array[]
@@ -37,7 +58,14 @@ export interface FrameSealerKeys {
 /** GCM appends a 16-byte tag to each sealed unit. */
 const TAG = 16
 
-/** The frame shape of an encoded batch. */
+/**
+ * The frame shape of an encoded batch.
+ *
+ * @example
+ * ```ts
+ * const size = frameSize(unitShapes(encoded), macCount)
+ * ```
+ */
 export function unitShapes(batch: EncodedBatch): UnitShape[] {
   return batch.units.map((u) => ({ groupId: u.groupId, flags: u.flags, length: u.plain.length + (u.sealed ? TAG : 0) }))
 }

@@ -31,7 +31,15 @@ interface ReadableGroup {
   readonly key: AeadKey | null
 }
 
-/** Result of one frame: a verified batch, or the verified end of the stream. */
+/**
+ * Result of one frame: a verified batch, or the verified end of the stream.
+ *
+ * @example
+ * ```ts
+ * const r: FrameResult = await opener.openFrame(frame)
+ * if (r.type === 'batch') use(r.batch)
+ * ```
+ */
 export type FrameResult =
   | { readonly type: 'batch'; readonly batch: RecordBatch }
   | { readonly type: 'end'; readonly batches: number }
@@ -61,7 +69,15 @@ function parseStanzaPayload(payload: Uint8Array, header: ParsedHeader): Map<numb
 }
 
 /**
- * Opens one stream: construct with the header bytes, then feed each frame in order.
+ * Opens one stream: construct with the header bytes, then feed each frame in order. Per frame,
+ * {@link Opener.frames} is the crypto phase (verify and decrypt; worker threads can also run it) and
+ * {@link Opener.accept} the decode phase.
+ *
+ * @example
+ * ```ts
+ * const opener = await Opener.create(headerBytes, options)
+ * const result = await opener.openFrame(frameBytes) // { type: 'batch', batch } or { type: 'end', batches }
+ * ```
  * @internal
  */
 export class Opener {

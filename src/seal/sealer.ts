@@ -46,7 +46,15 @@ function compress(ipc: Uint8Array): Uint8Array {
 
 /**
  * Seals one stream: a header, then one frame per batch, then the end frame. Not reentrant: callers await each
- * call before the next (the stream wrappers do).
+ * call before the next (the stream wrappers do). Per batch, {@link Sealer.encodeBatch} is the encode phase
+ * (Arrow, this thread) and {@link Sealer.frames} the crypto phase (which worker threads can also run).
+ *
+ * @example
+ * ```ts
+ * const sealer = await Sealer.create(table.schema, options)
+ * const parts = [sealer.header, ...(await Promise.all(table.batches.map((b) => sealer.sealBatch(b))))]
+ * parts.push(await sealer.finish())
+ * ```
  * @internal
  */
 export class Sealer {

@@ -132,7 +132,14 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   }
 }
 
-/** Options of {@link OpenStream}: the open options, plus its worker threads. */
+/**
+ * Options of {@link OpenStream}: the open options, plus its worker threads.
+ *
+ * @example
+ * ```ts
+ * const init: OpenStreamInit = { identity: me, trustedSigners: [writerKey], workers: 2 }
+ * ```
+ */
 export interface OpenStreamInit extends OpenOptions {
   /**
    * Node entry only: verify and decrypt frames on this many worker threads (default 0: in this thread). Each

@@ -107,7 +107,14 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
   }
 }
 
-/** Options of {@link SealStream}: the seal options, plus the stream's schema and its worker threads. */
+/**
+ * Options of {@link SealStream}: the seal options, plus the stream's schema and its worker threads.
+ *
+ * @example
+ * ```ts
+ * const init: SealStreamInit = { signer: writer, recipients, policy, workers: 2 }
+ * ```
+ */
 export interface SealStreamInit extends SealOptions {
   /** The stream's schema, when it should not come from the first batch (required for an empty stream). */
   readonly schema?: Schema
@@ -122,5 +129,12 @@ export interface SealStreamInit extends SealOptions {
   readonly workers?: number | SharedPool
 }
 
-/** Thrown when `workers` is asked of a runtime without threads. */
+/**
+ * Message of the TypeError thrown when `workers` is asked of a runtime without threads.
+ *
+ * @example
+ * ```ts
+ * expect(() => new SealStream({ ...options, workers: 2 })).toThrow(NO_THREADS)
+ * ```
+ */
 export const NO_THREADS = 'options.workers needs worker threads: import arrowseal on Node (the node export condition)'
