@@ -13,8 +13,8 @@
  * ```
  */
 export interface Progress {
-  /** Records one more batch of `bytes` bytes. */
-  tick(bytes: number): void
+  /** Reports the totals so far: record batches handled and bytes written. */
+  update(batches: number, bytes: number): void
   /** Clears the line. */
   done(): void
 }
@@ -44,21 +44,17 @@ export function formatBytes(n: number): string {
  * @example
  * ```ts
  * const p = startProgress('sealing')
- * p.tick(batchBytes)
+ * p.update(batches, bytesWritten)
  * p.done()
  * ```
  */
 export function startProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { tick() {}, done() {} }
+  if (!stream.isTTY) return { update() {}, done() {} }
   const start = performance.now()
-  let batches = 0
-  let bytes = 0
   let last = 0
   let shown = false
   return {
-    tick(n) {
-      batches++
-      bytes += n
+    update(batches, bytes) {
       const now = performance.now()
       if (now - last < 100) return // redraw at most ten times a second
       last = now

@@ -158,7 +158,7 @@ describe('progress', () => {
     const writes: string[] = []
     const tty = { isTTY: true, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream
     const progress = startProgress('sealing x', tty)
-    progress.tick(2 * 1024 * 1024)
+    progress.update(1, 2 * 1024 * 1024)
     progress.done()
     expect(writes[0]!.startsWith('\r\x1b[K')).toBe(true)
     expect(writes[0]!.slice(4)).toMatch(/^sealing x: 1 batches, 2\.0 MiB, [\d.]+ MB\/s$/)
@@ -169,7 +169,7 @@ describe('progress', () => {
     const writes: string[] = []
     const pipe = { isTTY: false, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream
     const progress = startProgress('sealing x', pipe)
-    progress.tick(100)
+    progress.update(1, 100)
     progress.done()
     expect(writes).toEqual([])
   })

@@ -80,11 +80,10 @@ Options:
     const progress = startProgress(`opening ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
       const batches = source.pipeThrough(new OpenStream(options)) as unknown as AsyncIterable<RecordBatch>
-      let shown = 0
+      let count = 0
       for await (const batch of batches) {
         await writer.write(columns ? selectColumns(batch, columns) : batch)
-        progress.tick(out.bytesWritten - shown)
-        shown = out.bytesWritten
+        progress.update(++count, out.bytesWritten)
       }
       await writer.finish()
     })

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Schema } from 'apache-arrow'
+import type { RecordBatch, Schema } from 'apache-arrow'
 import { SealStream } from '../../index.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { SealOptions } from '../../node/files.js'
@@ -93,10 +93,17 @@ Options:
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
-      const sealed = readableFrom(source.batches).pipeThrough(new SealStream(options))
+      let batches = 0
+      async function* counted(): AsyncGenerator<RecordBatch> {
+        for await (const batch of source.batches) {
+          batches++
+          yield batch
+        }
+      }
+      const sealed = readableFrom(counted()).pipeThrough(new SealStream(options))
       for await (const chunk of sealed as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk)
-        progress.tick(chunk.length)
+        progress.update(batches, out.bytesWritten)
       }
     })
     if (process.stderr.isTTY && !isStdio(output))
