@@ -9,6 +9,7 @@ import { OpenStream as WebOpenStream, SealStream as WebSealStream } from '../../
 import { OpenStream, openTable, SealStream, sealTable, WorkerPool } from '../../src/index.node.js'
 import { startWorkerPool } from '../../src/node/parallel.js'
 import type { CryptoPool, PoolInit } from '../../src/seal/crypto-pool.js'
+import { Opener } from '../../src/seal/opener.js'
 import { webRuntime } from '../../src/seal/runtime.js'
 import { Sealer } from '../../src/seal/sealer.js'
 import { id, seededRandom } from '../helpers/identities.js'
@@ -141,6 +142,20 @@ describe('parallel opening', () => {
       const { error } = await openParallel(bytes)
       expect(await codeOf(Promise.reject(error)), code).toBe(code)
     }
+  })
+})
+
+describe('the decode phase checks the position of what the crypto phase verified', () => {
+  it('refuses a frame verified for another position, and one after the end', async () => {
+    const { header, frames } = splitStream(await sealTable(sample(10, 3), sealOpts))
+    const opener = await Opener.create(header, openOpts)
+    // A worker asked to verify frame 2 "at position 2" succeeds; the opener still expects batch 0.
+    const verified = await opener.frames.open(frames[2]!.subarray(4), 2)
+    expect(() => opener.accept(verified)).toThrow(expect.objectContaining({ code: 'FRAME_OUT_OF_ORDER' }))
+    for (let i = 0; i < 3; i++) opener.accept(await opener.frames.open(frames[i]!.subarray(4), i))
+    opener.accept(await opener.frames.open(frames[3]!.subarray(4), 3)) // the end frame
+    expect(opener.ended).toBe(true)
+    expect(() => opener.accept(verified)).toThrow(expect.objectContaining({ code: 'TRAILING_DATA' }))
   })
 })
 
