@@ -2,9 +2,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Table } from 'apache-arrow'
+import { generateIdentity, sealTable } from 'arrowseal'
 import { describe, expect, it } from 'vitest'
 import { fetchTable, main, orderBatches } from '../../examples/http-transfer.js'
-import { generateIdentity, sealTable } from 'arrowseal'
 
 describe('examples/http-transfer', () => {
   it('streams sealed batches over HTTP; each reader gets its columns', async () => {
