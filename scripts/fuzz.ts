@@ -4,6 +4,8 @@
  *   npm run fuzz -- --runs 20000 --seed 42     random mutations of the seed streams (default 2,000 runs)
  *   npm run fuzz -- --header-bits               flip every single bit of the smallest stream's header, one by one
  *   npm run fuzz -- --fields                    every integer field at every boundary value, whole and streamed
+ *   npm run fuzz -- --post-auth --runs N        malformed unit plaintexts re-sealed and re-MACed with the
+ *                                               writer's keys, so they reach the Arrow decoder and inflater
  *
  * Each case must end in an ArrowSealError within the time bound, without an allocation beyond the reader's
  * limits. On failure it prints the case (and fast-check's seed and path to replay it) and exits 1.
@@ -11,7 +13,7 @@
 import fc from 'fast-check'
 import { installAllocationGuard, largestAllocation, resetAllocationRecord } from '../test/fuzz/alloc-guard.js'
 import { openOptions, seedStreams } from '../test/fuzz/corpus.js'
-import { intFields, setField } from '../test/fuzz/fields.js'
+import { foreignMacRanges, intFields, setField } from '../test/fuzz/fields.js'
 import {
   allocationBound,
   apply,
@@ -19,14 +21,16 @@ import {
   type Delivery,
   deliveryArb,
   mutationArb,
+  run,
   sameBytes,
 } from '../test/fuzz/mutate.js'
+import { plainMutationArb, reseal, resealable } from '../test/fuzz/reseal.js'
 import { splitStream } from '../test/helpers/streams.js'
 
 interface Args {
   runs: number
   seed: number
-  mode: 'random' | 'header-bits' | 'fields'
+  mode: 'random' | 'header-bits' | 'fields' | 'post-auth'
 }
 
 function parseArgs(argv: string[]): Args {
@@ -42,8 +46,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = next()
     else if (a === '--header-bits') args.mode = 'header-bits'
     else if (a === '--fields') args.mode = 'fields'
+    else if (a === '--post-auth') args.mode = 'post-auth'
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run fuzz -- [--runs N] [--seed S] [--header-bits | --fields]')
+      console.log('usage: npm run fuzz -- [--runs N] [--seed S] [--header-bits | --fields | --post-auth]')
       process.exit(0)
     } else throw new Error(`unknown argument ${a}`)
   }
@@ -66,6 +71,7 @@ function progress(done: number, total: number, started: number): void {
 async function randomMode(args: Args): Promise<void> {
   const seeds = await seedStreams()
   const fieldsOf = seeds.map((s) => intFields(s.bytes))
+  const foreign = seeds.map((s) => foreignMacRanges(s.bytes, openOptions.identity.fingerprint))
   const maxFields = Math.max(...fieldsOf.map((f) => f.length))
   let done = 0
   const started = performance.now()
@@ -80,7 +86,7 @@ async function randomMode(args: Args): Promise<void> {
         let bytes = original
         for (const m of mutations) bytes = apply(bytes, m, fieldsOf[which]!)
         resetAllocationRecord()
-        await checkMutant(original, bytes, openOptions, delivery)
+        await checkMutant(original, bytes, openOptions, delivery, foreign[which])
         checkAllocation(JSON.stringify(mutations))
         progress(++done, args.runs, started)
       },
@@ -132,16 +138,47 @@ async function fieldsMode(): Promise<void> {
   console.log(`fields: ${cases} cases`, Object.fromEntries(codes))
 }
 
+async function postAuthMode(args: Args): Promise<void> {
+  console.log(`post-authentication mutations: ${args.runs} runs per compression mode, seed ${args.seed}`)
+  for (const compression of ['none', 'deflate'] as const) {
+    const s = await resealable(compression)
+    const codes = new Map<string, number>()
+    let done = 0
+    const started = performance.now()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(plainMutationArb(s.plains[0]!.length), { minLength: 1, maxLength: 4 }),
+        deliveryArb,
+        async (mutations, delivery) => {
+          resetAllocationRecord()
+          // Acceptance is allowed: a changed value can still be a valid batch. Foreign exceptions are not.
+          const out = await run(reseal(s, mutations, compression === 'deflate'), openOptions, delivery)
+          checkAllocation(JSON.stringify(mutations))
+          if ('refused' in out) codes.set(out.refused, (codes.get(out.refused) ?? 0) + 1)
+          progress(++done, args.runs, started)
+        },
+      ),
+      { numRuns: args.runs, seed: args.seed, verbose: 1 },
+    )
+    console.log(compression, Object.fromEntries(codes))
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   installAllocationGuard()
   if (args.mode === 'header-bits') await headerBitsMode()
   else if (args.mode === 'fields') await fieldsMode()
+  else if (args.mode === 'post-auth') await postAuthMode(args)
   else await randomMode(args)
-  console.log('ok: every case was refused with an ArrowSealError, in time, within the allocation bound')
+  console.log(
+    'ok: every case ended in an ArrowSealError (or, post-auth only, a valid batch), in time, within the allocation bound',
+  )
 }
 
 main().catch((err: unknown) => {
+  // fast-check's message has the seed, path and counterexample; the cause says what went wrong.
   console.error(err instanceof Error ? err.message : err)
+  if (err instanceof Error && err.cause instanceof Error) console.error(`cause: ${err.cause.message}`)
   process.exit(1)
 })

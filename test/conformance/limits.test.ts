@@ -292,6 +292,50 @@ describe('inflated unit: its authenticated u32 prefix, at most 1 GiB', () => {
   })
 })
 
+describe('inflated unit vs the reader limit (finding, reported to the src owners)', () => {
+  // An authenticated deflate unit's u32 size prefix is allocated before inflating, bounded only by the hard
+  // 1 GiB limit: a reader that chose maxFrameBytes = 1 MiB still allocates 64 MiB here (up to 1 GiB per unit,
+  // times the group count). Deflate cannot expand more than ~1032:1, and the reader's own frame limit is the
+  // natural bound. This `it.fails` passes while the gap exists; drop `.fails` once the reader bounds it.
+  it.fails('a deflate unit declaring 64 MiB is refused by a reader whose maxFrameBytes is 1 MiB', async () => {
+    const t = new Table(tableFromArrays({ x: Int32Array.of(1, 2, 3) }).batches)
+    let keys: FrameSealerKeys | undefined
+    const sealer = await Sealer.create(
+      t.schema,
+      {
+        signer: writer,
+        recipients: { r: [reader.publicKey] },
+        policy: { fields: { x: ['r'] } },
+        compression: 'deflate',
+      },
+      undefined,
+      undefined,
+      (k) => {
+        keys = k
+      },
+    )
+    const f0 = await sealer.sealBatch(t.batches[0]!)
+    const end = await sealer.finish()
+    const p = parseFrame(f0.subarray(4), 1, 1)
+    const unit = p.units[0]!
+    const aad = unitAad(keys!.headerDigest, 0, 0, p.rows, false, unit.flags)
+    const plain = gcm(keys!.encKeys[0]!, unitNonce(0), aad).decrypt(unit.payload)
+    new DataView(plain.buffer, plain.byteOffset).setUint32(0, 64 * MiB)
+    const w = writeFrame(
+      1,
+      0,
+      p.rows,
+      [{ ...unit, payload: gcm(keys!.encKeys[0]!, unitNonce(0), aad).encrypt(plain) }],
+      1,
+    )
+    w.macs.set(frameMac(keys!.macKeys[0]!, keys!.headerDigest, sha256(w.body)), 0)
+    resetAllocationRecord()
+    const code = await codeOf(openTable(join(sealer.header, w.frame, end), { ...opts, maxFrameBytes: MiB }))
+    expect(code).toBe('LIMIT_EXCEEDED')
+    expect(largestAllocation()).toBeLessThanOrEqual(MiB)
+  })
+})
+
 describe('stanza payload (u16) and key texts (16 KiB)', () => {
   it('reads a stanza payload of 65,535 bytes', () => {
     const header = craftHeader([sealedGroup(0)], [strangerStanza(0xffff)], null)

@@ -7,12 +7,18 @@
  */
 
 let largest = 0
+let largestStack = ''
+/** Allocations above this size keep their stack, so a report can say where they came from. */
+const STACK_THRESHOLD = 1 << 20
 
 function watch<T extends new (...args: never[]) => object>(ctor: T): T {
   return new Proxy(ctor, {
     construct(target, args, newTarget) {
       const n = args[0]
-      if (typeof n === 'number' && n > largest) largest = n
+      if (typeof n === 'number' && n > largest) {
+        largest = n
+        if (n > STACK_THRESHOLD) largestStack = new Error('allocation').stack ?? ''
+      }
       return Reflect.construct(target, args, newTarget)
     },
   })
@@ -38,6 +44,12 @@ export function largestAllocation(): number {
   return largest
 }
 
+/** Where the largest allocation above 1 MiB since the last reset was made (empty if none). */
+export function largestAllocationStack(): string {
+  return largestStack
+}
+
 export function resetAllocationRecord(): void {
   largest = 0
+  largestStack = ''
 }

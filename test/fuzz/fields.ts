@@ -96,3 +96,23 @@ export function setField(stream: Uint8Array, f: IntField, value: number): Uint8A
   }
   return out
 }
+
+/**
+ * Byte ranges [start, end) of the MACs of recipients other than `me`, in every frame. A reader checks only its own
+ * MAC (format.md §Reading a frame), so a change confined to these bytes is invisible to it by design.
+ */
+export function foreignMacRanges(stream: Uint8Array, me: Uint8Array): [number, number][] {
+  const { header: hb, frames } = splitStream(stream)
+  const h = parseHeader(hb)
+  const mine = h.stanzas.findIndex((s) => s.fingerprint.every((x, i) => x === me[i]))
+  const out: [number, number][] = []
+  for (const frame of frames) {
+    const p = parseFrame(frame.subarray(4), h.groups.length, h.stanzas.length)
+    for (const [i, mac] of p.macs.entries()) {
+      if (i === mine) continue
+      const at = mac.byteOffset - stream.byteOffset
+      out.push([at, at + mac.length])
+    }
+  }
+  return out
+}

@@ -10,12 +10,14 @@ import { openTable } from '../../src/table.js'
 import {
   installAllocationGuard,
   largestAllocation,
+  largestAllocationStack,
   removeAllocationGuard,
   resetAllocationRecord,
 } from './alloc-guard.js'
 import { openOptions, type SeedStream, seedStreams } from './corpus.js'
-import { intFields, setField } from './fields.js'
+import { foreignMacRanges, intFields, setField } from './fields.js'
 import { allocationBound, apply, checkMutant, deliveryArb, mutationArb, run, sameBytes } from './mutate.js'
+import { plainMutationArb, reseal, resealable } from './reseal.js'
 
 let seeds: SeedStream[]
 const bound = allocationBound(openOptions)
@@ -36,6 +38,7 @@ describe('fuzz (short CI run)', () => {
 
   it('refuses random mutations (bit flips, truncations, insertions, frame swaps, boundary fields)', async () => {
     const fieldsOf = seeds.map((s) => intFields(s.bytes))
+    const foreign = seeds.map((s) => foreignMacRanges(s.bytes, openOptions.identity.fingerprint))
     const maxFields = Math.max(...fieldsOf.map((f) => f.length))
     await fc.assert(
       fc.asyncProperty(
@@ -47,11 +50,11 @@ describe('fuzz (short CI run)', () => {
           let bytes = original
           for (const m of mutations) bytes = apply(bytes, m, fieldsOf[which]!)
           resetAllocationRecord()
-          await checkMutant(original, bytes, openOptions, delivery)
+          await checkMutant(original, bytes, openOptions, delivery, foreign[which])
           expect(largestAllocation()).toBeLessThanOrEqual(bound)
         },
       ),
-      { numRuns: 100, seed: 0x5eed },
+      { numRuns: 300, seed: 0x5eed },
     )
   }, 60_000)
 
@@ -86,6 +89,13 @@ describe('fuzz (short CI run)', () => {
     await expect(checkMutant(new Uint8Array(1), original, openOptions, { mode: 'whole' })).rejects.toThrow(
       /was accepted/,
     )
+    // Another recipient's MAC is not this reader's to check: a change there alone is accepted, and allowed.
+    const foreign = foreignMacRanges(original, openOptions.identity.fingerprint)
+    expect(foreign.length).toBeGreaterThan(0)
+    const theirs = original.slice()
+    theirs[foreign[0]![0]]! ^= 1
+    await checkMutant(original, theirs, openOptions, { mode: 'whole' }, foreign)
+    await expect(checkMutant(original, theirs, openOptions, { mode: 'whole' })).rejects.toThrow(/was accepted/)
     const badOptions = { ...openOptions, trustedSigners: [] }
     await expect(run(original, badOptions, { mode: 'whole' })).rejects.toThrow(/not an ArrowSealError \(TypeError/)
     // And the allocation guard sees allocations made while it is installed.
@@ -94,4 +104,36 @@ describe('fuzz (short CI run)', () => {
     expect(largestAllocation()).toBe(bound + 1)
     await expect(openTable(original, openOptions)).resolves.toBeDefined()
   })
+})
+
+describe('fuzz past authentication (hostile writer)', () => {
+  it('refuses re-sealed, re-MACed malformed unit plaintexts with an ArrowSealError', async () => {
+    for (const compression of ['none', 'deflate'] as const) {
+      const s = await resealable(compression)
+      // Re-sealing without a mutation gives an accepted stream: the harness really produces authentic frames.
+      expect(await run(reseal(s, [], compression === 'deflate'), openOptions, { mode: 'whole' })).toEqual({
+        accepted: true,
+      })
+      const seen = new Map<string, number>()
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(plainMutationArb(s.plains[0]!.length), { minLength: 1, maxLength: 3 }),
+          deliveryArb,
+          async (mutations, delivery) => {
+            const bytes = reseal(s, mutations, compression === 'deflate')
+            resetAllocationRecord()
+            // A mutation may leave the batch valid (e.g. a flipped bit in a value): acceptance is allowed here.
+            const out = await run(bytes, openOptions, delivery)
+            if ('refused' in out) seen.set(out.refused, (seen.get(out.refused) ?? 0) + 1)
+            if (largestAllocation() > bound)
+              throw new Error(`allocated ${largestAllocation()} bytes: ${largestAllocationStack()}`)
+          },
+        ),
+        { numRuns: 100, seed: 0xa11 },
+      )
+      // The mutations reach the decoder: Arrow errors, not authentication failures.
+      expect(seen.get('ARROW_INVALID') ?? 0).toBeGreaterThan(0)
+      expect(seen.get('AUTH_FAILED') ?? 0).toBe(0)
+    }
+  }, 60_000)
 })
