@@ -99,7 +99,8 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
             // before it, so that nothing after it is ever dispatched.
             if (pool && piece.bytes[0] !== FRAME_KIND_END) {
               inFlight.push(pool.open(piece.bytes, dispatched++))
-              while (inFlight.size > 2 * workers) await releaseOne(controller)
+              // One job per worker plus one: deeper queues measured no faster and hold more fresh memory.
+              while (inFlight.size > workers) await releaseOne(controller)
               continue
             }
             while (inFlight.size > 0) await releaseOne(controller)
