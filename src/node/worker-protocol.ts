@@ -10,8 +10,13 @@ import type { FrameOpenerKeys, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
 
 /**
- * Main thread → worker (example: `{ type: 'release', stream: 3 }`). `id` numbers requests (replies carry it back); `stream` names the key slot of one
+ * Main thread → worker. `id` numbers requests (replies carry it back); `stream` names the key slot of one
  * stream in a worker, so that one pool can serve several streams.
+ *
+ * @example
+ * ```ts
+ * worker.postMessage({ type: 'release', stream: 3 } satisfies Request)
+ * ```
  */
 export type Request =
   | { readonly type: 'seal-init'; readonly id: number; readonly stream: number; readonly keys: FrameSealerKeys }

@@ -5,9 +5,11 @@
  */
 import { type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ArrowSealError, AuthError, FormatError } from '../../src/errors.js'
 import { OpenStream as WebOpenStream, SealStream as WebSealStream } from '../../src/index.js'
 import { OpenStream, openTable, SealStream, sealTable, WorkerPool } from '../../src/index.node.js'
 import { startWorkerPool } from '../../src/node/parallel.js'
+import { fromWire, toWire } from '../../src/node/worker-protocol.js'
 import type { CryptoPool, PoolInit } from '../../src/seal/crypto-pool.js'
 import { Opener } from '../../src/seal/opener.js'
 import { webRuntime } from '../../src/seal/runtime.js'
@@ -186,5 +188,19 @@ describe('a shared WorkerPool', () => {
     } finally {
       pool.close()
     }
+  })
+})
+
+describe('errors crossing the thread boundary', () => {
+  it('keep class, code and message for arrowseal errors, and drop the message of any other error', () => {
+    const auth = fromWire(toWire(new AuthError('AUTH_FAILED')))
+    expect(auth).toBeInstanceOf(AuthError)
+    expect(auth).toMatchObject({ code: 'AUTH_FAILED' })
+    const format = fromWire(toWire(new FormatError('FRAME_OUT_OF_ORDER', 'expected batch 2')))
+    expect(format).toBeInstanceOf(FormatError)
+    expect(format.message).toBe('expected batch 2')
+    const other = fromWire(toWire(new RangeError('plaintext canary-4242 is too long')))
+    expect(other.message).not.toContain('canary')
+    expect(other).not.toBeInstanceOf(ArrowSealError)
   })
 })
