@@ -39,6 +39,8 @@ export interface FrameOpenerKeys {
   readonly myIndex: number
   readonly groupCount: number
   readonly macCount: number
+  /** Largest inflated unit this reader accepts: its `maxFrameBytes` (a compressed unit must not outgrow it). */
+  readonly maxInflatedBytes: number
   /** The groups this reader reads, in group order: a sealed group's AES key, or null for a public group. */
   readonly groups: readonly { readonly id: number; readonly encKey: Uint8Array | null }[]
 }
@@ -73,6 +75,7 @@ export class FrameOpener {
   readonly #myIndex: number
   readonly #groupCount: number
   readonly #macCount: number
+  readonly #maxInflatedBytes: number
 
   constructor(backend: CryptoBackend, groups: readonly OpenableGroup[], init: Omit<FrameOpenerKeys, 'groups'>) {
     this.#backend = backend
@@ -82,6 +85,7 @@ export class FrameOpener {
     this.#myIndex = init.myIndex
     this.#groupCount = init.groupCount
     this.#macCount = init.macCount
+    this.#maxInflatedBytes = init.maxInflatedBytes
   }
 
   /** Imports raw keys (in a worker, say) into `backend`. */
@@ -95,6 +99,7 @@ export class FrameOpener {
       myIndex: keys.myIndex,
       groupCount: keys.groupCount,
       macCount: keys.macCount,
+      maxInflatedBytes: keys.maxInflatedBytes,
     })
   }
 
@@ -125,7 +130,7 @@ export class FrameOpener {
           const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
           plain = await this.#backend.open(g.key, nonce, aad, unit.payload)
         }
-        return (unit.flags & UNIT_FLAG_DEFLATE) !== 0 ? inflate(plain) : plain
+        return (unit.flags & UNIT_FLAG_DEFLATE) !== 0 ? inflate(plain, this.#maxInflatedBytes) : plain
       }),
     )
     return { kind: 'batch', index: frame.index, rows, plains }
@@ -133,11 +138,12 @@ export class FrameOpener {
 }
 
 /** Inflates a unit whose authenticated length prefix bounds the output (no decompression bombs). */
-function inflate(unit: Uint8Array): Uint8Array {
+function inflate(unit: Uint8Array, limit: number): Uint8Array {
   const r = new ByteReader(unit, 'compressed unit')
   const size = r.u32('inflated size')
-  if (size > HARD_LIMITS.maxFrameBytes)
-    throw new FormatError('LIMIT_EXCEEDED', 'a compressed unit declares more than the frame limit')
+  // The reader's frame limit bounds memory; an inflated unit may not exceed it either.
+  if (size > Math.min(limit, HARD_LIMITS.maxFrameBytes))
+    throw new FormatError('LIMIT_EXCEEDED', `a compressed unit declares ${size} bytes, more than this reader's frame limit`)
   const out = new Uint8Array(size)
   let inflated: Uint8Array
   try {

@@ -128,7 +128,7 @@ export class Opener {
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameOpenerKeys) => void,
   ): Promise<Opener> {
-    const { signers } = checkOpenOptions(options)
+    const { signers, maxFrameBytes } = checkOpenOptions(options)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
@@ -195,6 +195,7 @@ export class Opener {
       myIndex,
       groupCount: header.groups.length,
       macCount: header.stanzas.length,
+      maxInflatedBytes: maxFrameBytes,
     }
     if (exportKeys) exportKeys({ ...init, headerDigest: headerDigest.slice(), macKey: macKey.slice(), groups: rawKeys })
     const frames = new FrameOpener(backend, groups, init)
