@@ -7,6 +7,7 @@ import type { CryptoBackend } from '../../src/aead/types.js'
 import { ArrowSealError } from '../../src/errors.js'
 import { type Identity, importIdentity } from '../../src/keys/identity.js'
 import { openTable } from '../../src/table.js'
+import { openStreamed } from '../helpers/streams.js'
 import type { GoldenManifest, GoldenName } from './build.js'
 
 /** Rows as plain JSON values, field order kept, so they compare with the manifest's. */
@@ -32,6 +33,8 @@ export async function checkGolden(
   manifest: GoldenManifest,
   read: (file: string) => Promise<Uint8Array>,
   backend?: CryptoBackend,
+  /** Open through OpenStream in chunks of this many bytes instead of openTable on the whole file. */
+  chunk?: number,
 ): Promise<GoldenResult[]> {
   const ids = new Map<GoldenName, Identity>()
   for (const [name, v] of Object.entries(manifest.identities) as [GoldenName, { secretKey: string }][])
@@ -47,7 +50,8 @@ export async function checkGolden(
       }
       let actual: unknown
       try {
-        actual = { rows: rowsOf(await openTable(bytes, options)) }
+        const table = chunk === undefined ? await openTable(bytes, options) : await openStreamed(bytes, options, chunk)
+        actual = { rows: rowsOf(table) }
       } catch (err) {
         if (!(err instanceof ArrowSealError)) throw err
         actual = { error: err.code }

@@ -51,6 +51,11 @@ describe('golden vectors', () => {
     for (const r of results) expect(r.actual, `${r.file} as ${r.identity} trusting ${r.trust}`).toEqual(r.expected)
   })
 
+  it('open the same way through OpenStream in 113-byte chunks', async () => {
+    const results = await checkGolden(manifest, read, undefined, 113)
+    for (const r of results) expect(r.actual, `${r.file} as ${r.identity} (streamed)`).toEqual(r.expected)
+  })
+
   it('are byte-identical to what the encoder writes today from the same seeds (a format change must bump a version)', async () => {
     expect(manifest.formatVersion).toBe(FORMAT_VERSION)
     expect(manifest.goldenSetVersion).toBe(GOLDEN_SET_VERSION)
