@@ -5,7 +5,7 @@
  *
  * Without a path it uses the newest `*-full.json` (else the newest `*-quick.json`) in `bench/results/`.
  * Two panels, write side (seal, encrypt, IPC write) and read side (open, decrypt, IPC read); bars are MB/s of
- * the fixture's plain IPC bytes, coloured by layer.
+ * the fixture's plain IPC bytes on a log scale, coloured by layer.
  *
  * @module
  */
@@ -25,7 +25,7 @@ function escapeXml(s: string): string {
 }
 
 function isReadSide(name: string): boolean {
-  return /(^|\/)(open|decrypt|arrow-ipc-read|stream-open)(\/|$)/.test(name)
+  return /(^|\/)(open|decrypt|arrow-ipc-read|stream-open[^/]*)(\/|$)/.test(name)
 }
 
 /**
@@ -42,12 +42,15 @@ export function renderChart(report: RunReport): string {
     ['Write side: table → protected bytes', rows.filter((r) => !isReadSide(r.name))],
     ['Read side: protected bytes → table', rows.filter((r) => isReadSide(r.name))],
   ]
-  const max = Math.max(...rows.map((r) => r.mbps))
+  // Log scale: throughputs span three orders of magnitude (pure-JS peers to zero-copy IPC reads), and a linear
+  // axis would flatten everything but the fastest bar. Decades from 1 MB/s to the next power of ten.
+  const decades = Math.max(1, Math.ceil(Math.log10(Math.max(...rows.map((r) => r.mbps)))))
+  const scale = (mbps: number) => (Math.log10(Math.max(1, mbps)) / decades) * BAR_W
   const width = PAD * 2 + LABEL_W + BAR_W + 90
   const parts: string[] = []
   let y = PAD
   const m = report.machine
-  const title = `arrowseal throughput, MB/s of plain Arrow IPC bytes (higher is better) — ${report.mode} run`
+  const title = `Throughput, MB/s of plain Arrow IPC bytes, log scale (higher is better) — ${report.mode} run`
   const subtitle = `${m.cpu}, ${m.nproc} cores, Node ${m.node}; ${Object.entries(report.fixtures)
     .map(([k, f]) => `${k}: ${f.rows.toLocaleString('en-US')} rows in ${f.batches} batches`)
     .join('; ')}`
@@ -55,12 +58,14 @@ export function renderChart(report: RunReport): string {
   y += 20
   parts.push(`<text x="${PAD}" y="${y + 12}" font-size="11" fill="#555">${escapeXml(subtitle)}</text>`)
   y += 26
+  const gridTop = y
+  const grid: string[] = []
   for (const [heading, list] of panels) {
     parts.push(`<text x="${PAD}" y="${y + 13}" font-size="13" font-weight="bold">${escapeXml(heading)}</text>`)
     y += 20
     for (const r of list) {
       const layer = r.name.split('/')[0] ?? 'baseline'
-      const w = Math.max(1, (r.mbps / max) * BAR_W)
+      const w = Math.max(1, scale(r.mbps))
       const color = COLORS[layer] ?? '#444'
       parts.push(
         `<text x="${PAD + LABEL_W - 8}" y="${y + 15}" font-size="12" text-anchor="end">${escapeXml(r.name)}</text>`,
@@ -71,6 +76,15 @@ export function renderChart(report: RunReport): string {
     }
     y += 10
   }
+  for (let d = 0; d <= decades; d++) {
+    const x = (PAD + LABEL_W + (d / decades) * BAR_W).toFixed(1)
+    grid.push(
+      `<line x1="${x}" y1="${gridTop}" x2="${x}" y2="${y}" stroke="#ddd" stroke-width="1"/>`,
+      `<text x="${x}" y="${y + 12}" font-size="10" fill="#777" text-anchor="middle">${10 ** d}</text>`,
+    )
+  }
+  parts.unshift(...grid)
+  y += 18
   let lx = PAD + LABEL_W
   for (const [layer, color] of Object.entries(COLORS)) {
     parts.push(

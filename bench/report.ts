@@ -56,7 +56,7 @@ export function machine(): Machine {
 
 /** Write-side cases are compared with IPC write + AES encrypt, read-side ones with AES decrypt + IPC read. */
 function isReadSide(name: string): boolean {
-  return /(^|\/)(open|decrypt|arrow-ipc-read|stream-open)(\/|$)/.test(name)
+  return /(^|\/)(open|decrypt|arrow-ipc-read|stream-open[^/]*)(\/|$)/.test(name)
 }
 
 /** The fixture label inside a case name (`64k`, `1k`, …), if any. */
