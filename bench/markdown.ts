@@ -68,7 +68,7 @@ export function machineBlock(r: RunReport): string {
     `| Memory | ${m.memoryGiB} GiB |`,
     `| Node | ${m.node} (${m.platform}) |`,
     `| Load average at start (1/5/15 min) | ${m.loadAverage.join(' / ')} |`,
-    `| Code measured | ${r.source} |`,
+    `| Code measured | ${r.source}${m.commit ? ` at commit \`${m.commit}\`` : ''} |`,
     `| Run | ${r.mode}, ${r.date} |`,
   ].join('\n')
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, totalmem } from 'node:os'
 import { dirname } from 'node:path'
@@ -19,6 +20,8 @@ export interface Machine {
   platform: string
   /** 1/5/15-minute load averages at the start of the run: a busy host makes every figure slower. */
   loadAverage: number[]
+  /** `git rev-parse --short HEAD` of the code measured, with `+dirty` when the work tree had changes. */
+  commit: string
 }
 
 /** Everything one run writes to `bench/results/<date>-<mode>.json`. */
@@ -51,7 +54,16 @@ export function machine(): Machine {
     node: process.version,
     platform: `${platform()} ${process.arch}`,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+    commit: gitCommit(),
   }
+}
+
+function gitCommit(): string {
+  const run = (args: string[]) => spawnSync('git', args, { encoding: 'utf8' })
+  const head = run(['rev-parse', '--short', 'HEAD'])
+  if (head.status !== 0) return 'unknown'
+  const dirty = run(['status', '--porcelain', '--untracked-files=no', '--', 'src']).stdout.trim() !== ''
+  return `${head.stdout.trim()}${dirty ? '+dirty' : ''}`
 }
 
 /** Write-side cases are compared with IPC write + AES encrypt, read-side ones with AES decrypt + IPC read. */
