@@ -1,9 +1,15 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts', 'cli/main': 'src/cli/main.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'index.node': 'src/index.node.ts',
+    'node/index': 'src/node/index.ts',
+    'node/worker': 'src/node/worker.ts',
+    'cli/main': 'src/cli/main.ts',
+  },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', 'index.node': 'src/index.node.ts', 'node/index': 'src/node/index.ts' } },
   target: 'es2022',
   platform: 'neutral',
   sourcemap: true,

@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^arrowseal\/node$/, replacement: src('node/index.ts') },
-      { find: /^arrowseal$/, replacement: src('index.ts') },
+      { find: /^arrowseal$/, replacement: src('index.node.ts') },
     ],
   },
   test: {

@@ -3,14 +3,9 @@
  * @module
  */
 
-import type { RecordBatch } from 'apache-arrow'
-import { Table } from 'apache-arrow'
-import { FormatError } from './errors.js'
-import { concatBytes } from './format/bytes.js'
-import { FrameSplitter } from './format/reader.js'
-import { Opener } from './seal/opener.js'
-import { checkOpenOptions, type OpenOptions, type SealOptions } from './seal/options.js'
-import { Sealer } from './seal/sealer.js'
+import type { Table } from 'apache-arrow'
+import type { OpenOptions, SealOptions } from './seal/options.js'
+import { openWhole, sealWhole } from './seal/whole.js'
 
 /**
  * Seals a table for the recipients its policy names. Each record batch becomes one authenticated frame; an
@@ -33,12 +28,7 @@ import { Sealer } from './seal/sealer.js'
  * ```
  */
 export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array> {
-  if (!(table instanceof Table)) throw new TypeError('sealTable: the first argument must be an apache-arrow Table')
-  const sealer = await Sealer.create(table.schema, options)
-  const parts: Uint8Array[] = [sealer.header]
-  for (const batch of table.batches) parts.push(await sealer.sealBatch(batch))
-  parts.push(await sealer.finish())
-  return concatBytes(...parts)
+  return sealWhole(table, options)
 }
 
 /**
@@ -65,21 +55,5 @@ export async function sealTable(table: Table, options: SealOptions): Promise<Uin
  * ```
  */
 export async function openTable(bytes: Uint8Array, options: OpenOptions): Promise<Table> {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('openTable: the first argument must be a Uint8Array')
-  const { maxFrameBytes } = checkOpenOptions(options)
-  const splitter = new FrameSplitter(maxFrameBytes)
-  let opener: Opener | undefined
-  const batches: RecordBatch[] = []
-  for (const piece of splitter.push(bytes)) {
-    if (piece.type === 'header') {
-      opener = await Opener.create(piece.bytes, options)
-      continue
-    }
-    if (!opener) throw new FormatError('FORMAT_INVALID', 'frame before header')
-    const result = await opener.openFrame(piece.bytes)
-    if (result.type === 'end') splitter.markEnded()
-    else batches.push(result.batch)
-  }
-  splitter.close()
-  return new Table(opener!.schema, batches)
+  return openWhole(bytes, options)
 }

@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { KeyError, PolicyError } from '../errors.js'
-import { importIdentity, parsePublicKey } from '../index.js'
+import { importIdentity, parsePublicKey } from '../index.node.js'
 import { type Identity, identityLine } from '../node/files.js'
 import { readTextFile } from './io.js'
 

@@ -17,7 +17,7 @@ import {
   openTable,
   type SealOptions,
   SealStream,
-} from '../index.js'
+} from '../index.node.js'
 import { createAtomicFile, writeFileAtomic } from './atomic.js'
 import { readableFrom } from './streams.js'
 

@@ -23,4 +23,5 @@ export {
   sealFile,
   writeIdentityFile,
 } from './files.js'
+export { WorkerPool } from './parallel.js'
 export { createOpenStream, createSealStream, type OpenStreamOptions, type SealStreamOptions } from './streams.js'

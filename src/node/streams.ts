@@ -9,7 +9,7 @@
  */
 import { Duplex } from 'node:stream'
 import type { ReadableStream as NodeReadableStream, WritableStream as NodeWritableStream } from 'node:stream/web'
-import { OpenStream, SealStream } from '../index.js'
+import { OpenStream, SealStream } from '../index.node.js'
 
 /**
  * Options of `new SealStream(…)`.

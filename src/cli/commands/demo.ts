@@ -16,7 +16,7 @@ import {
   type Policy,
   type SealOptions,
   sealTable,
-} from '../../index.js'
+} from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import { type Command, stringOption } from '../args.js'
 import { cellText } from '../convert/values.js'

@@ -2,7 +2,7 @@
  * `arrowseal inspect`: header facts of a sealed stream, without any key.
  * @module
  */
-import { inspect as inspectSealed } from '../../index.js'
+import { inspect as inspectSealed } from '../../index.node.js'
 import type { Command } from '../args.js'
 import { flag } from '../args.js'
 import { readInput, writeStdout } from '../io.js'

@@ -2,7 +2,7 @@
  * `arrowseal keygen`: create a secret identity file (mode 0600) and print its public key.
  * @module
  */
-import { exportIdentity, generateIdentity } from '../../index.js'
+import { exportIdentity, generateIdentity } from '../../index.node.js'
 import { writeIdentityFile } from '../../node/files.js'
 import { type Command, flag, stringOption } from '../args.js'
 import { fsError } from '../errors.js'

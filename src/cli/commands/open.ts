@@ -3,7 +3,7 @@
  * @module
  */
 import { makeData, RecordBatch, Schema, Struct } from 'apache-arrow'
-import { OpenStream } from '../../index.js'
+import { OpenStream } from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { OpenOptions } from '../../node/files.js'
 import { type Command, flag, listOption, requiredOption, stringOption } from '../args.js'

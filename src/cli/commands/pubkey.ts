@@ -2,7 +2,7 @@
  * `arrowseal pubkey`: print the public key of an identity file.
  * @module
  */
-import { importIdentity } from '../../index.js'
+import { importIdentity } from '../../index.node.js'
 import { identityLine } from '../../node/files.js'
 import type { Command } from '../args.js'
 import { readInput, readTextFile, writeStdout } from '../io.js'

@@ -4,7 +4,7 @@
  */
 
 import type { RecordBatch, Schema } from 'apache-arrow'
-import { SealStream } from '../../index.js'
+import { SealStream } from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { SealOptions } from '../../node/files.js'
 import { readableFrom } from '../../node/streams.js'
