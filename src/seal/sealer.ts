@@ -6,7 +6,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
 import type { AeadKey } from '../aead/types.js'
-import { schemasEqual } from '../arrow/equality.js'
+import { typesEqual } from '../arrow/equality.js'
 import { encodeGroupBatch, encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
 import { ArrowSealError } from '../errors.js'
 import { ByteWriter, concatBytes } from '../format/bytes.js'
@@ -194,7 +194,7 @@ export class Sealer {
   encodeBatch(batch: RecordBatch): EncodedBatch {
     this.#checkOpen()
     try {
-      if (batch.schema !== this.schema && !schemasEqual(batch.schema, this.schema)) {
+      if (batch.schema !== this.schema && !sameShape(batch, this.schema)) {
         throw new ArrowSealError('ARROW_INVALID', 'a batch has a different schema from the stream it is written to')
       }
       const rows = batch.numRows
@@ -254,4 +254,17 @@ export class Sealer {
     }
     return { groupId: id, flags, plain, sealed: g.sealed }
   }
+}
+
+/**
+ * Whether a batch fits the stream's schema: the same field names in the same order, and column data of the
+ * same types. Types come from the batch's data, not its schema: arrow-js relabels the types of duplicate
+ * field names in `RecordBatch.schema`, while the data is right.
+ */
+function sameShape(batch: RecordBatch, schema: Schema): boolean {
+  const fields = schema.fields
+  const names = batch.schema.fields
+  const columns = batch.data.children
+  if (names.length !== fields.length || columns.length !== fields.length) return false
+  return fields.every((f, i) => names[i]!.name === f.name && typesEqual(columns[i]!.type, f.type))
 }

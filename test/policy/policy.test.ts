@@ -1,9 +1,10 @@
-import { Field, Int32, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PolicyError } from '../../src/errors.js'
 import { canonicalPolicy, type FieldRule, parsePolicy, parseRecipients } from '../../src/policy/policy.js'
 import { planAccess } from '../../src/policy/resolve.js'
+import { Sealer } from '../../src/seal/sealer.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { structBatch } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
@@ -134,5 +135,33 @@ describe('duplicate field names', () => {
         sealTable(table, { signer: writer, recipients: { r: [r.publicKey] }, policy: { fields: { id: 'public' } } }),
       ),
     ).toBe('POLICY_FIELD_UNCOVERED')
+  })
+
+  it('refuses a batch whose shape differs from the stream schema', async () => {
+    const fields = [new Field('v', new Int32()), new Field('v', new Utf8())]
+    const schema = new Schema(fields)
+    const writer = id('writer')
+    const r = id('dup-reader')
+    // A sealer that refused a batch is failed for good, so each case gets its own.
+    const sealer = () =>
+      Sealer.create(schema, { signer: writer, recipients: { r: [r.publicKey] }, policy: { fields: { v: ['r'] } } })
+    const renamed = new Schema([new Field('w', new Int32()), new Field('v', new Utf8())])
+    const columns = [vectorFromArray([1], new Int32()).data[0]!, vectorFromArray(['x'], new Utf8()).data[0]!]
+    const s1 = await sealer()
+    expect(() => s1.encodeBatch(structBatch(renamed, 1, columns))).toThrow(
+      expect.objectContaining({ code: 'ARROW_INVALID' }),
+    )
+    const retyped = new Schema([new Field('v', new Utf8()), new Field('v', new Utf8())])
+    const cols2 = [vectorFromArray(['y'], new Utf8()).data[0]!, vectorFromArray(['x'], new Utf8()).data[0]!]
+    const s2 = await sealer()
+    expect(() => s2.encodeBatch(structBatch(retyped, 1, cols2))).toThrow(
+      expect.objectContaining({ code: 'ARROW_INVALID' }),
+    )
+    // The right shape is accepted even though arrow-js's RecordBatch.schema mislabels duplicate names' types.
+    const ok = new RecordBatch(
+      schema,
+      makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: columns }),
+    )
+    expect((await sealer()).encodeBatch(ok).rows).toBe(1)
   })
 })
