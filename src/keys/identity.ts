@@ -27,7 +27,7 @@ import {
   XWING_CIPHERTEXT_LENGTH,
 } from './constants.js'
 import { type PublicKey, publicKeyFromBytes } from './public-key.js'
-import { hybridSign, type SignRng } from './sign.js'
+import { type Ed25519, hybridSign, type SignRng } from './sign.js'
 import { nobleX25519, type X25519, type XWingSecretKey, xwingDecapsulate, xwingKeygen } from './xwing.js'
 
 const INTERNAL: unique symbol = Symbol('arrowseal.Identity')
@@ -121,8 +121,8 @@ export class Identity {
    * ```
    * @internal
    */
-  sign(label: string, message: Uint8Array, rng?: SignRng): Uint8Array {
-    return hybridSign(this.#ed25519Seed, this.#mldsaSecret, label, message, rng)
+  sign(label: string, message: Uint8Array, rng?: SignRng, ed25519?: Ed25519): Uint8Array {
+    return hybridSign(this.#ed25519Seed, this.#mldsaSecret, label, message, rng, ed25519)
   }
 
   /** `Identity(keyId=…)`: never secret material. */

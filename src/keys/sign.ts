@@ -33,6 +33,43 @@ import { PublicKey, parsePublicKey } from './public-key.js'
  */
 export type SignRng = (n: number) => Uint8Array
 
+/**
+ * An Ed25519 implementation (pure RFC 8032 signing, strict verification), injected so that Node can use
+ * node:crypto while the core stays on noble. Both give identical signatures (Ed25519 is deterministic).
+ *
+ * @example
+ * ```ts
+ * const sig = nobleEd25519.sign(seed, message)
+ * nobleEd25519.verify(sig, message, publicKey) // true
+ * ```
+ */
+export interface Ed25519 {
+  readonly name: string
+  sign(seed: Uint8Array, message: Uint8Array): Uint8Array
+  /** Strict (non-ZIP-215) verification; false on any malformed input. */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
+}
+
+/**
+ * noble's Ed25519, strict verification.
+ *
+ * @example
+ * ```ts
+ * const sig = nobleEd25519.sign(new Uint8Array(32), new Uint8Array([1]))
+ * ```
+ */
+export const nobleEd25519: Ed25519 = Object.freeze({
+  name: 'noble',
+  sign: (seed: Uint8Array, message: Uint8Array) => ed25519.sign(message, seed),
+  verify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => {
+    try {
+      return ed25519.verify(signature, message, publicKey, { zip215: false })
+    } catch {
+      return false
+    }
+  },
+})
+
 const MAX_LABEL_LENGTH = 64
 const ML_DSA_RND_LENGTH = 32
 const LABEL_RE = /^[\x21-\x7e][\x20-\x7e]*$/
@@ -87,6 +124,7 @@ export function hybridSign(
   label: string,
   message: Uint8Array,
   rng?: SignRng,
+  edImpl: Ed25519 = nobleEd25519,
 ): Uint8Array {
   const m = signedMessage(label, message)
   let rnd: Uint8Array | undefined
@@ -95,7 +133,7 @@ export function hybridSign(
     rnd = rng(ML_DSA_RND_LENGTH)
     assertBytes(rnd, 'rng() result', ML_DSA_RND_LENGTH)
   }
-  const edSig = ed25519.sign(m, ed25519Secret)
+  const edSig = edImpl.sign(ed25519Secret, m)
   // FIPS 204 hedged signing: noble draws fresh `rnd` when extraEntropy is undefined.
   const pqSig = ml_dsa65.sign(m, mldsaSecret, rnd === undefined ? {} : { extraEntropy: rnd })
   return concatBytes(edSig, pqSig)
@@ -119,6 +157,7 @@ export function hybridVerify(
   label: string,
   message: Uint8Array,
   signature: Uint8Array,
+  edImpl: Ed25519 = nobleEd25519,
 ): boolean {
   const key = typeof pub === 'string' ? parsePublicKey(pub) : pub
   if (!(key instanceof PublicKey)) throw new TypeError(`"pub" must be a PublicKey or string, got ${describe(pub)}`)
@@ -130,7 +169,7 @@ export function hybridVerify(
   const pqSig = signature.subarray(ED25519_SIGNATURE_LENGTH)
   if (pqSig.length !== MLDSA65_SIGNATURE_LENGTH) return false
   try {
-    const edOk = ed25519.verify(edSig, m, key.ed25519, { zip215: false })
+    const edOk = edImpl.verify(edSig, m, key.ed25519)
     // Both halves are computed before combining: no early exit on the cheaper check.
     const pqOk = ml_dsa65.verify(pqSig, m, key.mldsa65)
     return edOk && pqOk

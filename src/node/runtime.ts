@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../seal/runtime.js'
 import { nodeBackend } from './backend.js'
+import { nodeEd25519 } from './ed25519.js'
 import { startWorkerPool } from './parallel.js'
 import { nodeX25519 } from './x25519.js'
 
@@ -23,5 +24,6 @@ export const nodeRuntime: Runtime = Object.freeze({
   name: 'node',
   backend: nodeBackend,
   x25519: nodeX25519,
+  ed25519: nodeEd25519,
   startPool: startWorkerPool,
 })

@@ -135,7 +135,7 @@ export class Opener {
     // 1. Who wrote it: the signer must be trusted, and both signatures must verify over the exact bytes parsed.
     const signer = signers.find((s) => fingerprintsEqual(s.fingerprint, header.signer))
     if (!signer) throw new AuthError('SIGNER_UNTRUSTED', 'the stream is signed by a key that is not in trustedSigners')
-    if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature)) {
+    if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature, runtime.ed25519)) {
       throw new AuthError('SIGNATURE_INVALID', 'the header signature does not verify: the header was changed or forged')
     }
     const headerDigest = await backend.sha256(header.bytes)

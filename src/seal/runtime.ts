@@ -6,6 +6,7 @@
  */
 import { defaultBackend } from '../aead/default.js'
 import type { CryptoBackend } from '../aead/types.js'
+import { type Ed25519, nobleEd25519 } from '../keys/sign.js'
 import { nobleX25519, type X25519 } from '../keys/xwing.js'
 import type { CryptoPool, PoolInit } from './crypto-pool.js'
 
@@ -26,6 +27,8 @@ export interface Runtime {
   readonly backend: () => CryptoBackend
   /** The X25519 implementation used inside X-Wing. */
   readonly x25519: X25519
+  /** The Ed25519 half of the hybrid signatures. */
+  readonly ed25519: Ed25519
   /** Starts `size` crypto-phase workers for one stream; absent where the runtime has no threads. */
   readonly startPool?: (size: number, init: PoolInit) => Promise<CryptoPool>
 }
@@ -39,7 +42,12 @@ export interface Runtime {
  * ```
  * @internal
  */
-export const webRuntime: Runtime = Object.freeze({ name: 'web', backend: defaultBackend, x25519: nobleX25519 })
+export const webRuntime: Runtime = Object.freeze({
+  name: 'web',
+  backend: defaultBackend,
+  x25519: nobleX25519,
+  ed25519: nobleEd25519,
+})
 
 /**
  * The backend a stream uses: the caller's, else the runtime's default.

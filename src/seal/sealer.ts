@@ -172,7 +172,12 @@ export class Sealer {
     for (const k of groupKeys) k?.fill(0)
 
     const signed = encodeSignedPart({ flags, streamId, signer, groups: entries, stanzas })
-    const signature = options.signer.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random)
+    const signature = options.signer.sign(
+      LABEL.headerSignature,
+      signed,
+      random === webRandom ? undefined : random,
+      runtime.ed25519,
+    )
     const header = concatBytes(signed, signature)
     const headerDigest = await backend.sha256(header)
     if (exportKeys)
