@@ -143,7 +143,10 @@ function inflate(unit: Uint8Array, limit: number): Uint8Array {
   const size = r.u32('inflated size')
   // The reader's frame limit bounds memory; an inflated unit may not exceed it either.
   if (size > Math.min(limit, HARD_LIMITS.maxFrameBytes))
-    throw new FormatError('LIMIT_EXCEEDED', `a compressed unit declares ${size} bytes, more than this reader's frame limit`)
+    throw new FormatError(
+      'LIMIT_EXCEEDED',
+      `a compressed unit declares ${size} bytes, more than this reader's frame limit`,
+    )
   const out = new Uint8Array(size)
   let inflated: Uint8Array
   try {

@@ -5,7 +5,7 @@
 
 import { gcm } from '@noble/ciphers/aes.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { Int32, Table, tableFromArrays } from 'apache-arrow'
+import { Table, tableFromArrays } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { encodeGroupBatch } from '../../src/arrow/index.js'
 import { concatBytes } from '../../src/format/bytes.js'

@@ -1,5 +1,5 @@
 /** Property 5 (stream integrity) and 3 (policy binding): frames cannot be cut, added, moved or swapped. */
-import { Int32, Table, tableFromArrays } from 'apache-arrow'
+import { Table, tableFromArrays } from 'apache-arrow'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseHeader } from '../../src/format/header.js'
 import type { Policy } from '../../src/policy/policy.js'

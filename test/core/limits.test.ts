@@ -1,5 +1,5 @@
 /** Property 9: bounded work on hostile input. Limits are enforced before memory is committed. */
-import { Int32, Table, tableFromArrays } from 'apache-arrow'
+import { Table, tableFromArrays } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { ByteWriter } from '../../src/format/bytes.js'
 import { HARD_LIMITS, MAGIC } from '../../src/format/constants.js'

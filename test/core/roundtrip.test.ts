@@ -1,4 +1,4 @@
-import { Field, Int32, RecordBatch, Schema, Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
+import { Field, Int32, RecordBatch, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { nobleBackend } from '../../src/aead/noble.js'
 import { inspect } from '../../src/inspect.js'

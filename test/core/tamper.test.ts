@@ -4,7 +4,7 @@
  * rotating through bit positions) because each header trial costs a full hybrid signature check. The fuzz
  * script (`npm run fuzz -- --header-bits`) covers every header bit in long runs.
  */
-import { Int32, Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
+import { Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { ArrowSealError } from '../../src/errors.js'
 import { Opener } from '../../src/seal/opener.js'
