@@ -49,7 +49,7 @@ export function defaultBackend(): CryptoBackend {
  * })
  * ```
  */
-export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array> {
+export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
   return sealWhole(table, options, nodeRuntime)
 }
 

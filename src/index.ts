@@ -28,6 +28,8 @@ export { HARD_LIMITS } from './format/constants.js'
 export { type InspectedField, type InspectedGroup, type InspectResult, inspect } from './inspect.js'
 export { exportIdentity, generateIdentity, Identity, importIdentity } from './keys/identity.js'
 export { PublicKey, parsePublicKey } from './keys/public-key.js'
+export type { Ed25519 } from './keys/sign.js'
+export type { X25519 } from './keys/xwing.js'
 export {
   canonicalPolicy,
   type FieldRule,
@@ -36,7 +38,9 @@ export {
   parseRecipients,
   type Recipients,
 } from './policy/policy.js'
+export type { SharedPool } from './seal/crypto-pool.js'
 export type { OpenOptions, SealOptions } from './seal/options.js'
-export { OpenStream } from './stream/open-stream.js'
-export { SealStream } from './stream/seal-stream.js'
+export type { Runtime } from './seal/runtime.js'
+export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'
+export { SealStream, type SealStreamInit } from './stream/seal-stream.js'
 export { openTable, sealTable } from './table.js'

@@ -27,7 +27,7 @@ import { openWhole, sealWhole } from './seal/whole.js'
  * })
  * ```
  */
-export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array> {
+export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
   return sealWhole(table, options)
 }
 

@@ -44,7 +44,9 @@ export type SignRng = (n: number) => Uint8Array
  * ```
  */
 export interface Ed25519 {
+  /** For diagnostics: `'noble'` or `'node'`. */
   readonly name: string
+  /** The 64-byte signature of `message` under the 32-byte secret seed. */
   sign(seed: Uint8Array, message: Uint8Array): Uint8Array
   /** Strict (non-ZIP-215) verification; false on any malformed input. */
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean

@@ -74,7 +74,9 @@ export class InOrder<T> {
  * ```
  */
 export interface SharedPool {
+  /** Number of worker threads. */
   readonly size: number
+  /** @internal Attaches one stream's keys to the pool. */
   attach(init: PoolInit): Promise<CryptoPool>
 }
 

@@ -29,7 +29,10 @@ export interface Runtime {
   readonly x25519: X25519
   /** The Ed25519 half of the hybrid signatures. */
   readonly ed25519: Ed25519
-  /** Starts `size` crypto-phase workers for one stream; absent where the runtime has no threads. */
+  /**
+   * Starts `size` crypto-phase workers for one stream; absent where the runtime has no threads.
+   * @internal
+   */
   readonly startPool?: (size: number, init: PoolInit) => Promise<CryptoPool>
 }
 

@@ -28,7 +28,7 @@ export async function sealWhole(
   options: SealOptions,
   runtime: Runtime = webRuntime,
   random: RandomSource = webRandom,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!(table instanceof Table)) throw new TypeError('sealTable: the first argument must be an apache-arrow Table')
   const sealer = await Sealer.create(table.schema, options, random, runtime)
   const encoded = table.batches.map((b) => sealer.encodeBatch(b))
