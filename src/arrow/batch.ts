@@ -13,6 +13,7 @@
 
 import { type Data, makeData, RecordBatch, Schema, Struct } from 'apache-arrow'
 import { ArrowSealError } from '../errors.js'
+import { typesEqual } from './equality.js'
 
 const EMPTY_SCHEMA = new Schema([])
 
@@ -41,4 +42,28 @@ export function recordBatchOf(schema: Schema, children: readonly Data[], rows: n
   Reflect.set(batch, 'schema', schema)
   Reflect.set(batch, 'data', data)
   return batch
+}
+
+/**
+ * The schema a table or batch really has: `schema`'s names, nullability and metadata, with each top-level field's
+ * type taken from the batch's column data. arrow-js 21 relabels the types of duplicate field names in the
+ * schemas it builds (`new Table([batch])`, `tableFromIPC`), while the column data keeps the right types.
+ *
+ * @example
+ * ```ts
+ * const schema = trueSchema(table.schema, table.batches[0])
+ * ```
+ * @internal
+ */
+export function trueSchema(schema: Schema, batch: RecordBatch | undefined): Schema {
+  const columns = batch?.data.children
+  if (!columns || columns.length !== schema.fields.length) return schema
+  let changed = false
+  const fields = schema.fields.map((f, i) => {
+    const type = columns[i]!.type
+    if (type === f.type || typesEqual(type, f.type)) return f
+    changed = true
+    return f.clone({ type })
+  })
+  return changed ? new Schema(fields, schema.metadata) : schema
 }

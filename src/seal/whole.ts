@@ -3,7 +3,9 @@
  * core and Node entries share one implementation.
  * @module
  */
+
 import { type RecordBatch, Table } from 'apache-arrow'
+import { trueSchema } from '../arrow/batch.js'
 import { FormatError } from '../errors.js'
 import { FrameSplitter } from '../format/reader.js'
 import { Opener } from './opener.js'
@@ -30,7 +32,7 @@ export async function sealWhole(
   random: RandomSource = webRandom,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!(table instanceof Table)) throw new TypeError('sealTable: the first argument must be an apache-arrow Table')
-  const sealer = await Sealer.create(table.schema, options, random, runtime)
+  const sealer = await Sealer.create(trueSchema(table.schema, table.batches[0]), options, random, runtime)
   const encoded = table.batches.map((b) => sealer.encodeBatch(b))
   const sizes = encoded.map((e) => sealer.frames.size(e))
   let total = sealer.header.length + sealer.frames.endSize()

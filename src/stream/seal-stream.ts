@@ -2,7 +2,9 @@
  * Streaming writer: a WHATWG TransformStream from record batches to sealed bytes, like CompressionStream.
  * @module
  */
+
 import type { RecordBatch, Schema } from 'apache-arrow'
+import { trueSchema } from '../arrow/batch.js'
 import {
   attachPool,
   type CryptoPool,
@@ -73,7 +75,7 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
     super({
       async transform(batch, controller) {
         try {
-          const s = sealer ?? (await start(batch.schema, controller))
+          const s = sealer ?? (await start(trueSchema(batch.schema, batch), controller))
           if (!pool) {
             controller.enqueue(await s.sealBatch(batch))
             return

@@ -1,4 +1,16 @@
-import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import {
+  Field,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PolicyError } from '../../src/errors.js'
@@ -163,5 +175,22 @@ describe('duplicate field names', () => {
       makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: columns }),
     )
     expect((await sealer()).encodeBatch(ok).rows).toBe(1)
+  })
+
+  it('seals tables whose schema arrow-js relabelled (new Table([batch]), tableFromIPC)', async () => {
+    const fields = [new Field('v', new Int32()), new Field('v', new Utf8())]
+    const schema = new Schema(fields)
+    const batch = structBatch(schema, 2, [
+      vectorFromArray([1, 2], new Int32()).data[0]!,
+      vectorFromArray(['p', 'q'], new Utf8()).data[0]!,
+    ])
+    const writer = id('writer')
+    const r = id('dup-reader')
+    const options = { signer: writer, recipients: { r: [r.publicKey] }, policy: { fields: { v: ['r'] } } }
+    for (const table of [new Table([batch]), tableFromIPC(tableToIPC(new Table(schema, [batch]), 'stream'))]) {
+      const got = await openTable(await sealTable(table, options), { identity: r, trustedSigners: [writer.publicKey] })
+      expect(got.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['v:Int32', 'v:Utf8'])
+      expect(got.getChildAt(1)!.get(0)).toBe('p')
+    }
   })
 })
