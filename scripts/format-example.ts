@@ -10,23 +10,7 @@ import { parseFrame } from '../src/format/frame.js'
 import { parseHeader } from '../src/format/header.js'
 import { identityFromSeed } from '../src/keys/identity.js'
 import { Sealer } from '../src/seal/sealer.js'
-
-/** The same xorshift source the tests use: deterministic, for examples and golden files only. */
-function seeded(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0
-  return (n) => {
-    const out = new Uint8Array(n)
-    for (let i = 0; i < n; i++) {
-      s ^= s << 13
-      s >>>= 0
-      s ^= s >>> 17
-      s ^= s << 5
-      s >>>= 0
-      out[i] = s & 0xff
-    }
-    return out
-  }
-}
+import { seededRandom } from '../test/helpers/identities.js'
 
 const seed = (b: number) => new Uint8Array(32).fill(b)
 
@@ -52,7 +36,7 @@ export async function formatExample(): Promise<string> {
       recipients: { support: [reader.publicKey] },
       policy: { fields: { id: 'public', email: ['support'] } },
     },
-    seeded(0x5eed),
+    seededRandom(0x5eed),
   )
   const frames = [await sealer.sealBatch(table.batches[0]!), await sealer.finish()]
   const h = parseHeader(sealer.header)
