@@ -30,7 +30,11 @@ export interface ParsedFrame {
 const FRAME_FIXED = 1 + 8 + 4 + 2
 const UNIT_FIXED = 2 + 1 + 4
 
-/** Builds a frame's bytes (including the leading length field), leaving the MAC slots to be filled. */
+/**
+ * Builds a frame's bytes (including the leading length field), leaving the MAC slots to be filled. This is the
+ * plain reference encoder of the spec: the writer itself uses `seal/frame-layout.ts`, which seals in place and
+ * produces the same bytes; tests use this one to craft frames an attacker could send.
+ */
 export function writeFrame(
   kind: number,
   index: number,
