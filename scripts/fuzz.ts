@@ -13,14 +13,13 @@
 import fc from 'fast-check'
 import { installAllocationGuard, largestAllocation, resetAllocationRecord } from '../test/fuzz/alloc-guard.js'
 import { openOptions, seedStreams } from '../test/fuzz/corpus.js'
-import { foreignMacRanges, intFields, setField } from '../test/fuzz/fields.js'
+import { intFields, setField } from '../test/fuzz/fields.js'
 import {
   allocationBound,
-  apply,
   checkMutant,
   type Delivery,
   deliveryArb,
-  mutationArb,
+  randomMutationProperty,
   run,
   sameBytes,
 } from '../test/fuzz/mutate.js'
@@ -70,27 +69,14 @@ function progress(done: number, total: number, started: number): void {
 
 async function randomMode(args: Args): Promise<void> {
   const seeds = await seedStreams()
-  const fieldsOf = seeds.map((s) => intFields(s.bytes))
-  const foreign = seeds.map((s) => foreignMacRanges(s.bytes, openOptions.identity.fingerprint))
-  const maxFields = Math.max(...fieldsOf.map((f) => f.length))
   let done = 0
   const started = performance.now()
   console.log(`random mutations: ${args.runs} runs, seed ${args.seed}`)
   await fc.assert(
-    fc.asyncProperty(
-      fc.nat(seeds.length - 1),
-      fc.array(mutationArb(maxFields), { minLength: 1, maxLength: 4 }),
-      deliveryArb,
-      async (which, mutations, delivery) => {
-        const original = seeds[which]!.bytes
-        let bytes = original
-        for (const m of mutations) bytes = apply(bytes, m, fieldsOf[which]!)
-        resetAllocationRecord()
-        await checkMutant(original, bytes, openOptions, delivery, foreign[which])
-        checkAllocation(JSON.stringify(mutations))
-        progress(++done, args.runs, started)
-      },
-    ),
+    randomMutationProperty(seeds, openOptions, 4, (mutations) => {
+      checkAllocation(JSON.stringify(mutations))
+      progress(++done, args.runs, started)
+    }),
     { numRuns: args.runs, seed: args.seed, verbose: 1 },
   )
 }

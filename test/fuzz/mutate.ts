@@ -9,7 +9,8 @@ import { HARD_LIMITS } from '../../src/format/constants.js'
 import type { OpenOptions } from '../../src/seal/options.js'
 import { openTable } from '../../src/table.js'
 import { join, openStreamed, splitStream } from '../helpers/streams.js'
-import { type IntField, intFields, setField } from './fields.js'
+import { resetAllocationRecord } from './alloc-guard.js'
+import { foreignMacRanges, type IntField, intFields, setField } from './fields.js'
 
 /** One mutation, as data: printable in fast-check counterexamples. */
 export type Mutation =
@@ -201,6 +202,35 @@ export async function checkMutant(
   if ('accepted' in outcome && !sameOutside(original, mutated, ignorable))
     throw new Error(`a changed stream (${mutated.length} bytes) was accepted`)
   return outcome
+}
+
+/**
+ * The random-mutation property that the CI fuzz, the browser fuzz and `npm run fuzz` all run: pick a seed
+ * stream, apply 1 to `maxMutations` mutations, deliver it whole or in chunks, and require the oracle of
+ * {@link checkMutant}. `afterCase` runs after each case with its mutations (allocation checks, progress).
+ */
+export function randomMutationProperty(
+  seeds: readonly { readonly bytes: Uint8Array }[],
+  options: OpenOptions,
+  maxMutations: number,
+  afterCase: (mutations: readonly Mutation[]) => void,
+) {
+  const fieldsOf = seeds.map((s) => intFields(s.bytes))
+  const foreign = seeds.map((s) => foreignMacRanges(s.bytes, options.identity.fingerprint))
+  const maxFields = Math.max(...fieldsOf.map((f) => f.length))
+  return fc.asyncProperty(
+    fc.nat(seeds.length - 1),
+    fc.array(mutationArb(maxFields), { minLength: 1, maxLength: maxMutations }),
+    deliveryArb,
+    async (which, mutations, delivery) => {
+      const original = seeds[which]!.bytes
+      let bytes = original
+      for (const m of mutations) bytes = apply(bytes, m, fieldsOf[which]!)
+      resetAllocationRecord()
+      await checkMutant(original, bytes, options, delivery, foreign[which])
+      afterCase(mutations)
+    },
+  )
 }
 
 export { intFields }
