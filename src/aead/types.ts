@@ -92,6 +92,18 @@ export interface CryptoBackend {
   importKey(raw: Uint8Array): Promise<AeadKey>
   /** Encrypts and authenticates; returns `ciphertext || 16-byte tag`. */
   seal(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>
+  /**
+   * Optional fast path: encrypts the concatenation of `parts` and writes `ciphertext || tag` into `out`, which
+   * must be exactly the parts' total length plus 16 bytes. Same bytes as {@link CryptoBackend.seal} of the
+   * joined parts; a backend implements it only when it can avoid joining them (use {@link sealParts}).
+   */
+  sealInto?(
+    key: AeadKey,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    parts: readonly Uint8Array[],
+    out: Uint8Array,
+  ): Promise<void>
   /** Verifies and decrypts `ciphertext || tag`; throws `AuthError('AUTH_FAILED')` on any failure. */
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array>
   /** SHA-256 digest (32 bytes). */

@@ -4,6 +4,7 @@
  * the writer itself; both produce the same bytes.
  * @module
  */
+import { sealParts } from '../aead/parts.js'
 import type { AeadKey, CryptoBackend } from '../aead/types.js'
 import { FRAME_KIND_BATCH, FRAME_KIND_END, MAC_BYTES } from '../format/constants.js'
 import { frameMac, unitAad, unitNonce } from '../format/derive.js'
@@ -14,14 +15,19 @@ import { frameSize, layoutFrame, type UnitShape } from './frame-layout.js'
  *
  * @example
  * ```ts
- * const unit: EncodedUnit = { groupId: 1, flags: 0, plain: ipc, sealed: true }
+ * const unit: EncodedUnit = { groupId: 1, flags: 0, parts: [ipc], length: ipc.length, sealed: true }
  * ```
  */
 export interface EncodedUnit {
   readonly groupId: number
   readonly flags: number
-  /** The unit's plaintext: Arrow IPC, or its length-prefixed deflate. */
-  readonly plain: Uint8Array
+  /**
+   * The unit's plaintext in order: Arrow IPC as the writer emitted it (views, some into the batch's own column
+   * buffers, so the bytes are read once, by the AEAD), or one part holding its length-prefixed deflate.
+   */
+  readonly parts: readonly Uint8Array[]
+  /** Total bytes of `parts`. */
+  readonly length: number
   /** True for a sealed group's unit (a public group's unit is written as is). */
   readonly sealed: boolean
 }
@@ -67,7 +73,7 @@ const TAG = 16
  * ```
  */
 export function unitShapes(batch: EncodedBatch): UnitShape[] {
-  return batch.units.map((u) => ({ groupId: u.groupId, flags: u.flags, length: u.plain.length + (u.sealed ? TAG : 0) }))
+  return batch.units.map((u) => ({ groupId: u.groupId, flags: u.flags, length: u.length + (u.sealed ? TAG : 0) }))
 }
 
 /**
@@ -126,13 +132,17 @@ export class FrameSealer {
       batch.units.map(async (u, i) => {
         const slot = slots.payloads[i]!
         if (!u.sealed) {
-          slot.set(u.plain)
+          let at = 0
+          for (const p of u.parts) {
+            slot.set(p, at)
+            at += p.byteLength
+          }
           return
         }
         const key = this.#keys[u.groupId]
         if (!key) throw new TypeError(`group ${u.groupId} has no key`)
         const aad = unitAad(this.#headerDigest, batch.index, u.groupId, batch.rows, false, u.flags)
-        slot.set(await this.#backend.seal(key, nonce, aad, u.plain))
+        await sealParts(this.#backend, key, nonce, aad, u.parts, slot)
       }),
     )
     await this.#mac(slots.body, slots.macs)

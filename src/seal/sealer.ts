@@ -7,7 +7,8 @@ import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
 import type { AeadKey } from '../aead/types.js'
 import { typesEqual } from '../arrow/equality.js'
-import { encodeGroupBatch, encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
+import { encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
+import { encodeGroupParts, type IpcParts, joinParts } from '../arrow/ipc-parts.js'
 import { ArrowSealError } from '../errors.js'
 import { ByteWriter, concatBytes } from '../format/bytes.js'
 import {
@@ -245,11 +246,11 @@ export class Sealer {
   }
 
   #encodeUnit(g: SealedGroup, id: number, batch: RecordBatch): EncodedUnit {
-    const ipc = encodeGroupBatch(batch, g.layout)
+    const ipc = encodeGroupParts(batch, g.layout)
     const flags = this.#compress ? UNIT_FLAG_DEFLATE : 0
-    const plain = this.#compress ? compress(ipc) : ipc
+    const unit = this.#compress ? single(compress(joinParts(ipc))) : ipc
     if (g.sealed) {
-      g.sealedBytes += plain.length
+      g.sealedBytes += unit.length
       if (g.sealedBytes > HARD_LIMITS.maxBytesPerKey) {
         throw new ArrowSealError(
           'AEAD_LIMIT',
@@ -257,7 +258,7 @@ export class Sealer {
         )
       }
     }
-    return { groupId: id, flags, plain, sealed: g.sealed }
+    return { groupId: id, flags, parts: unit.parts, length: unit.length, sealed: g.sealed }
   }
 }
 
@@ -272,4 +273,8 @@ function sameShape(batch: RecordBatch, schema: Schema): boolean {
   const columns = batch.data.children
   if (names.length !== fields.length || columns.length !== fields.length) return false
   return fields.every((f, i) => names[i]!.name === f.name && typesEqual(columns[i]!.type, f.type))
+}
+
+function single(bytes: Uint8Array): IpcParts {
+  return { parts: [bytes], length: bytes.length }
 }

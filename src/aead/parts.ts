@@ -1,0 +1,71 @@
+/**
+ * Sealing a plaintext held as parts (an Arrow IPC unit as arrow-js's writer emits it) straight into its place in
+ * a frame. Backends that can stream (node:crypto) read the parts in order and never join them; the others get
+ * one joined copy, exactly what they would have been given before.
+ *
+ * @module
+ */
+import { assertInput, assertNonce, isBytes } from './checks.js'
+import { AEAD_MAX_INPUT_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type CryptoBackend } from './types.js'
+
+/**
+ * Checks the arguments of {@link CryptoBackend.sealInto} and returns the parts' total length.
+ *
+ * @throws TypeError / RangeError on misuse: a part that is not bytes, a total of 2^32 bytes or more, or an `out`
+ *   that is not exactly total + 16 bytes.
+ * @example
+ * ```ts
+ * const total = checkSealIntoArgs(nonce, aad, parts, out)
+ * ```
+ */
+export function checkSealIntoArgs(nonce: unknown, aad: unknown, parts: readonly unknown[], out: unknown): number {
+  assertNonce(nonce)
+  assertInput('aad', aad)
+  if (!Array.isArray(parts)) throw new TypeError('parts must be an array of Uint8Array')
+  let total = 0
+  for (const p of parts) {
+    if (!isBytes(p)) throw new TypeError('parts must be an array of Uint8Array')
+    total += p.byteLength
+  }
+  if (total > AEAD_MAX_INPUT_LENGTH) throw new RangeError(`plaintext must be shorter than 2^32 bytes, got ${total}`)
+  if (!isBytes(out) || out.byteLength !== total + AEAD_TAG_LENGTH) {
+    throw new RangeError(`out must be a Uint8Array of exactly ${total + AEAD_TAG_LENGTH} bytes`)
+  }
+  return total
+}
+
+function join(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.byteLength
+  }
+  return out
+}
+
+/**
+ * Seals the concatenation of `parts` into `out` (total + 16 bytes) with whichever path `backend` has.
+ *
+ * @example
+ * ```ts
+ * const out = new Uint8Array(3 + 16)
+ * await sealParts(backend, key, nonce, aad, [Uint8Array.of(1), Uint8Array.of(2, 3)], out)
+ * ```
+ */
+export async function sealParts(
+  backend: CryptoBackend,
+  key: AeadKey,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  parts: readonly Uint8Array[],
+  out: Uint8Array,
+): Promise<void> {
+  if (backend.sealInto) return backend.sealInto(key, nonce, aad, parts, out)
+  const total = checkSealIntoArgs(nonce, aad, parts, out)
+  const joined = join(parts, total)
+  out.set(await backend.seal(key, nonce, aad, joined))
+  // A joined copy holds plaintext that nobody else references: wipe it (a single part is the caller's own).
+  if (joined !== parts[0]) joined.fill(0)
+}
