@@ -35,6 +35,8 @@ export type ArrowSealErrorCode =
   | 'FRAME_OUT_OF_ORDER'
   | 'SIGNER_UNTRUSTED'
   | 'SIGNATURE_INVALID'
+  | 'SESSION_REJECTED'
+  | 'SESSION_EXPIRED'
   | 'NOT_A_RECIPIENT'
   | 'AUTH_FAILED'
   | 'AEAD_LIMIT'
@@ -137,7 +139,8 @@ export class FormatError extends ArrowSealError {
 export const AUTH_FAILED_MESSAGE = 'sealed data failed authentication'
 
 /**
- * Authentication failed: an untrusted or invalid signature, a stream not addressed to this identity, or any
+ * Authentication failed: an untrusted or invalid signature, a writer session the reader refuses or that is out of
+ * its validity window, a stream not addressed to this identity, or any
  * AEAD, MAC or key-commitment failure. The last kind always has code `AUTH_FAILED` and the same message, so
  * failures cannot be told apart.
  *
@@ -150,7 +153,13 @@ export const AUTH_FAILED_MESSAGE = 'sealed data failed authentication'
  */
 export class AuthError extends ArrowSealError {
   constructor(
-    code: 'SIGNER_UNTRUSTED' | 'SIGNATURE_INVALID' | 'NOT_A_RECIPIENT' | 'AUTH_FAILED',
+    code:
+      | 'SIGNER_UNTRUSTED'
+      | 'SIGNATURE_INVALID'
+      | 'SESSION_REJECTED'
+      | 'SESSION_EXPIRED'
+      | 'NOT_A_RECIPIENT'
+      | 'AUTH_FAILED',
     message: string = AUTH_FAILED_MESSAGE,
     options?: { cause?: unknown },
   ) {

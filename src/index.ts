@@ -3,7 +3,8 @@
  *
  * - {@link sealTable} / {@link openTable} for tables in memory, {@link SealStream} / {@link OpenStream} for
  *   streams of batches, {@link inspect} for header facts without keys.
- * - {@link generateIdentity}, {@link importIdentity}, {@link exportIdentity}, {@link parsePublicKey} for keys.
+ * - {@link generateIdentity}, {@link importIdentity}, {@link exportIdentity}, {@link parsePublicKey} for keys;
+ *   {@link createWriterSession} for writers that start many streams.
  * - Every data error is an {@link ArrowSealError} with a stable `code`.
  *
  * This entry uses Web APIs only (WebCrypto, WHATWG streams) and runs in browsers, Deno, Bun and Node. On Node,
@@ -28,6 +29,7 @@ export { HARD_LIMITS } from './format/constants.js'
 export { type InspectedField, type InspectedGroup, type InspectResult, inspect } from './inspect.js'
 export { exportIdentity, generateIdentity, Identity, importIdentity } from './keys/identity.js'
 export { PublicKey, parsePublicKey } from './keys/public-key.js'
+export { createWriterSession, WriterSession, type WriterSessionOptions } from './keys/session.js'
 export type { Ed25519 } from './keys/sign.js'
 export type { X25519 } from './keys/xwing.js'
 export {

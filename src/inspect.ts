@@ -3,6 +3,7 @@
  * structure only, and says so in its result.
  * @module
  */
+import { sha256 } from '@noble/hashes/sha2.js'
 import { decodeGroupSchema } from './arrow/index.js'
 import { FormatError } from './errors.js'
 import {
@@ -65,6 +66,11 @@ export interface InspectResult {
   readonly streamId: string
   /** SHA-256 fingerprint (hex) of the signer's public key, and its short key id. */
   readonly signer: { readonly fingerprint: string; readonly keyId: string }
+  /**
+   * Suite 2 only: the writer session that signed the header (key id as in `WriterSession.sessionKeyId`, and its
+   * validity window as ISO-8601 times). Absent for suite 1, where the signer's hybrid key signed it directly.
+   */
+  readonly session?: { readonly keyId: string; readonly notBefore: string; readonly notAfter: string }
   readonly revealSchema: boolean
   readonly recipients: readonly { readonly fingerprint: string; readonly keyId: string }[]
   readonly groups: readonly InspectedGroup[]
@@ -148,10 +154,21 @@ export function inspect(bytes: Uint8Array): InspectResult {
     version: header.version,
     suite: {
       id: header.suite,
-      name: 'X-Wing HPKE (HKDF-SHA256, AES-256-GCM) / AES-256-GCM / Ed25519+ML-DSA-65 / HMAC-SHA256',
+      name: header.session
+        ? 'X-Wing HPKE (HKDF-SHA256, AES-256-GCM) / AES-256-GCM / Ed25519 session certified by Ed25519+ML-DSA-65 / HMAC-SHA256'
+        : 'X-Wing HPKE (HKDF-SHA256, AES-256-GCM) / AES-256-GCM / Ed25519+ML-DSA-65 / HMAC-SHA256',
     },
     streamId: hex(header.streamId),
     signer: id(header.signer),
+    ...(header.session
+      ? {
+          session: {
+            keyId: hex(sha256(header.session.key).subarray(0, 8)),
+            notBefore: new Date(header.session.notBefore * 1000).toISOString(),
+            notAfter: new Date(header.session.notAfter * 1000).toISOString(),
+          },
+        }
+      : {}),
     revealSchema: (header.flags & HEADER_FLAG_REVEAL_SCHEMA) !== 0,
     recipients: header.stanzas.map((s) => id(s.fingerprint)),
     groups,

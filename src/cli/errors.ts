@@ -89,6 +89,14 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     hint: "pass the writer's public key with --trust (check it with `arrowseal inspect`)",
   },
   SIGNATURE_INVALID: { exit: EXIT.auth, hint: 'the data was changed after sealing; do not use it' },
+  SESSION_REJECTED: {
+    exit: EXIT.auth,
+    hint: 'the stream is signed by a writer session; accept them with --sessions accept (see docs/threat-model.md)',
+  },
+  SESSION_EXPIRED: {
+    exit: EXIT.auth,
+    hint: "the writer session's validity window does not cover now; check the clock, or open with --sessions accept",
+  },
   NOT_A_RECIPIENT: {
     exit: EXIT.auth,
     hint: 'this identity is not among the recipients; check --identity or ask the writer for access',

@@ -11,6 +11,11 @@ export const MAGIC: Uint8Array = Uint8Array.of(0x41, 0x53, 0x45, 0x41, 0x4c, 0x0
 export const FORMAT_VERSION = 1
 /** Suite 1: X-Wing HPKE base mode (HKDF-SHA256, AES-256-GCM), AES-256-GCM units, Ed25519+ML-DSA-65, HMAC-SHA256. */
 export const SUITE_V1 = 0x0001
+/**
+ * Suite 2: suite 1 with a writer session: the header carries a session credential (an Ed25519 key certified by
+ * the writer's hybrid Ed25519+ML-DSA-65 key) and is signed by that session key alone (format.md §Suite 2).
+ */
+export const SUITE_SESSION = 0x0002
 
 /** Header flag bits. */
 export const HEADER_FLAG_REVEAL_SCHEMA = 0x0001
@@ -35,6 +40,14 @@ export const XWING_ENC_BYTES = 1120
 export const TAG_BYTES = 16
 export const MAC_BYTES = 16
 export const SIGNATURE_BYTES = 64 + 3309
+/** Suite 2's header signature: Ed25519 by the session key. */
+export const SESSION_SIGNATURE_BYTES = 64
+/** Suite 2's credential: session key (32), not_before (u64), not_after (u64), hybrid certificate. */
+export const SESSION_CREDENTIAL_BYTES = 32 + 8 + 8 + SIGNATURE_BYTES
+/** Longest session a reader accepts: 7 days, in seconds. */
+export const MAX_SESSION_SECONDS = 7 * 24 * 3600
+/** Clock skew a reader allows when it checks a session's window against its own clock. */
+export const SESSION_CLOCK_SKEW_SECONDS = 300
 
 /** Fixed-size prefix: magic, version, suite, body length. */
 export const HEADER_PREFIX_BYTES = MAGIC.length + 1 + 2 + 4
@@ -42,6 +55,10 @@ export const HEADER_PREFIX_BYTES = MAGIC.length + 1 + 2 + 4
 /** Domain-separation labels. Each use of a key or hash has its own (format.md §Labels). */
 export const LABEL = {
   headerSignature: 'header',
+  /** Hybrid signature label of a session credential (the long-term key certifies a session key). */
+  sessionCredential: 'session credential',
+  /** Signature label of a suite-2 header, signed by the session key. */
+  sessionHeaderSignature: 'session header',
   stanzaInfo: ascii('arrowseal/v1 stanza'),
   macExport: ascii('arrowseal/v1 frame mac'),
   groupKey: ascii('arrowseal/v1 group key'),

@@ -16,11 +16,15 @@ import {
   HEADER_FLAGS_KNOWN,
   HEADER_PREFIX_BYTES,
   MAGIC,
+  SESSION_CREDENTIAL_BYTES,
+  SESSION_SIGNATURE_BYTES,
   SIGNATURE_BYTES,
   STREAM_ID_BYTES,
+  SUITE_SESSION,
   SUITE_V1,
   XWING_ENC_BYTES,
 } from './constants.js'
+import { encodeCredential, readCredential, type SessionCredential } from './session.js'
 
 /** One access group as the header describes it. */
 export interface GroupEntry {
@@ -47,12 +51,15 @@ export interface HeaderFields {
   readonly signer: Uint8Array
   readonly groups: readonly GroupEntry[]
   readonly stanzas: readonly StanzaEntry[]
+  /** Suite 2 only: the writer session that signs this header. Absent or null: suite 1 (hybrid signature). */
+  readonly session?: SessionCredential | null
 }
 
 /** A parsed header plus the exact byte regions that the signature and digests cover. */
 export interface ParsedHeader extends HeaderFields {
   readonly version: number
   readonly suite: number
+  readonly session: SessionCredential | null
   /** Magic through the end of the body: what the signature covers. */
   readonly signed: Uint8Array
   /** Magic, version and suite, then the body up to the end of the groups: what stanzas are bound to. */
@@ -79,26 +86,47 @@ function writeGroups(w: ByteWriter, groups: readonly GroupEntry[]): void {
 
 const HEAD_FIXED = 2 + STREAM_ID_BYTES + FINGERPRINT_BYTES
 
-/** The bytes recipient stanzas are bound to (their HPKE AAD is this preamble's SHA-256). */
-export function encodePreamble(fields: Pick<HeaderFields, 'flags' | 'streamId' | 'signer' | 'groups'>): Uint8Array {
-  const w = new ByteWriter(MAGIC.length + 3 + HEAD_FIXED + groupsSize(fields.groups))
-  w.put(MAGIC).u8(FORMAT_VERSION).u16(SUITE_V1)
+type Preamble = Pick<HeaderFields, 'flags' | 'streamId' | 'signer' | 'groups' | 'session'>
+
+/** Suite 2 when the header carries a session credential, else suite 1. */
+function suiteOf(fields: Pick<HeaderFields, 'session'>): number {
+  return fields.session ? SUITE_SESSION : SUITE_V1
+}
+
+/** Bytes of the body before the groups: flags, stream id, signer and, in suite 2, the credential. */
+function headFixed(fields: Pick<HeaderFields, 'session'>): number {
+  return HEAD_FIXED + (fields.session ? SESSION_CREDENTIAL_BYTES : 0)
+}
+
+function writeHead(w: ByteWriter, fields: Preamble): void {
   w.u16(fields.flags).put(fields.streamId).put(fields.signer)
+  if (fields.session) w.put(encodeCredential(fields.session))
   writeGroups(w, fields.groups)
+}
+
+/** The bytes recipient stanzas are bound to (their HPKE AAD is this preamble's SHA-256). */
+export function encodePreamble(fields: Preamble): Uint8Array {
+  const w = new ByteWriter(MAGIC.length + 3 + headFixed(fields) + groupsSize(fields.groups))
+  w.put(MAGIC).u8(FORMAT_VERSION).u16(suiteOf(fields))
+  writeHead(w, fields)
   return w.done()
+}
+
+/** Length of the signature that follows the body in `suite`. */
+function signatureBytes(suite: number): number {
+  return suite === SUITE_SESSION ? SESSION_SIGNATURE_BYTES : SIGNATURE_BYTES
 }
 
 /** Encodes everything the signature covers: magic through the end of the body. */
 export function encodeSignedPart(fields: HeaderFields): Uint8Array {
   let stanzas = 2
   for (const s of fields.stanzas) stanzas += FINGERPRINT_BYTES + XWING_ENC_BYTES + 2 + s.payload.length
-  const bodyLen = HEAD_FIXED + groupsSize(fields.groups) + stanzas
+  const bodyLen = headFixed(fields) + groupsSize(fields.groups) + stanzas
   if (bodyLen > HARD_LIMITS.maxHeaderBytes)
     throw new FormatError('LIMIT_EXCEEDED', `header body of ${bodyLen} bytes exceeds the limit`)
   const w = new ByteWriter(HEADER_PREFIX_BYTES + bodyLen)
-  w.put(MAGIC).u8(FORMAT_VERSION).u16(SUITE_V1).u32(bodyLen)
-  w.u16(fields.flags).put(fields.streamId).put(fields.signer)
-  writeGroups(w, fields.groups)
+  w.put(MAGIC).u8(FORMAT_VERSION).u16(suiteOf(fields)).u32(bodyLen)
+  writeHead(w, fields)
   w.u16(fields.stanzas.length)
   for (const s of fields.stanzas) w.put(s.fingerprint).put(s.enc).u16(s.payload.length).put(s.payload)
   return w.done()
@@ -121,7 +149,7 @@ export function headerLength(prefix: Uint8Array): number {
       `format version ${version} is not supported (expected ${FORMAT_VERSION})`,
     )
   const suite = r.u16('suite')
-  if (suite !== SUITE_V1)
+  if (suite !== SUITE_V1 && suite !== SUITE_SESSION)
     throw new FormatError('FORMAT_UNSUPPORTED', `suite 0x${suite.toString(16).padStart(4, '0')} is not supported`)
   const bodyLen = r.u32('body length')
   if (bodyLen > HARD_LIMITS.maxHeaderBytes) {
@@ -130,20 +158,22 @@ export function headerLength(prefix: Uint8Array): number {
       `header body of ${bodyLen} bytes exceeds the ${HARD_LIMITS.maxHeaderBytes}-byte limit`,
     )
   }
-  return HEADER_PREFIX_BYTES + bodyLen + SIGNATURE_BYTES
+  return HEADER_PREFIX_BYTES + bodyLen + signatureBytes(suite)
 }
 
 /** Parses a complete header (exactly `headerLength` bytes). Structure and limits only; no cryptography. */
 export function parseHeader(bytes: Uint8Array): ParsedHeader {
   const total = headerLength(bytes.subarray(0, HEADER_PREFIX_BYTES))
   if (bytes.length < total) throw new FormatError('TRUNCATED', `header needs ${total} bytes, got ${bytes.length}`)
-  const signedLen = total - SIGNATURE_BYTES
+  const suite = (bytes[MAGIC.length + 1]! << 8) | bytes[MAGIC.length + 2]!
+  const signedLen = total - signatureBytes(suite)
   const r = new ByteReader(bytes.subarray(HEADER_PREFIX_BYTES, signedLen), 'header')
   const flags = r.u16('flags')
   if ((flags & ~HEADER_FLAGS_KNOWN) !== 0)
     throw new FormatError('FORMAT_UNSUPPORTED', `unknown header flags 0x${flags.toString(16)}`)
   const streamId = r.bytes(STREAM_ID_BYTES, 'stream id')
   const signer = r.bytes(FINGERPRINT_BYTES, 'signer')
+  const session = suite === SUITE_SESSION ? readCredential(r) : null
   const groupCount = r.u16('group count')
   if (groupCount > HARD_LIMITS.maxGroups)
     throw new FormatError('LIMIT_EXCEEDED', `${groupCount} groups exceed the limit of ${HARD_LIMITS.maxGroups}`)
@@ -194,7 +224,8 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
   preamble.set(bytes.subarray(HEADER_PREFIX_BYTES, preambleEnd), MAGIC.length + 3)
   return {
     version: FORMAT_VERSION,
-    suite: SUITE_V1,
+    suite,
+    session,
     flags,
     streamId,
     signer,

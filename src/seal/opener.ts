@@ -15,11 +15,14 @@ import {
   GROUP_KIND_PUBLIC,
   HARD_LIMITS,
   LABEL,
+  SESSION_CLOCK_SKEW_SECONDS,
 } from '../format/constants.js'
 import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { type ParsedHeader, parseHeader } from '../format/header.js'
+import type { SessionCredential } from '../format/session.js'
 import { setupBaseR } from '../keys/hpke.js'
 import type { PublicKey } from '../keys/public-key.js'
+import { verifyCredential, verifySessionHeader } from '../keys/session.js'
 import { hybridVerify } from '../keys/sign.js'
 import { FrameOpener, type FrameOpenerKeys, type OpenedFrame } from './frame-opener.js'
 import { checkOpenOptions, type OpenOptions } from './options.js'
@@ -128,14 +131,16 @@ export class Opener {
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameOpenerKeys) => void,
   ): Promise<Opener> {
-    const { signers, maxFrameBytes } = checkOpenOptions(options)
+    const { signers, maxFrameBytes, sessions } = checkOpenOptions(options)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
-    // 1. Who wrote it: the signer must be trusted, and both signatures must verify over the exact bytes parsed.
+    // 1. Who wrote it: the signer must be trusted, and its signature must verify over the exact bytes parsed:
+    //    hybrid (both halves) in suite 1; in suite 2 the session certificate (hybrid) and the header's Ed25519.
     const signer = signers.find((s) => fingerprintsEqual(s.fingerprint, header.signer))
     if (!signer) throw new AuthError('SIGNER_UNTRUSTED', 'the stream is signed by a key that is not in trustedSigners')
-    if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature, runtime.ed25519)) {
+    if (header.session) checkSession(header.session, signer, header.signed, header.signature, sessions, runtime)
+    else if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature, runtime.ed25519)) {
       throw new AuthError('SIGNATURE_INVALID', 'the header signature does not verify: the header was changed or forged')
     }
     const headerDigest = await backend.sha256(header.bytes)
@@ -226,5 +231,34 @@ export class Opener {
     }))
     this.#index++
     return { type: 'batch', batch: mergeBatches(parts, opened.rows, this.#denied) }
+  }
+}
+
+/** Suite 2: the reader's session policy, the certificate by the trusted signer, the header signature, the clock. */
+function checkSession(
+  session: SessionCredential,
+  signer: PublicKey,
+  signed: Uint8Array,
+  signature: Uint8Array,
+  policy: 'accept' | 'current' | 'reject',
+  runtime: Runtime,
+): void {
+  if (policy === 'reject') {
+    throw new AuthError(
+      'SESSION_REJECTED',
+      "the stream is signed by a writer session and this reader set sessions: 'reject'",
+    )
+  }
+  if (!verifyCredential(signer, session, runtime.ed25519)) {
+    throw new AuthError('SIGNATURE_INVALID', 'the writer session certificate does not verify: it was changed or forged')
+  }
+  if (!verifySessionHeader(session, signed, signature, runtime.ed25519)) {
+    throw new AuthError('SIGNATURE_INVALID', 'the header signature does not verify: the header was changed or forged')
+  }
+  if (policy === 'current') {
+    const now = Date.now() / 1000
+    if (now < session.notBefore - SESSION_CLOCK_SKEW_SECONDS || now > session.notAfter + SESSION_CLOCK_SKEW_SECONDS) {
+      throw new AuthError('SESSION_EXPIRED', "the writer session's validity window does not include the current time")
+    }
   }
 }

@@ -7,6 +7,7 @@ import { KeyError } from '../errors.js'
 import { DEFAULT_MAX_FRAME_BYTES, HARD_LIMITS } from '../format/constants.js'
 import { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
+import { WriterSession } from '../keys/session.js'
 import type { Policy, Recipients } from '../policy/policy.js'
 
 /**
@@ -24,8 +25,12 @@ import type { Policy, Recipients } from '../policy/policy.js'
  * ```
  */
 export interface SealOptions {
-  /** The writer's identity: signs the header and authenticates every frame. */
-  readonly signer: Identity
+  /**
+   * Who signs the header: the writer's identity (a hybrid Ed25519 + ML-DSA-65 signature per stream), or a
+   * {@link WriterSession} it certified (one Ed25519 signature per stream; see `createWriterSession`). Readers
+   * trust the identity's public key either way.
+   */
+  readonly signer: Identity | WriterSession
   /** Roles to public keys (`aseal1…`). Every key gets one stanza, whatever its number of roles. */
   readonly recipients: Recipients
   /** Which roles may read which fields. */
@@ -58,6 +63,16 @@ export interface OpenOptions {
    * name and type the stream reveals (`revealSchema`) can be returned this way; hidden ones stay invisible.
    */
   readonly includeDenied?: boolean
+  /**
+   * Streams signed by a writer session (format suite 2), whose header signature is Ed25519 under a short-lived
+   * key that the trusted signer certified with a hybrid signature:
+   * - `'accept'` (default): verify the certificate and the header signature; the session's validity window is
+   *   not compared with the clock, so streams at rest stay readable after the session ends;
+   * - `'current'`: also require this machine's clock to be inside the window (±5 minutes), so a session key
+   *   that leaks or is broken later cannot sign streams this reader accepts;
+   * - `'reject'`: accept only streams with their own hybrid signature (post-quantum authenticity per stream).
+   */
+  readonly sessions?: 'accept' | 'current' | 'reject'
   /** Largest frame this reader will buffer, in bytes (default 256 MiB, at most 1 GiB). */
   readonly maxFrameBytes?: number
   /** AEAD and hash backend, as for sealing. */
@@ -67,8 +82,8 @@ export interface OpenOptions {
 /** Checks the caller's seal options; wrong types are TypeErrors (misuse), not data errors. */
 export function checkSealOptions(options: SealOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('seal options must be an object')
-  if (!(options.signer instanceof Identity))
-    throw new TypeError('options.signer must be an Identity (see generateIdentity/importIdentity)')
+  if (!(options.signer instanceof Identity) && !(options.signer instanceof WriterSession))
+    throw new TypeError('options.signer must be an Identity (see generateIdentity/importIdentity) or a WriterSession')
   if (typeof options.recipients !== 'object' || options.recipients === null)
     throw new TypeError('options.recipients must be an object of role → public keys')
   if (typeof options.policy !== 'object' || options.policy === null)
@@ -81,7 +96,11 @@ export function checkSealOptions(options: SealOptions): void {
 }
 
 /** Checks the caller's open options and parses the trusted signer keys. */
-export function checkOpenOptions(options: OpenOptions): { signers: PublicKey[]; maxFrameBytes: number } {
+export function checkOpenOptions(options: OpenOptions): {
+  signers: PublicKey[]
+  maxFrameBytes: number
+  sessions: 'accept' | 'current' | 'reject'
+} {
   if (typeof options !== 'object' || options === null) throw new TypeError('open options must be an object')
   if (!(options.identity instanceof Identity))
     throw new TypeError('options.identity must be an Identity (see importIdentity)')
@@ -104,7 +123,11 @@ export function checkOpenOptions(options: OpenOptions): { signers: PublicKey[]; 
   if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 1 || maxFrameBytes > HARD_LIMITS.maxFrameBytes) {
     throw new RangeError(`options.maxFrameBytes must be an integer from 1 to ${HARD_LIMITS.maxFrameBytes}`)
   }
-  return { signers, maxFrameBytes }
+  const sessions = options.sessions ?? 'accept'
+  if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject') {
+    throw new TypeError("options.sessions must be 'accept', 'current' or 'reject'")
+  }
+  return { signers, maxFrameBytes, sessions }
 }
 
 /** Parses every recipient key, naming the role and index of a bad one. */

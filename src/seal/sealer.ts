@@ -25,6 +25,7 @@ import {
 import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { encodePreamble, encodeSignedPart, type GroupEntry, type StanzaEntry } from '../format/header.js'
 import { setupBaseS } from '../keys/hpke.js'
+import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
@@ -87,6 +88,7 @@ export class Sealer {
    * @param random - test-only injection point for deterministic golden files; never reachable from the API.
    * @param runtime - default backend and X25519 (the Node entry passes node:crypto ones).
    * @param exportKeys - receives copies of the raw frame keys, for worker threads that run the crypto phase.
+   * @param now - the writer's clock in ms (a session refuses to sign after its window); test-only override.
    */
   static async create(
     schema: Schema,
@@ -94,6 +96,7 @@ export class Sealer {
     random: RandomSource = webRandom,
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameSealerKeys) => void,
+    now: number = Date.now(),
   ): Promise<Sealer> {
     checkSealOptions(options)
     const backend = backendFor(options, runtime)
@@ -156,7 +159,9 @@ export class Sealer {
 
     const flags = reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0
     const signer = options.signer.publicKeyObject.fingerprint
-    const preamble = encodePreamble({ flags, streamId, signer, groups: entries })
+    const writerSession = options.signer instanceof WriterSession ? options.signer : null
+    const session = writerSession?.credential ?? null
+    const preamble = encodePreamble({ flags, streamId, signer, session, groups: entries })
     const preambleDigest = await backend.sha256(preamble)
     const info = concatBytes(LABEL.stanzaInfo, streamId)
     const stanzas: StanzaEntry[] = []
@@ -172,13 +177,13 @@ export class Sealer {
     }
     for (const k of groupKeys) k?.fill(0)
 
-    const signed = encodeSignedPart({ flags, streamId, signer, groups: entries, stanzas })
-    const signature = options.signer.sign(
-      LABEL.headerSignature,
-      signed,
-      random === webRandom ? undefined : random,
-      runtime.ed25519,
-    )
+    const signed = encodeSignedPart({ flags, streamId, signer, session, groups: entries, stanzas })
+    const by = options.signer
+    // A session signs with its certified Ed25519 key (suite 2); an identity with its hybrid key (suite 1).
+    const signature =
+      by instanceof WriterSession
+        ? by.signHeader(signed, runtime.ed25519, now)
+        : by.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random, runtime.ed25519)
     const header = concatBytes(signed, signature)
     const headerDigest = await backend.sha256(header)
     if (exportKeys)

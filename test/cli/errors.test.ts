@@ -7,7 +7,14 @@ import { join } from 'node:path'
 import { tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleTransactions } from '../../src/cli/sample-data.js'
-import { exportIdentity, generateIdentity, type Identity, type Policy, sealTable } from '../../src/index.js'
+import {
+  createWriterSession,
+  exportIdentity,
+  generateIdentity,
+  type Identity,
+  type Policy,
+  sealTable,
+} from '../../src/index.js'
 import { writeIdentityFile } from '../../src/node/files.js'
 import { buildCli, runCli, tempDir } from './helpers.js'
 
@@ -141,6 +148,21 @@ describe('authentication errors exit 4, and nothing is written', () => {
     const r = await openInto(['--identity', p('reader.key'), '--trust', mallory.publicKey])
     expectError(r, 4, 'SIGNER_UNTRUSTED')
     expect(r.stderr).toContain('--trust')
+  })
+
+  it('a writer-session stream with --sessions reject: SESSION_REJECTED; a bad --sessions: usage', async () => {
+    const session = await createWriterSession(writer)
+    const table = sampleTransactions({ rows: 10, batchRows: 10 })
+    writeFileSync(
+      p('session.aseal'),
+      await sealTable(table, { signer: session, recipients: { reader: [reader.publicKey] }, policy }),
+    )
+    const base = ['--identity', p('reader.key'), '--trust', writer.publicKey]
+    expectError(await openInto([...base, '--sessions', 'reject'], p('session.aseal')), 4, 'SESSION_REJECTED')
+    expect((await openInto([...base, '--sessions', 'sometimes'], p('session.aseal'))).code).toBe(2)
+    const ok = await runCli(cli, ['open', ...base, '--sessions', 'current', '--format', 'csv', p('session.aseal')])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout.trim().split('\n')).toHaveLength(11)
   })
 
   it('a wrong identity: NOT_A_RECIPIENT', async () => {

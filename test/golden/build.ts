@@ -25,13 +25,15 @@ import { parseFrame, writeFrame } from '../../src/format/frame.js'
 import { encodeSignedPart, type ParsedHeader, parseHeader } from '../../src/format/header.js'
 import { setupBaseR, setupBaseS } from '../../src/keys/hpke.js'
 import { exportIdentity, type Identity, identityFromSeed } from '../../src/keys/identity.js'
+import { sessionFromSeed, type WriterSession } from '../../src/keys/session.js'
 import type { SealOptions } from '../../src/seal/options.js'
+import { webRuntime } from '../../src/seal/runtime.js'
 import { Sealer } from '../../src/seal/sealer.js'
 import { seededRandom } from '../helpers/identities.js'
 import { join, splitStream } from '../helpers/streams.js'
 
 /** Bumped whenever the vectors are deliberately regenerated; the manifest records it. */
-export const GOLDEN_SET_VERSION = 1
+export const GOLDEN_SET_VERSION = 2
 
 /** Test identities of the golden vectors: seed byte b repeated 32 times. Published: never use them for data. */
 export const GOLDEN_IDENTITIES = {
@@ -47,10 +49,33 @@ export function goldenIdentity(name: GoldenName): Identity {
   return identityFromSeed(new Uint8Array(32).fill(GOLDEN_IDENTITIES[name]))
 }
 
+/** The golden writer's session: fixed seed, a window long past (so `sessions: 'current'` always refuses it). */
+export function goldenSession(): WriterSession {
+  return sessionFromSeed(
+    goldenIdentity('writer'),
+    new Uint8Array(32).fill(0x5e),
+    1_700_000_000,
+    3600,
+    seededRandom(0x5e),
+  )
+}
+
 /** Expected result of opening one vector as one identity. */
+/** The reader's `sessions` option for one expectation (absent: the default, `'accept'`). */
+export type SessionsOption = 'accept' | 'current' | 'reject'
 export type Expectation =
-  | { readonly identity: GoldenName; readonly trust: GoldenName; readonly rows: readonly Record<string, unknown>[] }
-  | { readonly identity: GoldenName; readonly trust: GoldenName; readonly error: string }
+  | {
+      readonly identity: GoldenName
+      readonly trust: GoldenName
+      readonly sessions?: SessionsOption
+      readonly rows: readonly Record<string, unknown>[]
+    }
+  | {
+      readonly identity: GoldenName
+      readonly trust: GoldenName
+      readonly sessions?: SessionsOption
+      readonly error: string
+    }
 
 export interface GoldenVector {
   readonly file: string
@@ -107,7 +132,7 @@ const ROWS = {
   ],
 }
 
-function options(signer: Identity, extra: Partial<SealOptions> = {}): SealOptions {
+function options(signer: Identity | WriterSession, extra: Partial<SealOptions> = {}): SealOptions {
   return {
     signer,
     recipients: { analysts: [goldenIdentity('alice').publicKey], support: [goldenIdentity('bob').publicKey] },
@@ -117,7 +142,8 @@ function options(signer: Identity, extra: Partial<SealOptions> = {}): SealOption
 }
 
 async function seal(t: Table, opts: SealOptions, seed: number, batches = true): Promise<Uint8Array> {
-  const sealer = await Sealer.create(t.schema, opts, seededRandom(seed))
+  // The clock is the golden session's start, so its (long past) window still lets it sign.
+  const sealer = await Sealer.create(t.schema, opts, seededRandom(seed), webRuntime, undefined, 1_700_000_000_000)
   const parts = [sealer.header]
   if (batches) for (const b of t.batches) parts.push(await sealer.sealBatch(b))
   parts.push(await sealer.finish())
@@ -230,6 +256,17 @@ export async function buildGolden(): Promise<{ files: Map<string, Uint8Array>; m
       'valid: no batches (header and end frame)',
       empty,
       (['alice', 'bob'] as const).map((identity) => ({ identity, trust: 'writer' as const, rows: [] })),
+    ],
+    [
+      'session.aseal',
+      'valid, suite 2: signed by a writer session (seed 0x5e…5e, 2023-11-14T22:13:20Z for one hour) that the writer certified',
+      await seal(t, options(goldenSession()), 6),
+      [
+        ...both('ok'),
+        { identity: 'alice', trust: 'writer', sessions: 'reject', error: 'SESSION_REJECTED' },
+        { identity: 'alice', trust: 'writer', sessions: 'current', error: 'SESSION_EXPIRED' },
+        { identity: 'alice', trust: 'mallory', error: 'SIGNER_UNTRUSTED' },
+      ],
     ],
     [
       'wrong-signer.aseal',

@@ -47,6 +47,7 @@ export async function checkGolden(
         identity: ids.get(e.identity)!,
         trustedSigners: [ids.get(e.trust)!.publicKey],
         ...(backend ? { backend } : {}),
+        ...(e.sessions ? { sessions: e.sessions } : {}),
       }
       let actual: unknown
       try {

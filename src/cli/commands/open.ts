@@ -34,6 +34,8 @@ Options:
       --trust KEY_OR_FILE   a writer's public key (aseal1…) or a file of them, one a line (required, repeatable)
       --columns a,b         keep only these columns, in this order
       --include-denied      return fields you may not read as all-null columns (only if the writer revealed them)
+      --sessions POLICY     streams signed by a writer session: accept (default), current (its window must
+                            cover this machine's clock) or reject (require a hybrid signature per stream)
       --format FORMAT       arrow (IPC stream, default), arrow-file, csv or ndjson; else from OUT's extension
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --debug               show a stack trace on errors
@@ -44,6 +46,7 @@ Options:
     trust: { type: 'string', multiple: true },
     columns: { type: 'string' },
     'include-denied': { type: 'boolean' },
+    sessions: { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string', short: 'o' },
   },
@@ -64,12 +67,17 @@ Options:
     if (columns && new Set(columns).size !== columns.length)
       throw new CliError('USAGE', '--columns names a column twice')
 
+    const sessions = stringOption(inv, 'sessions') ?? 'accept'
+    if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject')
+      throw new CliError('USAGE', `unknown --sessions ${JSON.stringify(sessions)}`, 'use accept, current or reject')
+
     const identity = await loadIdentity(identityPath)
     const trustedSigners = await loadTrusted(trustValues)
     const options: OpenOptions = {
       identity,
       trustedSigners,
       includeDenied: flag(inv, 'include-denied'),
+      sessions,
       backend: nodeBackend(),
     }
 
