@@ -44,6 +44,8 @@ export interface ArrowSealApi {
   SealStream: new (options: SealOptions) => TransformStream<RecordBatch, Uint8Array>
   OpenStream: new (options: OpenOptions) => TransformStream<Uint8Array, RecordBatch>
   backends: { node?: () => Backend; webcrypto?: () => Backend; noble?: () => Backend }
+  /** Writer sessions (format suite 2), when the build has them. */
+  createWriterSession?: (signer: Identity, options?: { lifetimeSeconds?: number }) => Promise<Identity>
   /** Node entry only: a shared worker-thread pool for the crypto phase of streams (issue 3, item 3). */
   WorkerPool?: { start(size: number): Promise<WorkerPoolHandle> }
   /** Where the API came from, for the report. */
@@ -94,6 +96,7 @@ export async function loadApi(fromDist: boolean): Promise<ArrowSealApi | string>
       noble: fn(noble, 'nobleBackend'),
       webcrypto: fn(webcrypto, 'webCryptoBackend'),
     },
+    createWriterSession: fn(index, 'createWriterSession'),
     WorkerPool:
       typeof index['WorkerPool'] === 'function'
         ? (index['WorkerPool'] as unknown as ArrowSealApi['WorkerPool'])

@@ -183,7 +183,7 @@ export async function freshCases(
   const sealed = await api.sealTable(table, sealOpts)
   countRows(await api.openTable(sealed, openOpts), 1, 'fresh round trip')
   const bytes = 0
-  return [
+  const cases: Case[] = [
     {
       name: 'arrowseal/fresh-1row',
       bytes,
@@ -191,5 +191,22 @@ export async function freshCases(
     },
     { name: 'arrowseal/fresh-1row/seal', bytes, run: () => api.sealTable(table, sealOpts) },
     { name: 'arrowseal/fresh-1row/open', bytes, run: () => api.openTable(sealed, openOpts) },
+  ]
+  if (!api.createWriterSession) return cases
+  // The same stream signed by a writer session made once, as a service sealing one stream per request would:
+  // per stream, one Ed25519 signature; the reader verifies the session's hybrid certificate once (first round).
+  const session = await api.createWriterSession(parties.writer, { lifetimeSeconds: 3600 })
+  const sessionOpts: SealOptions = { ...sealOpts, signer: session }
+  const sessionSealed = await api.sealTable(table, sessionOpts)
+  countRows(await api.openTable(sessionSealed, openOpts), 1, 'fresh session round trip')
+  return [
+    ...cases,
+    {
+      name: 'arrowseal/fresh-1row-session',
+      bytes,
+      run: async () => api.openTable(await api.sealTable(table, sessionOpts), openOpts),
+    },
+    { name: 'arrowseal/fresh-1row-session/seal', bytes, run: () => api.sealTable(table, sessionOpts) },
+    { name: 'arrowseal/fresh-1row-session/open', bytes, run: () => api.openTable(sessionSealed, openOpts) },
   ]
 }

@@ -143,7 +143,14 @@ export function breakdownBlock(r: RunReport): string {
     const cpu = s.cpuMs === undefined ? '' : fmt(s.cpuMs, 3)
     lines.push(`| ${s.step.trim()} | ${cpu} | ${fmt(s.ms, 3)} | ${s.note} |`)
   }
-  const fresh = ['arrowseal/fresh-1row', 'arrowseal/fresh-1row/seal', 'arrowseal/fresh-1row/open']
+  const fresh = [
+    'arrowseal/fresh-1row',
+    'arrowseal/fresh-1row/seal',
+    'arrowseal/fresh-1row/open',
+    'arrowseal/fresh-1row-session',
+    'arrowseal/fresh-1row-session/seal',
+    'arrowseal/fresh-1row-session/open',
+  ]
     .map((n) => r.results.find((c) => c.name === n))
     .filter((c) => c !== undefined)
   if (fresh.length) {

@@ -141,6 +141,14 @@ function evaluateOn(results: readonly CaseResult[], big: string, small: string, 
       ([f]) => f!,
       'median ms',
     ),
+    target(
+      'fresh one-row stream with a writer session, seal + open (ms)',
+      15,
+      '<=',
+      [['fresh-session', ms('arrowseal/fresh-1row-session')]],
+      ([f]) => f!,
+      'median ms',
+    ),
   )
   return out
 }
