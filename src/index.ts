@@ -26,6 +26,7 @@ export {
   PolicyError,
 } from './errors.js'
 export { HARD_LIMITS } from './format/constants.js'
+export type { SessionCredential } from './format/session.js'
 export { type InspectedField, type InspectedGroup, type InspectResult, inspect } from './inspect.js'
 export { exportIdentity, generateIdentity, Identity, importIdentity } from './keys/identity.js'
 export { PublicKey, parsePublicKey } from './keys/public-key.js'

@@ -95,7 +95,8 @@ export interface CryptoBackend {
   /**
    * Optional fast path: encrypts the concatenation of `parts` and writes `ciphertext || tag` into `out`, which
    * must be exactly the parts' total length plus 16 bytes. Same bytes as {@link CryptoBackend.seal} of the
-   * joined parts; a backend implements it only when it can avoid joining them (use {@link sealParts}).
+   * joined parts; a backend implements it only when it can avoid joining them (callers go through `sealParts`,
+   * which falls back to `seal`).
    */
   sealInto?(
     key: AeadKey,

@@ -24,7 +24,7 @@ export interface SessionCredential {
   readonly notBefore: number
   /** End of validity, Unix seconds; after `notBefore` and at most 7 days later. */
   readonly notAfter: number
-  /** Hybrid Ed25519 + ML-DSA-65 signature by the writer's long-term key over {@link certifiedBytes}. */
+  /** Hybrid Ed25519 + ML-DSA-65 signature by the writer's long-term key over the signer, key and window (format.md). */
   readonly certificate: Uint8Array
 }
 
