@@ -2,7 +2,7 @@
  * Where does the time go? Profiles one arrowseal workload with the V8 sampling profiler (through `node:inspector`,
  * the same data `node --cpu-prof` writes) and prints self time by function and by source file.
  *
- *   npx tsx bench/profile.ts seal|open|fresh|seal-1k|open-1k [--rows N] [--iterations N] [--backend node|webcrypto|noble]
+ *   npx tsx bench/profile.ts seal|open|fresh|fresh-session|seal-1k|open-1k [--rows N] [--iterations N] [--backend node|webcrypto|noble]
  *                                                           [--save file.cpuprofile] [--callers functionName]
  *
  * The saved profile opens in Chrome DevTools (Performance panel) or speedscope.
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2)
   const workload = argv[0] ?? 'seal'
   const rows = Number(option(argv, '--rows', workload.startsWith('fresh') ? '1' : '262144'))
-  const iterations = Number(option(argv, '--iterations', workload === 'fresh' ? '30' : '3'))
+  const fresh = workload.startsWith('fresh')
+  const iterations = Number(option(argv, '--iterations', fresh ? '30' : '3'))
   const backendName = option(argv, '--backend', 'node')
   const save = option(argv, '--save', '')
   const api = await loadApi(argv.includes('--dist'))
@@ -119,19 +120,24 @@ async function main(): Promise<void> {
   const backend = api.backends[backendName as 'node' | 'webcrypto' | 'noble']?.()
   if (!backend) throw new Error(`backend ${backendName} not available`)
   const parties = await makeParties(api)
-  const table = workload === 'fresh' ? oneRowTable() : mixedTable(rows, workload.endsWith('-1k') ? 1_024 : 65_536)
+  const table = fresh ? oneRowTable() : mixedTable(rows, workload.endsWith('-1k') ? 1_024 : 65_536)
   const sOpts = sealOptions(parties, backend)
   const oOpts = openOptions(parties, backend)
+  // fresh-session: the same stream signed by a writer session made once (format suite 2).
+  const signer =
+    workload === 'fresh-session' && api.createWriterSession
+      ? await api.createWriterSession(parties.writer)
+      : parties.writer
   const freshSeal = {
-    signer: parties.writer,
+    signer,
     recipients: { analysts: [parties.readers.analysts.publicKey] },
     policy: { fields: {}, default: ['analysts'] },
     backend,
   }
   const freshOpen = { identity: parties.readers.analysts, trustedSigners: [parties.writer.publicKey], backend }
-  const sealed = workload === 'fresh' ? await api.sealTable(table, freshSeal) : await api.sealTable(table, sOpts)
+  const sealed = fresh ? await api.sealTable(table, freshSeal) : await api.sealTable(table, sOpts)
   const run = async () => {
-    if (workload === 'fresh') await api.openTable(await api.sealTable(table, freshSeal), freshOpen)
+    if (fresh) await api.openTable(await api.sealTable(table, freshSeal), freshOpen)
     else if (workload.startsWith('seal')) await api.sealTable(table, sOpts)
     else await api.openTable(sealed, oOpts)
   }

@@ -14,7 +14,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { bytesToHex, concatBytes } from '@noble/hashes/utils.js'
 import { AuthError } from '../errors.js'
 import { LABEL, MAX_SESSION_SECONDS } from '../format/constants.js'
 import {
@@ -222,7 +222,7 @@ export function verifyCredential(
   impl: Ed25519 = nobleEd25519,
 ): boolean {
   const fingerprint = signer.fingerprint
-  const id = bytesToHex(sha256(new Uint8Array([...fingerprint, ...encodeCredential(credential)])))
+  const id = bytesToHex(sha256(concatBytes(fingerprint, encodeCredential(credential))))
   if (verified.has(id)) return true
   const ok = hybridVerify(
     signer,
