@@ -13,8 +13,8 @@ import { AEAD_TAG_LENGTH, type AeadKey, type CryptoBackend } from '../aead/types
 import { ArrowSealError, AuthError } from '../errors.js'
 
 const ALGORITHM = 'aes-256-gcm'
-/** Parts up to this size are gathered into `stage` before encryption; larger ones are encrypted in place. */
-const SMALL_PART = 4096
+/** Parts up to this size are gathered into `stage` (a cheap warm copy) so a small unit costs one update() call. */
+const SMALL_PART = 32 * 1024
 /** Largest piece given to one `update()` call (see sealInto). */
 const PIECE = 256 * 1024
 // One staging buffer per process is enough: sealInto never awaits between filling and draining it.

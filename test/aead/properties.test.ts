@@ -40,7 +40,7 @@ describe('AES-256-GCM properties across backends', () => {
   })
 
   it('sealing a plaintext in parts, into a frame slot, gives the bytes seal() gives', async () => {
-    // Sizes straddle the node backend's paths: parts gathered (≤ 4 KiB), parts streamed in 256 KiB pieces.
+    // Sizes straddle the node backend's paths: parts gathered (≤ 32 KiB), parts streamed in 256 KiB pieces.
     const filled = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed) & 0xff)
     const part = fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
