@@ -99,7 +99,9 @@ export function encodeGroupParts(batch: RecordBatch, layout: GroupLayout): IpcPa
   for (let k = 0; k < positions.length; k++) {
     const i = positions[k]!
     const child = batch.data.children[i]
-    if (!child || !typesEqual(child.type, schema.fields[k]!.type)) {
+    const type = schema.fields[k]!.type
+    // Identity first: batches of one table usually share the very type objects the layout was planned from.
+    if (!child || (child.type !== type && !typesEqual(child.type, type))) {
       throw new ArrowSealError('ARROW_INVALID', `record batch field ${i} does not match the sealed schema`)
     }
     children.push(unsliceViews(child))

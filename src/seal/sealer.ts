@@ -277,7 +277,9 @@ function sameShape(batch: RecordBatch, schema: Schema): boolean {
   const names = batch.schema.fields
   const columns = batch.data.children
   if (names.length !== fields.length || columns.length !== fields.length) return false
-  return fields.every((f, i) => names[i]!.name === f.name && typesEqual(columns[i]!.type, f.type))
+  return fields.every(
+    (f, i) => names[i]!.name === f.name && (columns[i]!.type === f.type || typesEqual(columns[i]!.type, f.type)),
+  )
 }
 
 function single(bytes: Uint8Array): IpcParts {
