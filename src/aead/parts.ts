@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from '../format/bytes.js'
 import { assertInput, assertNonce, isBytes } from './checks.js'
 import { AEAD_MAX_INPUT_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type CryptoBackend } from './types.js'
 
@@ -34,17 +35,6 @@ export function checkSealIntoArgs(nonce: unknown, aad: unknown, parts: readonly 
   return total
 }
 
-function join(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
-}
-
 /**
  * Seals the concatenation of `parts` into `out` (total + 16 bytes) with whichever path `backend` has.
  *
@@ -63,8 +53,8 @@ export async function sealParts(
   out: Uint8Array,
 ): Promise<void> {
   if (backend.sealInto) return backend.sealInto(key, nonce, aad, parts, out)
-  const total = checkSealIntoArgs(nonce, aad, parts, out)
-  const joined = join(parts, total)
+  checkSealIntoArgs(nonce, aad, parts, out)
+  const joined = parts.length === 1 ? parts[0]! : concatBytes(...parts)
   out.set(await backend.seal(key, nonce, aad, joined))
   // A joined copy holds plaintext that nobody else references: wipe it (a single part is the caller's own).
   if (joined !== parts[0]) joined.fill(0)

@@ -11,6 +11,7 @@
 
 import { AsyncByteQueue, type Data, type RecordBatch, RecordBatchStreamWriter } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
+import { concatBytes } from '../format/bytes.js'
 import { recordBatchOf } from './batch.js'
 import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
@@ -127,12 +128,5 @@ export function encodeGroupParts(batch: RecordBatch, layout: GroupLayout): IpcPa
  * ```
  */
 export function joinParts(unit: IpcParts): Uint8Array {
-  if (unit.parts.length === 1) return unit.parts[0]!
-  const out = new Uint8Array(unit.length)
-  let at = 0
-  for (const p of unit.parts) {
-    out.set(p, at)
-    at += p.byteLength
-  }
-  return out
+  return unit.parts.length === 1 ? unit.parts[0]! : concatBytes(...unit.parts)
 }
