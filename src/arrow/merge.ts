@@ -156,8 +156,105 @@ function unifyDictionaries(data: Data, seen: Map<number, Vector>, adopt: boolean
 }
 
 /**
+ * Reassembles the decoded groups of one stream, frame after frame. Everything that depends only on the layouts —
+ * field order, the position check, the merged schema and its dictionary types — is worked out once, here; per
+ * frame only the columns are placed and their dictionaries unified.
+ *
+ * @throws ArrowSealError `ARROW_INVALID` (constructor) when two groups claim one position or carry conflicting
+ *   metadata.
+ * @example
+ * ```ts
+ * const merger = new BatchMerger([pub, pii])
+ * const batch = merger.merge([pubBatch, piiBatch], 1024) // batch.schema === merger.schema
+ * ```
+ */
+export class BatchMerger {
+  /** The merged schema: every readable field in original order, denied ones (if any) as nullable fields. */
+  readonly schema: Schema
+  readonly #layouts: readonly GroupLayout[]
+  readonly #slots: readonly Slot[]
+  /** For each slot, the [part, column] it takes its data from; undefined for a denied field. */
+  readonly #sources: readonly (readonly [number, number] | undefined)[]
+
+  constructor(layouts: readonly GroupLayout[], denied: readonly GroupLayout[] = []) {
+    this.#layouts = [...layouts]
+    this.#slots = collect(layouts, denied)
+    const at = new Map<number, [number, number]>()
+    layouts.forEach((layout, part) => {
+      layout.positions.forEach((p, k) => {
+        at.set(p, [part, k])
+      })
+    })
+    this.#sources = this.#slots.map((s) => at.get(s.position))
+    this.schema = schemaOf(
+      this.#slots.map((s) => s.field),
+      mergedMetadata(layouts),
+    )
+  }
+
+  /**
+   * One record batch from the groups' batches of one frame, given in the order of the constructor's `layouts`.
+   * Columns are reused, not copied; denied fields become all-null columns of their type.
+   *
+   * @param rows - the frame's row count; every part must have exactly this many rows.
+   * @throws ArrowSealError `ARROW_INVALID` when a part's row or column count differs from its layout or the frame,
+   *   or one shared dictionary decoded differently in two groups.
+   * @example
+   * ```ts
+   * const batch = merger.merge([pubBatch, piiBatch], 1024)
+   * ```
+   */
+  merge(batches: readonly RecordBatch[], rows: number): RecordBatch {
+    const layouts = this.#layouts
+    if (batches.length !== layouts.length) {
+      throw new ArrowSealError('ARROW_INVALID', 'group batch count differs from the layouts')
+    }
+    for (let part = 0; part < batches.length; part++) {
+      const batch = batches[part]!
+      if (batch.numRows !== rows || batch.numCols !== layouts[part]!.positions.length) {
+        throw new ArrowSealError('ARROW_INVALID', 'group batch does not match its layout or the frame row count')
+      }
+    }
+    return this.mergeColumns(
+      batches.map((b) => b.data.children),
+      rows,
+    )
+  }
+
+  /**
+   * Like {@link BatchMerger.merge}, from each group's columns (`columns[i]` for `layouts[i]`, in its field order).
+   *
+   * @throws ArrowSealError `ARROW_INVALID` when a group's column count differs from its layout, a column's length
+   *   differs from `rows`, or one shared dictionary decoded differently in two groups.
+   * @example
+   * ```ts
+   * const batch = merger.mergeColumns([[idData], [emailData]], 1024)
+   * ```
+   * @internal
+   */
+  mergeColumns(columns: readonly (readonly Data[])[], rows: number): RecordBatch {
+    const layouts = this.#layouts
+    if (columns.length !== layouts.length || columns.some((c, i) => c.length !== layouts[i]!.positions.length)) {
+      throw new ArrowSealError('ARROW_INVALID', 'group columns do not match their layouts')
+    }
+    const seen = new Map<number, Vector>()
+    const slots = this.#slots
+    const children: (Data | undefined)[] = this.#sources.map((source) =>
+      source ? unifyDictionaries(columns[source[0]]![source[1]]!, seen, false) : undefined,
+    )
+    // Denied columns last, so they adopt a readable field's dictionary when they share its id.
+    for (let i = 0; i < slots.length; i++) {
+      if (!children[i]) children[i] = unifyDictionaries(nullData(slots[i]!.field.type, rows), seen, true)
+    }
+    // recordBatchOf checks that every column has exactly `rows` rows.
+    return recordBatchOf(this.schema, children as Data[], rows)
+  }
+}
+
+/**
  * Reassembles decoded groups into one record batch in original field order. Columns are reused, not copied;
- * `denied` fields (for `includeDenied`) become all-null columns of their type.
+ * `denied` fields (for `includeDenied`) become all-null columns of their type. A stream's frames are better merged
+ * with one {@link BatchMerger}, which works out the schema once.
  *
  * @param rows - the frame's row count; every part must have exactly this many rows.
  * @throws ArrowSealError `ARROW_INVALID` when a part's row count differs, two groups claim one position, or one
@@ -173,31 +270,11 @@ export function mergeBatches(
   rows: number,
   denied: readonly GroupLayout[] = [],
 ): RecordBatch {
-  const slots = collect(
+  return new BatchMerger(
     parts.map((p) => p.layout),
     denied,
+  ).merge(
+    parts.map((p) => p.batch),
+    rows,
   )
-  const dataAt = new Map<number, Data>()
-  for (const { layout, batch } of parts) {
-    if (batch.numRows !== rows || batch.numCols !== layout.positions.length) {
-      throw new ArrowSealError('ARROW_INVALID', 'group batch does not match its layout or the frame row count')
-    }
-    layout.positions.forEach((p, k) => {
-      dataAt.set(p, batch.data.children[k]!)
-    })
-  }
-  const seen = new Map<number, Vector>()
-  const children: Data[] = slots.map((s) => {
-    const data = dataAt.get(s.position)
-    return data ? unifyDictionaries(data, seen, false) : data
-  }) as Data[]
-  // Denied columns last, so they adopt a readable field's dictionary when they share its id.
-  slots.forEach((s, i) => {
-    if (!children[i]) children[i] = unifyDictionaries(nullData(s.field.type, rows), seen, true)
-  })
-  const schema = schemaOf(
-    slots.map((s) => s.field),
-    mergedMetadata(parts.map((p) => p.layout)),
-  )
-  return recordBatchOf(schema, children, rows)
 }

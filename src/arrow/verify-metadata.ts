@@ -167,11 +167,15 @@ class Walker {
   batchLength = 0
   nodes: number[] = []
 
-  private i64(pos: number, min = 0n): number {
+  /** An int64 in [min, 2^53 - 1], `min` being 0 or -1. Read as two 32-bit halves: no BigInt per field node. */
+  private i64(pos: number, min: 0 | -1 = 0): number {
     if (pos < 0 || pos + 8 > this.buf.byteLength) throw invalid('scalar out of bounds')
-    const v = this.view.getBigInt64(pos, true)
-    if (v < min || v > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('length out of range')
-    return Number(v)
+    const lo = this.view.getUint32(pos, true)
+    const hi = this.view.getInt32(pos + 4, true)
+    // hi ≤ 0x1fffff is exactly v ≤ 2^53 - 1 (Number.MAX_SAFE_INTEGER); the only negative value allowed is -1.
+    if (hi >= 0 && hi <= 0x1fffff) return hi * 0x100000000 + lo
+    if (min === -1 && hi === -1 && lo === 0xffffffff) return -1
+    throw invalid('length out of range')
   }
 
   recordBatch(pos: number): void {
@@ -182,7 +186,7 @@ class Walker {
       // FieldNode is a 16-byte struct { length: int64, null_count: int64 } (Message.fbs).
       const [start, n] = this.vector(nodes, 16)
       // arrow-js writes null_count -1 ("unknown") for sliced arrays, so -1 is accepted there.
-      for (let i = 0; i < n; i++) this.nodes.push(this.i64(start + 16 * i), this.i64(start + 16 * i + 8, -1n))
+      for (let i = 0; i < n; i++) this.nodes.push(this.i64(start + 16 * i), this.i64(start + 16 * i + 8, -1))
     }
     const bufferCount = buffers ? this.vector(buffers, 16)[1] : 0
     // arrowseal never writes compressed bodies (units are encrypted; compression under encryption leaks sizes),

@@ -6,7 +6,8 @@
  */
 import type { RecordBatch, Schema } from 'apache-arrow'
 import type { AeadKey } from '../aead/types.js'
-import { decodeGroupBatch, decodeGroupSchema, type GroupLayout, mergeBatches, mergeSchemas } from '../arrow/index.js'
+import { BatchDecoder } from '../arrow/batch-decoder.js'
+import { decodeGroupSchema, type GroupLayout, mergeSchemas } from '../arrow/index.js'
 import { AuthError, FormatError } from '../errors.js'
 import { ByteReader, concatBytes, constantTimeEqual } from '../format/bytes.js'
 import {
@@ -94,6 +95,8 @@ export class Opener {
   readonly #denied: GroupLayout[]
   #index = 0
   #ended = false
+  /** Decode-phase state of this stream (each group's verified schema message, the merged schema); made on first use. */
+  #decoder: BatchDecoder | undefined
 
   private constructor(init: {
     schema: Schema
@@ -225,12 +228,10 @@ export class Opener {
       this.#ended = true
       return { type: 'end', batches: this.#index }
     }
-    const parts = this.#layouts.map((layout, i) => ({
-      layout,
-      batch: decodeGroupBatch(opened.plains[i]!, layout, opened.rows),
-    }))
+    this.#decoder ??= new BatchDecoder(this.#layouts, this.#denied)
+    const batch = this.#decoder.decode(opened.plains, opened.rows)
     this.#index++
-    return { type: 'batch', batch: mergeBatches(parts, opened.rows, this.#denied) }
+    return { type: 'batch', batch }
   }
 }
 
