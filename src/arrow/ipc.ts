@@ -16,7 +16,6 @@ import {
   Message,
   type MetadataVersion,
   type RecordBatch,
-  RecordBatchStreamWriter,
   type Schema,
   Vector,
 } from 'apache-arrow'
@@ -30,18 +29,16 @@ import { VectorLoader } from 'apache-arrow/visitor/vectorloader'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
 import { recordBatchOf } from './batch.js'
 import { schemasEqual, typesEqual } from './equality.js'
+import { encodeGroupParts, joinParts } from './ipc-parts.js'
 import type { GroupLayout } from './layout.js'
 import { aligned, type KnownMetadata, type ScannedMessage, scanStream } from './scan.js'
 import { validateData } from './validate.js'
 import { HEADER_DICTIONARY_BATCH, HEADER_RECORD_BATCH, HEADER_SCHEMA } from './verify-metadata.js'
-import { unsliceViews } from './views.js'
 
 /**
- * Serialises the columns of `batch` selected by `layout` as one Arrow IPC stream (schema, the dictionaries those
- * columns use, one record batch, EOS). Record-batch custom metadata is not carried.
- *
- * Columns are matched by index and their *data* types checked against `layout.schema` (not `batch.schema`'s
- * names: arrow-js can mislabel duplicate names, see {@link recordBatchOf}); names and metadata come from the layout.
+ * Serialises the columns of `batch` selected by `layout` as one contiguous Arrow IPC stream (schema, the
+ * dictionaries those columns use, one record batch, EOS): {@link encodeGroupParts}, joined. The sealer uses the
+ * parts directly; this form is for tests and tools that want the unit's bytes.
  *
  * @throws ArrowSealError `ARROW_INVALID` when a column at `layout.positions` is missing or its type differs from
  *   `layout.schema` (a batch whose schema drifted from the sealed one), or arrow-js cannot serialise it.
@@ -53,25 +50,7 @@ import { unsliceViews } from './views.js'
  * ```
  */
 export function encodeGroupBatch(batch: RecordBatch, layout: GroupLayout): Uint8Array {
-  const { positions, schema } = layout
-  if (positions.length !== schema.fields.length) throw new RangeError('layout positions and schema fields differ')
-  const children: Data[] = []
-  for (let k = 0; k < positions.length; k++) {
-    const i = positions[k]!
-    const child = batch.data.children[i]
-    if (!child || !typesEqual(child.type, schema.fields[k]!.type)) {
-      throw new ArrowSealError('ARROW_INVALID', `record batch field ${i} does not match the sealed schema`)
-    }
-    children.push(unsliceViews(child))
-  }
-  try {
-    const writer = new RecordBatchStreamWriter()
-    writer.write(recordBatchOf(schema, children, batch.numRows))
-    writer.finish()
-    return writer.toUint8Array(true)
-  } catch (err) {
-    throw asArrowSealError(err, 'ARROW_INVALID', 'record batch could not be serialised to Arrow IPC')
-  }
+  return joinParts(encodeGroupParts(batch, layout))
 }
 
 /** Field nodes one top-level field occupies in a record batch (depth-first; a dictionary column is one node). */
