@@ -20,9 +20,11 @@ import {
   sessionWithCredential,
   type WriterSession,
 } from '../../src/keys/session.js'
+import type { Policy } from '../../src/policy/policy.js'
+import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
-import { codeOf, splitStream } from '../helpers/streams.js'
+import { codeOf, join, openStreamed, readAll, splitStream } from '../helpers/streams.js'
 
 const writer = id('writer')
 const reader = id('reader')
@@ -59,6 +61,26 @@ describe('writer sessions', () => {
     })
     const { header } = splitStream(sealed)
     expect(parseHeader(header).signature.length).toBe(64)
+  })
+
+  it('works through SealStream and OpenStream, one session for many streams', async () => {
+    const session = await createWriterSession(writer)
+    const policy: Policy = { fields: { id: 'public', email: ['r'] } }
+    for (let i = 0; i < 3; i++) {
+      const source = new ReadableStream({
+        start(c) {
+          for (const b of table.batches) c.enqueue(b)
+          c.close()
+        },
+      })
+      const chunks = await readAll(
+        source.pipeThrough(new SealStream({ signer: session, recipients: { r: [reader.publicKey] }, policy })),
+      )
+      const sealed = join(...chunks)
+      expect(inspect(sealed).session?.keyId).toBe(session.sessionKeyId)
+      const opened = await openStreamed(sealed, { identity: reader, trustedSigners: [writer.publicKey] }, 97)
+      expect(opened.numRows).toBe(table.numRows)
+    }
   })
 
   it('refuses a certificate that is not the trusted signer’s signature over that key and window', async () => {
