@@ -121,6 +121,8 @@ async function main(): Promise<void> {
           const handle = await arrowseal.WorkerPool.start(size)
           pools.push(handle)
           cases.push(...(await streamCases(arrowseal, parties, fx, node, { size, handle })))
+          cases.push(...(await streamCases(arrowseal, parties, fx, node, undefined, 'deflate')))
+          cases.push(...(await streamCases(arrowseal, parties, fx, node, { size, handle }, 'deflate')))
         }
         const web = arrowseal.backends.webcrypto?.()
         if (web && wanted(`arrowseal/webcrypto/${label}`)) {

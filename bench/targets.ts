@@ -132,6 +132,31 @@ function evaluateOn(results: readonly CaseResult[], big: string, small: string, 
       ),
     )
   }
+  // Parallelism (issue 3, item 3): the speed-up of a 2-worker pool over one thread, same stream API and data.
+  // A gain is claimed only from 10 % up, so run-to-run noise is not reported as one.
+  for (const [what, one, two] of [
+    ['stream seal', `arrowseal/stream-seal/${big}`, `arrowseal/stream-seal-workers2/${big}`],
+    ['stream open', `arrowseal/stream-open/${big}`, `arrowseal/stream-open-workers2/${big}`],
+    [
+      'stream open, deflate units',
+      `arrowseal/stream-open-deflate/${big}`,
+      `arrowseal/stream-open-deflate-workers2/${big}`,
+    ],
+  ] as const) {
+    out.push(
+      target(
+        `${what} ${big}: speed-up with workers: 2`,
+        1.1,
+        '>=',
+        [
+          ['one thread', ms(one)],
+          ['workers', ms(two)],
+        ],
+        div,
+        'one-thread time / 2-worker time',
+      ),
+    )
+  }
   out.push(
     target(
       'fresh one-row stream, seal + open (ms)',
