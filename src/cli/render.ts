@@ -24,6 +24,12 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
     ['suite', r.suite.name],
     ['stream id', r.streamId],
     ['signer', label(r.signer.keyId)],
+    ...(r.session
+      ? ([['session', `${r.session.keyId}, valid ${r.session.notBefore} to ${r.session.notAfter}`]] as [
+          string,
+          string,
+        ][])
+      : []),
     ['recipients', `${r.recipients.length}: ${r.recipients.map((x) => label(x.keyId)).join(', ')}`],
     ['public', r.publicFields.length === 0 ? '(none)' : r.publicFields.map(fieldText).join(', ')],
   ]

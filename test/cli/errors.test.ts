@@ -157,6 +157,8 @@ describe('authentication errors exit 4, and nothing is written', () => {
       p('session.aseal'),
       await sealTable(table, { signer: session, recipients: { reader: [reader.publicKey] }, policy }),
     )
+    const shown = await runCli(cli, ['inspect', p('session.aseal')])
+    expect(shown.stdout).toMatch(new RegExp(`session +${session.sessionKeyId}, valid `))
     const base = ['--identity', p('reader.key'), '--trust', writer.publicKey]
     expectError(await openInto([...base, '--sessions', 'reject'], p('session.aseal')), 4, 'SESSION_REJECTED')
     expect((await openInto([...base, '--sessions', 'sometimes'], p('session.aseal'))).code).toBe(2)
