@@ -6,6 +6,7 @@
  * @module
  */
 import type { Table } from 'apache-arrow'
+import { concatAll } from '../src/format/bytes.js'
 import type { ArrowSealApi, Backend, Identity, OpenOptions, SealOptions, WorkerPoolHandle } from './api.js'
 import type { Fixture } from './baselines.js'
 import { POLICY, ROLES } from './fixtures.js'
@@ -127,15 +128,7 @@ export async function streamCases(
       .pipeTo(new WritableStream({ write: (c) => void out.push(c) }))
     return out
   }
-  const sealedParts = await sealStream()
-  let total = 0
-  for (const part of sealedParts) total += part.length
-  const sealed = new Uint8Array(total)
-  let at = 0
-  for (const part of sealedParts) {
-    sealed.set(part, at)
-    at += part.length
-  }
+  const sealed = concatAll(await sealStream())
   const reads: Uint8Array[] = []
   for (let i = 0; i < sealed.length; i += 65536) reads.push(sealed.subarray(i, i + 65536))
   const openStream = async (): Promise<number> => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { concatBytes } from '../format/bytes.js'
+import { concatAll } from '../format/bytes.js'
 import { assertInput, assertNonce, isBytes } from './checks.js'
 import { AEAD_MAX_INPUT_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type CryptoBackend } from './types.js'
 
@@ -54,7 +54,7 @@ export async function sealParts(
 ): Promise<void> {
   if (backend.sealInto) return backend.sealInto(key, nonce, aad, parts, out)
   checkSealIntoArgs(nonce, aad, parts, out)
-  const joined = parts.length === 1 ? parts[0]! : concatBytes(...parts)
+  const joined = parts.length === 1 ? parts[0]! : concatAll(parts)
   out.set(await backend.seal(key, nonce, aad, joined))
   // A joined copy holds plaintext that nobody else references: wipe it (a single part is the caller's own).
   if (joined !== parts[0]) joined.fill(0)

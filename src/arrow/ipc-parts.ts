@@ -11,7 +11,7 @@
 
 import { AsyncByteQueue, type Data, type RecordBatch, RecordBatchStreamWriter } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
-import { concatBytes } from '../format/bytes.js'
+import { concatAll } from '../format/bytes.js'
 import { recordBatchOf } from './batch.js'
 import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
@@ -128,5 +128,5 @@ export function encodeGroupParts(batch: RecordBatch, layout: GroupLayout): IpcPa
  * ```
  */
 export function joinParts(unit: IpcParts): Uint8Array {
-  return unit.parts.length === 1 ? unit.parts[0]! : concatBytes(...unit.parts)
+  return unit.parts.length === 1 ? unit.parts[0]! : concatAll(unit.parts)
 }

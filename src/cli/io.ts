@@ -7,6 +7,7 @@
  */
 import { open, readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
+import { concatAll } from '../format/bytes.js'
 import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
 import { CliError, fsError } from './errors.js'
 import type { Progress } from './progress.js'
@@ -49,7 +50,7 @@ export async function readInput(path: string | undefined): Promise<Uint8Array> {
       throw new CliError('USAGE', 'no input file given and stdin is a terminal', 'pass a file or pipe data in')
     const chunks: Uint8Array[] = []
     for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array)
-    return concat(chunks)
+    return concatAll(chunks)
   }
   try {
     const buf = await readFile(path!)
@@ -103,18 +104,6 @@ export async function inputStream(path: string | undefined): Promise<ReadableStr
     }
   }
   return Readable.toWeb(node) as unknown as ReadableStream<Uint8Array>
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let total = 0
-  for (const c of chunks) total += c.length
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
 }
 
 /**

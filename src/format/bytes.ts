@@ -143,6 +143,11 @@ export class ByteWriter {
 
 /** Concatenates byte arrays into one new array. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts)
+}
+
+/** {@link concatBytes} for a list of any length (a spread of many thousand chunks can exceed the call limit). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)

@@ -2,6 +2,7 @@
 import type { RecordBatch } from 'apache-arrow'
 import { Table } from 'apache-arrow'
 import { ArrowSealError } from '../../src/errors.js'
+import { concatAll } from '../../src/format/bytes.js'
 import { HEADER_PREFIX_BYTES } from '../../src/format/constants.js'
 import { headerLength } from '../../src/format/header.js'
 import type { OpenOptions } from '../../src/seal/options.js'
@@ -21,13 +22,7 @@ export function splitStream(bytes: Uint8Array): { header: Uint8Array; frames: Ui
 }
 
 export function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatAll(parts)
 }
 
 /** Feeds bytes to OpenStream in chunks of `chunk` bytes and collects the table. */

@@ -12,7 +12,7 @@ import { webRuntime } from '../../src/seal/runtime.js'
 import { Sealer } from '../../src/seal/sealer.js'
 import { sealWhole } from '../../src/seal/whole.js'
 import { id, seededRandom } from '../helpers/identities.js'
-import { readAll } from '../helpers/streams.js'
+import { join, readAll } from '../helpers/streams.js'
 
 const writer = id('writer')
 const analyst = id('analyst')
@@ -54,13 +54,7 @@ async function sealDeterministic(
   for (const b of table.batches)
     parts.push(split ? await sealer.frames.seal(sealer.encodeBatch(b)) : await sealer.sealBatch(b))
   parts.push(await sealer.finish())
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return join(...parts)
 }
 
 describe('Node entry', () => {

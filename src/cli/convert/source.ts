@@ -4,6 +4,7 @@
  * @module
  */
 import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow'
+import { concatAll } from '../../format/bytes.js'
 import { CliError } from '../errors.js'
 import { inputStream } from '../io.js'
 import { batchesOf, detectInputFormat, type InputFormat, MAX_BATCH_ROWS, readTable } from './formats.js'
@@ -55,18 +56,8 @@ async function peek(
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
-  let size = 0
-  for await (const c of chunks) {
-    parts.push(c)
-    size += c.length
-  }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of parts) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
+  for await (const c of chunks) parts.push(c)
+  return concatAll(parts)
 }
 
 function invalidArrow(err: unknown): CliError {
