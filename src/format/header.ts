@@ -137,6 +137,11 @@ export function encodeSignedPart(fields: HeaderFields): Uint8Array {
  * Refuses a bad magic, version, suite or an over-limit body before anything else is read.
  */
 export function headerLength(prefix: Uint8Array): number {
+  return readPrefix(prefix).total
+}
+
+/** The checked prefix: the suite and the whole header's length. */
+function readPrefix(prefix: Uint8Array): { suite: number; total: number } {
   const r = new ByteReader(prefix, 'header')
   const magic = r.bytes(MAGIC.length, 'magic')
   for (let i = 0; i < MAGIC.length; i++) {
@@ -158,14 +163,13 @@ export function headerLength(prefix: Uint8Array): number {
       `header body of ${bodyLen} bytes exceeds the ${HARD_LIMITS.maxHeaderBytes}-byte limit`,
     )
   }
-  return HEADER_PREFIX_BYTES + bodyLen + signatureBytes(suite)
+  return { suite, total: HEADER_PREFIX_BYTES + bodyLen + signatureBytes(suite) }
 }
 
 /** Parses a complete header (exactly `headerLength` bytes). Structure and limits only; no cryptography. */
 export function parseHeader(bytes: Uint8Array): ParsedHeader {
-  const total = headerLength(bytes.subarray(0, HEADER_PREFIX_BYTES))
+  const { suite, total } = readPrefix(bytes.subarray(0, HEADER_PREFIX_BYTES))
   if (bytes.length < total) throw new FormatError('TRUNCATED', `header needs ${total} bytes, got ${bytes.length}`)
-  const suite = (bytes[MAGIC.length + 1]! << 8) | bytes[MAGIC.length + 2]!
   const signedLen = total - signatureBytes(suite)
   const r = new ByteReader(bytes.subarray(HEADER_PREFIX_BYTES, signedLen), 'header')
   const flags = r.u16('flags')

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { joinParts } from '../arrow/ipc-parts.js'
+import { concatAll } from '../format/bytes.js'
 import type { CryptoPool, PoolInit } from '../seal/crypto-pool.js'
 import type { OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch } from '../seal/frame-sealer.js'
@@ -124,13 +124,9 @@ export class WorkerPool {
     }
     return {
       seal: async (batch: EncodedBatch): Promise<Uint8Array> => {
-        // The encoded units are not used here again: move their buffers instead of copying them.
-        // Parts are views, some into the caller's columns: give the worker a joined copy it can own (never
-        // transfer a part, which could detach the caller's buffer).
-        const units = batch.units.map((u) => {
-          const plain = u.parts.length > 1 ? joinParts(u) : (u.parts[0] ?? new Uint8Array(0)).slice()
-          return { ...u, parts: [plain], length: plain.length }
-        })
+        // Parts are views, some into the caller's columns: give the worker a joined copy that it owns and can
+        // receive by transfer (transferring a part itself could detach the caller's buffer).
+        const units = batch.units.map((u) => ({ ...u, parts: [concatAll(u.parts)] }))
         const reply = await this.#request(
           this.#next(),
           (id) => ({ type: 'seal', id, stream, batch: { ...batch, units } }),

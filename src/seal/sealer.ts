@@ -159,8 +159,8 @@ export class Sealer {
 
     const flags = reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0
     const signer = options.signer.publicKeyObject.fingerprint
-    const writerSession = options.signer instanceof WriterSession ? options.signer : null
-    const session = writerSession?.credential ?? null
+    const by = options.signer
+    const session = by instanceof WriterSession ? by.credential : null
     const preamble = encodePreamble({ flags, streamId, signer, session, groups: entries })
     const preambleDigest = await backend.sha256(preamble)
     const info = concatBytes(LABEL.stanzaInfo, streamId)
@@ -178,7 +178,6 @@ export class Sealer {
     for (const k of groupKeys) k?.fill(0)
 
     const signed = encodeSignedPart({ flags, streamId, signer, session, groups: entries, stanzas })
-    const by = options.signer
     // A session signs with its certified Ed25519 key (suite 2); an identity with its hybrid key (suite 1).
     const signature =
       by instanceof WriterSession
