@@ -42,7 +42,7 @@ export {
   type Recipients,
 } from './policy/policy.js'
 export type { SharedPool } from './seal/crypto-pool.js'
-export type { OpenOptions, SealOptions } from './seal/options.js'
+export type { OpenOptions, SealOptions, SessionPolicy } from './seal/options.js'
 export type { Runtime } from './seal/runtime.js'
 export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'
 export { SealStream, type SealStreamInit } from './stream/seal-stream.js'

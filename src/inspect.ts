@@ -3,7 +3,6 @@
  * structure only, and says so in its result.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { decodeGroupSchema } from './arrow/index.js'
 import { FormatError } from './errors.js'
 import {
@@ -16,6 +15,7 @@ import {
 import { parseFrame } from './format/frame.js'
 import { parseHeader } from './format/header.js'
 import { FrameSplitter } from './format/reader.js'
+import { sessionKeyId } from './format/session.js'
 
 /**
  * One field as `inspect` shows it (public or revealed groups only).
@@ -163,7 +163,7 @@ export function inspect(bytes: Uint8Array): InspectResult {
     ...(header.session
       ? {
           session: {
-            keyId: hex(sha256(header.session.key).subarray(0, 8)),
+            keyId: sessionKeyId(header.session.key),
             notBefore: new Date(header.session.notBefore * 1000).toISOString(),
             notAfter: new Date(header.session.notAfter * 1000).toISOString(),
           },

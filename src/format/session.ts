@@ -5,6 +5,8 @@
  * @module
  */
 
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { FormatError } from '../errors.js'
 import { type ByteReader, ByteWriter } from './bytes.js'
 import { FINGERPRINT_BYTES, MAX_SESSION_SECONDS, SESSION_CREDENTIAL_BYTES, SIGNATURE_BYTES } from './constants.js'
@@ -30,6 +32,19 @@ export interface SessionCredential {
 
 /** Session key length (Ed25519 public key). */
 export const SESSION_KEY_BYTES = 32
+
+/**
+ * Short display id of a session key: hex of the first 8 bytes of its SHA-256 (`WriterSession.sessionKeyId`,
+ * `inspect().session.keyId`).
+ *
+ * @example
+ * ```ts
+ * sessionKeyId(credential.key) // e.g. 'e406d202cf258c9b'
+ * ```
+ */
+export function sessionKeyId(key: Uint8Array): string {
+  return bytesToHex(sha256(key).subarray(0, 8))
+}
 
 /**
  * What the long-term key signs: `signer fingerprint (32) ‖ session key (32) ‖ u64 not_before ‖ u64 not_after`.

@@ -23,6 +23,7 @@ import {
   encodeCredential,
   SESSION_KEY_BYTES,
   type SessionCredential,
+  sessionKeyId,
 } from '../format/session.js'
 import { assertBytes } from './assert.js'
 import { Identity } from './identity.js'
@@ -83,7 +84,7 @@ export class WriterSession {
     this.keyId = signer.keyId
     this.#seed = seed
     this.credential = Object.freeze({ ...credential })
-    this.sessionKeyId = bytesToHex(sha256(credential.key).subarray(0, 8))
+    this.sessionKeyId = sessionKeyId(credential.key)
     this.notBefore = new Date(credential.notBefore * 1000)
     this.notAfter = new Date(credential.notAfter * 1000)
     Object.freeze(this)

@@ -26,7 +26,7 @@ import type { PublicKey } from '../keys/public-key.js'
 import { verifyCredential, verifySessionHeader } from '../keys/session.js'
 import { hybridVerify } from '../keys/sign.js'
 import { FrameOpener, type FrameOpenerKeys, type OpenedFrame } from './frame-opener.js'
-import { checkOpenOptions, type OpenOptions } from './options.js'
+import { checkOpenOptions, type OpenOptions, type SessionPolicy } from './options.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
 
 interface ReadableGroup {
@@ -241,7 +241,7 @@ function checkSession(
   signer: PublicKey,
   signed: Uint8Array,
   signature: Uint8Array,
-  policy: 'accept' | 'current' | 'reject',
+  policy: SessionPolicy,
   runtime: Runtime,
 ): void {
   if (policy === 'reject') {

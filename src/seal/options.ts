@@ -44,6 +44,16 @@ export interface SealOptions {
 }
 
 /**
+ * What a reader does with streams signed by a writer session (see {@link OpenOptions.sessions}).
+ *
+ * @example
+ * ```ts
+ * const policy: SessionPolicy = 'current'
+ * ```
+ */
+export type SessionPolicy = 'accept' | 'current' | 'reject'
+
+/**
  * Options for {@link openTable} and {@link OpenStream}.
  *
  * @example
@@ -72,7 +82,7 @@ export interface OpenOptions {
    *   that leaks or is broken later cannot sign streams this reader accepts;
    * - `'reject'`: accept only streams with their own hybrid signature (post-quantum authenticity per stream).
    */
-  readonly sessions?: 'accept' | 'current' | 'reject'
+  readonly sessions?: SessionPolicy
   /** Largest frame this reader will buffer, in bytes (default 256 MiB, at most 1 GiB). */
   readonly maxFrameBytes?: number
   /** AEAD and hash backend, as for sealing. */
@@ -99,7 +109,7 @@ export function checkSealOptions(options: SealOptions): void {
 export function checkOpenOptions(options: OpenOptions): {
   signers: PublicKey[]
   maxFrameBytes: number
-  sessions: 'accept' | 'current' | 'reject'
+  sessions: SessionPolicy
 } {
   if (typeof options !== 'object' || options === null) throw new TypeError('open options must be an object')
   if (!(options.identity instanceof Identity))
