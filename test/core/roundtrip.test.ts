@@ -4,6 +4,7 @@ import { nobleBackend } from '../../src/aead/noble.js'
 import { inspect } from '../../src/inspect.js'
 import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
+import { sampleTable } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
 import { codeOf, openStreamed, readAll } from '../helpers/streams.js'
 
@@ -14,28 +15,12 @@ const outsider = id('outsider')
 const recipients = { analysts: [analyst.publicKey], auditors: [auditor.publicKey] }
 const policy = { fields: { id: 'public', amount: ['analysts', 'auditors'], email: ['auditors'] } } as const
 
-function sample(rows = 5, batches = 1): Table {
-  const parts = Array.from(
-    { length: batches },
-    (_, b) =>
-      new Table({
-        id: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => b * rows + i)),
-        email: vectorFromArray(
-          Array.from({ length: rows }, (_, i) => `user${b * rows + i}@example.org`),
-          new Utf8(),
-        ),
-        amount: vectorFromArray(Float64Array.from({ length: rows }, (_, i) => i * 1.5)),
-      }),
-  )
-  return parts.slice(1).reduce((t, p) => t.concat(p), parts[0]!)
-}
-
 const names = (t: Table) => t.schema.fields.map((f) => f.name)
 const rows = (t: Table) => t.toArray().map((r) => r.toJSON())
 
 describe('round trips', () => {
   it('gives each reader exactly the fields it is entitled to, in schema order', async () => {
-    const table = sample(5, 3)
+    const table = sampleTable(5, 3)
     const sealed = await sealTable(table, { signer: writer, recipients, policy })
     const a = await openTable(sealed, { identity: analyst, trustedSigners: [writer.publicKey] })
     expect(names(a)).toEqual(['id', 'amount'])
@@ -63,10 +48,10 @@ describe('round trips', () => {
     expect(await codeOf(openTable(cut, { identity: auditor, trustedSigners: [writer.publicKey] }))).toBe('TRUNCATED')
 
     // Zero-row batches between full ones survive as batches of their own.
-    const s2 = sample(2).schema
+    const s2 = sampleTable(2).schema
     const mixed = new Table(
       s2,
-      [sample(2), sample(0), sample(3)].map((t) => new RecordBatch(s2, t.batches[0]!.data)),
+      [sampleTable(2), sampleTable(0), sampleTable(3)].map((t) => new RecordBatch(s2, t.batches[0]!.data)),
     )
     const sealed0 = await sealTable(mixed, { signer: writer, recipients, policy })
     expect(inspect(sealed0).frames?.batches).toBe(3)
@@ -76,7 +61,7 @@ describe('round trips', () => {
   })
 
   it('returns denied fields as null columns when the schema is revealed and includeDenied is set', async () => {
-    const table = sample(4)
+    const table = sampleTable(4)
     const sealed = await sealTable(table, { signer: writer, recipients, policy, revealSchema: true })
     const a = await openTable(sealed, { identity: analyst, trustedSigners: [writer.publicKey], includeDenied: true })
     expect(names(a)).toEqual(['id', 'email', 'amount'])
@@ -88,7 +73,7 @@ describe('round trips', () => {
   })
 
   it('supports deflate compression and the noble backend with identical results', async () => {
-    const table = sample(100, 2)
+    const table = sampleTable(100, 2)
     const sealed = await sealTable(table, {
       signer: writer,
       recipients,
@@ -128,14 +113,14 @@ describe('round trips', () => {
   })
 
   it('streams one byte at a time through OpenStream', async () => {
-    const table = sample(3, 2)
+    const table = sampleTable(3, 2)
     const sealed = await sealTable(table, { signer: writer, recipients, policy })
     const b = await openStreamed(sealed, { identity: auditor, trustedSigners: [writer.publicKey] }, 1)
     expect(rows(b)).toEqual(rows(table))
   })
 
   it('SealStream output opens like sealTable output, and an error leaves no end frame', async () => {
-    const table = sample(3, 3)
+    const table = sampleTable(3, 3)
     const chunks: Uint8Array[] = []
     const src = new ReadableStream({
       start(c) {
@@ -184,7 +169,7 @@ describe('round trips', () => {
   })
 
   it('refuses readers that are not recipients, and untrusted signers', async () => {
-    const sealed = await sealTable(sample(), { signer: writer, recipients, policy })
+    const sealed = await sealTable(sampleTable(), { signer: writer, recipients, policy })
     expect(await codeOf(openTable(sealed, { identity: outsider, trustedSigners: [writer.publicKey] }))).toBe(
       'NOT_A_RECIPIENT',
     )

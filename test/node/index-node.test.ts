@@ -2,7 +2,7 @@
  * The Node entry: node:crypto chosen automatically, interoperable with the core entry, and the same bytes as
  * every other path (web runtime, noble backend, phase-split sealing, whole-table sealing).
  */
-import { Table, Utf8, vectorFromArray } from 'apache-arrow'
+import type { Table } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { nobleBackend } from '../../src/aead/noble.js'
 import * as core from '../../src/index.js'
@@ -11,6 +11,7 @@ import { nodeRuntime } from '../../src/node/runtime.js'
 import { webRuntime } from '../../src/seal/runtime.js'
 import { Sealer } from '../../src/seal/sealer.js'
 import { sealWhole } from '../../src/seal/whole.js'
+import { sampleTable } from '../fixtures/tables.js'
 import { id, seededRandom } from '../helpers/identities.js'
 import { join, readAll } from '../helpers/streams.js'
 
@@ -20,22 +21,6 @@ const auditor = id('auditor')
 const recipients = { analysts: [analyst.publicKey], auditors: [auditor.publicKey] }
 const policy = { fields: { id: 'public', amount: ['analysts', 'auditors'], email: ['auditors'] } } as const
 const open = { identity: auditor, trustedSigners: [writer.publicKey] }
-
-function sample(rows: number, batches: number): Table {
-  const parts = Array.from(
-    { length: batches },
-    (_, b) =>
-      new Table({
-        id: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => b * rows + i)),
-        email: vectorFromArray(
-          Array.from({ length: rows }, (_, i) => `user${b * rows + i}@example.org`),
-          new Utf8(),
-        ),
-        amount: vectorFromArray(Float64Array.from({ length: rows }, (_, i) => i * 1.5)),
-      }),
-  )
-  return parts.slice(1).reduce((t, p) => t.concat(p), parts[0]!)
-}
 
 /** Seals deterministically through the internal sealer: header, frames, end, concatenated. */
 async function sealDeterministic(
@@ -68,7 +53,7 @@ describe('Node entry', () => {
   })
 
   it('interoperates with the core entry both ways, tables and streams', async () => {
-    const table = sample(50, 3)
+    const table = sampleTable(50, 3)
     const a = await node.openTable(await core.sealTable(table, { signer: writer, recipients, policy }), open)
     const b = await core.openTable(await node.sealTable(table, { signer: writer, recipients, policy }), open)
     expect(a.toArray().map((r) => r.toJSON())).toEqual(table.toArray().map((r) => r.toJSON()))
@@ -85,7 +70,7 @@ describe('Node entry', () => {
   })
 
   it('produces the same bytes on the node and web runtimes, split or not, and with the noble backend', async () => {
-    const table = sample(40, 3)
+    const table = sampleTable(40, 3)
     const web = await sealDeterministic(table, webRuntime)
     expect(await sealDeterministic(table, nodeRuntime)).toEqual(web)
     expect(await sealDeterministic(table, nodeRuntime, {}, true)).toEqual(web)
@@ -95,7 +80,7 @@ describe('Node entry', () => {
   })
 
   it('sealTable writes into one buffer: same stream as the streaming writer, opened by both entries', async () => {
-    const table = sample(30, 4)
+    const table = sampleTable(30, 4)
     const options = { signer: writer, recipients, policy }
     expect(await sealWhole(table, options, nodeRuntime, seededRandom(7))).toEqual(
       await sealDeterministic(table, webRuntime),

@@ -3,7 +3,7 @@
  * of the reader still applied (tampering, reordering, truncation, trailing data) when frames are verified in
  * workers. Batches released before a bad frame are exactly those the single-threaded reader releases.
  */
-import { type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import { type RecordBatch, Table } from 'apache-arrow'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ArrowSealError, AuthError, FormatError } from '../../src/errors.js'
 import { OpenStream as WebOpenStream, SealStream as WebSealStream } from '../../src/index.js'
@@ -14,6 +14,7 @@ import type { CryptoPool, PoolInit } from '../../src/seal/crypto-pool.js'
 import { Opener } from '../../src/seal/opener.js'
 import { webRuntime } from '../../src/seal/runtime.js'
 import { Sealer } from '../../src/seal/sealer.js'
+import { sampleTable } from '../fixtures/tables.js'
 import { id, seededRandom } from '../helpers/identities.js'
 import { codeOf, join, readAll, splitStream } from '../helpers/streams.js'
 
@@ -24,22 +25,6 @@ const recipients = { analysts: [analyst.publicKey], auditors: [auditor.publicKey
 const policy = { fields: { id: 'public', amount: ['analysts', 'auditors'], email: ['auditors'] } } as const
 const sealOpts = { signer: writer, recipients, policy }
 const openOpts = { identity: auditor, trustedSigners: [writer.publicKey] }
-
-function sample(rows: number, batches: number): Table {
-  const parts = Array.from(
-    { length: batches },
-    (_, b) =>
-      new Table({
-        id: vectorFromArray(Int32Array.from({ length: rows }, (_, i) => b * rows + i)),
-        email: vectorFromArray(
-          Array.from({ length: rows }, (_, i) => `user${b * rows + i}@example.org`),
-          new Utf8(),
-        ),
-        amount: vectorFromArray(Float64Array.from({ length: rows }, (_, i) => i * 1.5)),
-      }),
-  )
-  return parts.slice(1).reduce((t, p) => t.concat(p), parts[0]!)
-}
 
 const json = (batches: RecordBatch[]) => new Table(batches).toArray().map((r) => r.toJSON())
 const streamOf = <T>(items: readonly T[]) =>
@@ -57,7 +42,7 @@ afterAll(() => {
 
 describe('parallel sealing', () => {
   it('workers seal byte for byte what the single-threaded sealer seals, in order', async () => {
-    const table = sample(200, 9)
+    const table = sampleTable(200, 9)
     const reference = await Sealer.create(table.schema, sealOpts, seededRandom(11), webRuntime)
     let init: PoolInit | undefined
     const sealer = await Sealer.create(table.schema, sealOpts, seededRandom(11), webRuntime, (seal) => {
@@ -73,7 +58,7 @@ describe('parallel sealing', () => {
   })
 
   it('SealStream with workers gives a stream that opens to the same batches, in order', async () => {
-    const table = sample(300, 12)
+    const table = sampleTable(300, 12)
     const sealed = join(
       ...(await readAll(streamOf(table.batches).pipeThrough(new SealStream({ ...sealOpts, workers: 2 })))),
     )
@@ -90,7 +75,7 @@ describe('parallel sealing', () => {
 })
 
 describe('parallel opening', () => {
-  const table = sample(150, 10)
+  const table = sampleTable(150, 10)
   let sealed: Uint8Array
   const getSealed = async () => (sealed ??= await sealTable(table, sealOpts))
   const openParallel = async (bytes: Uint8Array, chunk = 4096) => {
@@ -149,7 +134,7 @@ describe('parallel opening', () => {
 
 describe('the decode phase checks the position of what the crypto phase verified', () => {
   it('refuses a frame verified for another position, and one after the end', async () => {
-    const { header, frames } = splitStream(await sealTable(sample(10, 3), sealOpts))
+    const { header, frames } = splitStream(await sealTable(sampleTable(10, 3), sealOpts))
     const opener = await Opener.create(header, openOpts)
     // A worker asked to verify frame 2 "at position 2" succeeds; the opener still expects batch 0.
     const verified = await opener.frames.open(frames[2]!.subarray(4), 2)
@@ -165,8 +150,8 @@ describe('a shared WorkerPool', () => {
   it('serves several streams at once, each with its own keys, and drops them when each stream ends', async () => {
     const pool = await WorkerPool.start(2)
     try {
-      const a = sample(120, 6)
-      const b = sample(80, 5)
+      const a = sampleTable(120, 6)
+      const b = sampleTable(80, 5)
       const sealBoth = await Promise.all(
         [a, b].map(async (t) =>
           join(...(await readAll(streamOf(t.batches).pipeThrough(new SealStream({ ...sealOpts, workers: pool }))))),
