@@ -222,7 +222,12 @@ describe('policy errors exit 5, key errors exit 6', () => {
   })
 
   it('a corrupted identity file: KEY_INVALID without its content', async () => {
-    const text = readFileSync(p('reader.key'), 'utf8').replace(/(ASEAL-SECRET-KEY-1\w{10})\w/, '$1Q')
+    // Change one character of the key text (to one it is not already: the identity is random per run).
+    const text = readFileSync(p('reader.key'), 'utf8').replace(
+      /(ASEAL-SECRET-KEY-1\w{10})(\w)/,
+      (_, head: string, c: string) => head + (c === 'Q' ? 'P' : 'Q'),
+    )
+    expect(text).not.toBe(readFileSync(p('reader.key'), 'utf8'))
     writeFileSync(p('corrupt.key'), text)
     const r = await openInto(['--identity', p('corrupt.key'), '--trust', writer.publicKey])
     expectError(r, 6, 'KEY_INVALID')
