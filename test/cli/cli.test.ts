@@ -10,7 +10,7 @@ import { type Command, parseCommandArgs } from '../../src/cli/args.js'
 import { sampleTransactions } from '../../src/cli/sample-data.js'
 import { generateIdentity } from '../../src/index.js'
 import { writeIdentityFile } from '../../src/node/files.js'
-import { buildCli, ROOT, runCli, tempDir } from './helpers.js'
+import { buildCli, ROOT, runCli, sealArgs, tempDir } from './helpers.js'
 
 const policy = JSON.parse(readFileSync(join(ROOT, 'examples/policy.json'), 'utf8')) as {
   fields: Record<string, 'public' | string[]>
@@ -24,6 +24,15 @@ const keys: Record<string, string> = {}
 let table: Table
 
 const p = (name: string) => join(dir, name)
+/** `open` as `role` (its identity file in the work directory), trusting the writer. */
+const openAs = (role: string, ...rest: string[]) => [
+  'open',
+  '--identity',
+  p(`${role}.key`),
+  '--trust',
+  keys['writer']!,
+  ...rest,
+]
 const rows = (t: Table) => t.toArray().map((r) => r.toJSON())
 const visibleFor = (role: string) =>
   Object.keys(policy.fields).filter((f) => {
@@ -80,18 +89,7 @@ describe('keygen and pubkey', () => {
 
 describe('seal → inspect → open', () => {
   beforeAll(async () => {
-    const sealed = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('policy.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      '-o',
-      p('data.aseal'),
-      p('data.arrows'),
-    ])
+    const sealed = await runCli(cli, sealArgs(p, 'policy.json', '-o', p('data.aseal'), p('data.arrows')))
     expect(sealed.code, sealed.stderr).toBe(0)
     expect(sealed.stdout).toBe('')
   })
@@ -119,18 +117,7 @@ describe('seal → inspect → open', () => {
 
   it('opens as each role with exactly the granted columns, equal to the input', async () => {
     const results = await Promise.all(
-      ROLES.map((role) =>
-        runCli(cli, [
-          'open',
-          '--identity',
-          p(`${role}.key`),
-          '--trust',
-          keys['writer']!,
-          '-o',
-          p(`${role}.arrows`),
-          p('data.aseal'),
-        ]),
-      ),
+      ROLES.map((role) => runCli(cli, openAs(role, '-o', p(`${role}.arrows`), p('data.aseal')))),
     )
     for (const [i, role] of ROLES.entries()) {
       expect(results[i]!.code, results[i]!.stderr).toBe(0)
@@ -146,16 +133,7 @@ describe('seal → inspect → open', () => {
   })
 
   it('reads an Arrow IPC file as well as a stream, and writes arrow-file, csv and --columns', async () => {
-    const sealed = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('policy.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      p('data-file.arrow'),
-    ])
+    const sealed = await runCli(cli, sealArgs(p, 'policy.json', p('data-file.arrow')))
     expect(sealed.code, sealed.stderr).toBe(0)
     writeFileSync(p('from-file.aseal'), sealed.stdoutBytes)
     const trustFile = p('writer.pub')
@@ -178,35 +156,12 @@ describe('seal → inspect → open', () => {
 
 describe('--reveal-schema, --include-denied, --compression', () => {
   it('a revealed schema names sealed fields in inspect, and denied fields come back as null columns', async () => {
-    const sealed = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('policy.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      '--reveal-schema',
-      '--compression',
-      'deflate',
-      '-o',
-      p('revealed.aseal'),
-      p('data.arrows'),
-    ])
+    const out = ['-o', p('revealed.aseal'), p('data.arrows')]
+    const sealed = await runCli(cli, sealArgs(p, 'policy.json', '--reveal-schema', '--compression', 'deflate', ...out))
     expect(sealed.code, sealed.stderr).toBe(0)
     const [facts, opened] = await Promise.all([
       runCli(cli, ['inspect', p('revealed.aseal')]),
-      runCli(cli, [
-        'open',
-        '--identity',
-        p('analyst.key'),
-        '--trust',
-        keys['writer']!,
-        '--include-denied',
-        '--format',
-        'ndjson',
-        p('revealed.aseal'),
-      ]),
+      runCli(cli, openAs('analyst', '--include-denied', '--format', 'ndjson', p('revealed.aseal'))),
     ])
     expect(facts.stdout).toContain('national_id')
     expect(opened.code, opened.stderr).toBe(0)
@@ -226,19 +181,16 @@ describe('large and empty Arrow input', () => {
       ),
     })
     const empty = new Table(new Schema([new Field('n', new Int32())]))
-    const sealArgs = ['seal', '--policy', p('n-policy.json'), '--recipients', p('recipients.json')]
     writeFileSync(p('n-policy.json'), JSON.stringify({ fields: { n: ['analyst'] } }))
     const [bigSealed, emptySealed] = await Promise.all(
-      [big, empty].map((t) =>
-        runCli(cli, [...sealArgs, '--signer', p('writer.key')], { input: tableToIPC(t, 'stream') }),
-      ),
+      [big, empty].map((t) => runCli(cli, sealArgs(p, 'n-policy.json'), { input: tableToIPC(t, 'stream') })),
     )
     expect(bigSealed!.code, bigSealed!.stderr).toBe(0)
     expect(emptySealed!.code, emptySealed!.stderr).toBe(0)
     writeFileSync(p('big.aseal'), bigSealed!.stdoutBytes)
     const facts = await runCli(cli, ['inspect', '--json', p('big.aseal')])
     expect(JSON.parse(facts.stdout).frames).toMatchObject({ batches: 2, rows: 70_000 })
-    const open = ['open', '--identity', p('analyst.key'), '--trust', keys['writer']!]
+    const open = openAs('analyst')
     const [bigOpened, emptyOpened] = await Promise.all([
       runCli(cli, open, { input: bigSealed!.stdoutBytes }),
       runCli(cli, open, { input: emptySealed!.stdoutBytes }),
@@ -266,23 +218,9 @@ describe('text input', () => {
   async function sealAndOpen(input: string, inFile: string, format: 'csv' | 'ndjson', extra: string[] = []) {
     writeFileSync(p(inFile), input)
     writeFileSync(p('text-policy.json'), JSON.stringify(textPolicy))
-    const sealed = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('text-policy.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      ...extra,
-      p(inFile),
-    ])
+    const sealed = await runCli(cli, sealArgs(p, 'text-policy.json', ...extra, p(inFile)))
     expect(sealed.code, sealed.stderr).toBe(0)
-    const opened = await runCli(
-      cli,
-      ['open', '--identity', p('analyst.key'), '--trust', keys['writer']!, '--format', format],
-      { input: sealed.stdoutBytes },
-    )
+    const opened = await runCli(cli, openAs('analyst', '--format', format), { input: sealed.stdoutBytes })
     expect(opened.code, opened.stderr).toBe(0)
     return opened.stdout
   }
@@ -307,33 +245,10 @@ describe('text input', () => {
       '',
     ].join('\n')
     writeFileSync(p('text-policy.json'), JSON.stringify(textPolicy))
-    const sealed = await runCli(
-      cli,
-      [
-        'seal',
-        '--policy',
-        p('text-policy.json'),
-        '--recipients',
-        p('recipients.json'),
-        '--signer',
-        p('writer.key'),
-        '--format',
-        'ndjson',
-      ],
-      { input: ndjson },
-    )
+    const sealed = await runCli(cli, sealArgs(p, 'text-policy.json', '--format', 'ndjson'), { input: ndjson })
     expect(sealed.code, sealed.stderr).toBe(0)
     writeFileSync(p('nd.aseal'), sealed.stdoutBytes)
-    const opened = await runCli(cli, [
-      'open',
-      '--identity',
-      p('analyst.key'),
-      '--trust',
-      keys['writer']!,
-      '-o',
-      p('nd.csv'),
-      p('nd.aseal'),
-    ])
+    const opened = await runCli(cli, openAs('analyst', '-o', p('nd.csv'), p('nd.aseal')))
     expect(opened.code, opened.stderr).toBe(0)
     expect(readFileSync(p('nd.csv'), 'utf8')).toBe('id,name,tags,amount\n1,Ada,"[""a""]",1.25\n2,,,3\n')
   })

@@ -16,7 +16,7 @@ import {
   sealTable,
 } from '../../src/index.js'
 import { writeIdentityFile } from '../../src/node/files.js'
-import { buildCli, runCli, tempDir } from './helpers.js'
+import { buildCli, runCli, sealArgs, tempDir } from './helpers.js'
 
 let cli: string
 let dir: string
@@ -104,18 +104,7 @@ describe('input errors exit 3', () => {
 
   it('malformed CSV is refused with the row, not the values', async () => {
     writeFileSync(p('bad.csv'), 'id,amount\n1,2\n3,SECRET-VALUE,4\n')
-    const r = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('policy.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      '-o',
-      p('bad.aseal'),
-      p('bad.csv'),
-    ])
+    const r = await runCli(cli, sealArgs(p, 'policy.json', '-o', p('bad.aseal'), p('bad.csv')))
     expectError(r, 3, 'INPUT_INVALID')
     expect(r.stderr).toContain('CSV data row 2 has 3 fields but the header has 2')
     expect(r.stderr).not.toContain('SECRET-VALUE')
@@ -176,18 +165,7 @@ describe('authentication errors exit 4, and nothing is written', () => {
 describe('policy errors exit 5, key errors exit 6', () => {
   it('a field no rule covers: POLICY_FIELD_UNCOVERED, no output file', async () => {
     writeFileSync(p('narrow.json'), JSON.stringify({ fields: { id: 'public' } }))
-    const r = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('narrow.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      '-o',
-      p('narrow.aseal'),
-      p('data.arrows'),
-    ])
+    const r = await runCli(cli, sealArgs(p, 'narrow.json', '-o', p('narrow.aseal'), p('data.arrows')))
     expectError(r, 5, 'POLICY_FIELD_UNCOVERED')
     expect(existsSync(p('narrow.aseal'))).toBe(false)
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
@@ -195,16 +173,7 @@ describe('policy errors exit 5, key errors exit 6', () => {
 
   it('a policy file that is not JSON: POLICY_INVALID', async () => {
     writeFileSync(p('broken.json'), '{ "fields": ')
-    const r = await runCli(cli, [
-      'seal',
-      '--policy',
-      p('broken.json'),
-      '--recipients',
-      p('recipients.json'),
-      '--signer',
-      p('writer.key'),
-      p('data.arrows'),
-    ])
+    const r = await runCli(cli, sealArgs(p, 'broken.json', p('data.arrows')))
     expectError(r, 5, 'POLICY_INVALID')
   })
 

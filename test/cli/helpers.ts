@@ -100,3 +100,11 @@ export function tempDir(prefix = 'arrowseal-cli-'): { dir: string; cleanup: () =
   const dir = mkdtempSync(join(tmpdir(), prefix))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
+
+/**
+ * `seal --policy POLICY --recipients recipients.json --signer writer.key ...rest`, the seal command line of the CLI
+ * tests: `at` resolves a file name in the test's work directory, which holds recipients.json and writer.key.
+ */
+export function sealArgs(at: (name: string) => string, policy: string, ...rest: string[]): string[] {
+  return ['seal', '--policy', at(policy), '--recipients', at('recipients.json'), '--signer', at('writer.key'), ...rest]
+}
