@@ -245,40 +245,40 @@ describe('rows per batch (2^31 − 1) and batches per stream (2^32 − 1)', () =
   })
 })
 
-describe('inflated unit: its authenticated u32 prefix, at most 1 GiB', () => {
-  /** A one-batch deflate stream whose unit's declared inflated size is rewritten and re-authenticated. */
-  async function withDeclaredSize(size: (actual: number) => number): Promise<Uint8Array> {
-    const t = new Table(tableFromArrays({ x: Int32Array.of(1, 2, 3) }).batches)
-    let keys: FrameSealerKeys | undefined
-    const sealer = await Sealer.create(
-      t.schema,
-      {
-        signer: writer,
-        recipients: { r: [reader.publicKey] },
-        policy: { fields: { x: ['r'] } },
-        compression: 'deflate',
-      },
-      undefined,
-      undefined,
-      (k) => {
-        keys = k
-      },
-    )
-    const f0 = await sealer.sealBatch(t.batches[0]!)
-    const end = await sealer.finish()
-    const p = parseFrame(f0.subarray(4), 1, 1)
-    const unit = p.units[0]!
-    const key = keys!.encKeys[0]!
-    const aad = unitAad(keys!.headerDigest, 0, 0, p.rows, false, unit.flags)
-    const plain = gcm(key, unitNonce(0), aad).decrypt(unit.payload)
-    const view = new DataView(plain.buffer, plain.byteOffset)
-    view.setUint32(0, size(view.getUint32(0)))
-    const payload = gcm(key, unitNonce(0), aad).encrypt(plain)
-    const w = writeFrame(1, 0, p.rows, [{ ...unit, payload }], 1)
-    w.macs.set(frameMac(keys!.macKeys[0]!, keys!.headerDigest, sha256(w.body)), 0 * MAC_BYTES)
-    return join(sealer.header, w.frame, end)
-  }
+/** A one-batch deflate stream whose unit's declared inflated size is rewritten and re-authenticated. */
+async function withDeclaredSize(size: (actual: number) => number): Promise<Uint8Array> {
+  const t = new Table(tableFromArrays({ x: Int32Array.of(1, 2, 3) }).batches)
+  let keys: FrameSealerKeys | undefined
+  const sealer = await Sealer.create(
+    t.schema,
+    {
+      signer: writer,
+      recipients: { r: [reader.publicKey] },
+      policy: { fields: { x: ['r'] } },
+      compression: 'deflate',
+    },
+    undefined,
+    undefined,
+    (k) => {
+      keys = k
+    },
+  )
+  const f0 = await sealer.sealBatch(t.batches[0]!)
+  const end = await sealer.finish()
+  const p = parseFrame(f0.subarray(4), 1, 1)
+  const unit = p.units[0]!
+  const key = keys!.encKeys[0]!
+  const aad = unitAad(keys!.headerDigest, 0, 0, p.rows, false, unit.flags)
+  const plain = gcm(key, unitNonce(0), aad).decrypt(unit.payload)
+  const view = new DataView(plain.buffer, plain.byteOffset)
+  view.setUint32(0, size(view.getUint32(0)))
+  const payload = gcm(key, unitNonce(0), aad).encrypt(plain)
+  const w = writeFrame(1, 0, p.rows, [{ ...unit, payload }], 1)
+  w.macs.set(frameMac(keys!.macKeys[0]!, keys!.headerDigest, sha256(w.body)), 0 * MAC_BYTES)
+  return join(sealer.header, w.frame, end)
+}
 
+describe('inflated unit: its authenticated u32 prefix, at most 1 GiB', () => {
   it('the exact size opens; a wrong size is ARROW_INVALID; 1 GiB + 1 and 2^32 − 1 are refused before inflating', async () => {
     expect(await codeOf(openTable(await withDeclaredSize((n) => n), opts))).toBe('RESOLVED')
     expect(await codeOf(openTable(await withDeclaredSize((n) => n + 1), opts))).toBe('ARROW_INVALID')
@@ -296,39 +296,9 @@ describe('inflated unit vs the reader limit', () => {
   // An authenticated deflate unit's u32 size prefix is allocated before inflating. The reader's own
   // maxFrameBytes bounds it (not just the hard 1 GiB limit), so a reader that chose 1 MiB never allocates 64 MiB.
   it('a deflate unit declaring 64 MiB is refused by a reader whose maxFrameBytes is 1 MiB', async () => {
-    const t = new Table(tableFromArrays({ x: Int32Array.of(1, 2, 3) }).batches)
-    let keys: FrameSealerKeys | undefined
-    const sealer = await Sealer.create(
-      t.schema,
-      {
-        signer: writer,
-        recipients: { r: [reader.publicKey] },
-        policy: { fields: { x: ['r'] } },
-        compression: 'deflate',
-      },
-      undefined,
-      undefined,
-      (k) => {
-        keys = k
-      },
-    )
-    const f0 = await sealer.sealBatch(t.batches[0]!)
-    const end = await sealer.finish()
-    const p = parseFrame(f0.subarray(4), 1, 1)
-    const unit = p.units[0]!
-    const aad = unitAad(keys!.headerDigest, 0, 0, p.rows, false, unit.flags)
-    const plain = gcm(keys!.encKeys[0]!, unitNonce(0), aad).decrypt(unit.payload)
-    new DataView(plain.buffer, plain.byteOffset).setUint32(0, 64 * MiB)
-    const w = writeFrame(
-      1,
-      0,
-      p.rows,
-      [{ ...unit, payload: gcm(keys!.encKeys[0]!, unitNonce(0), aad).encrypt(plain) }],
-      1,
-    )
-    w.macs.set(frameMac(keys!.macKeys[0]!, keys!.headerDigest, sha256(w.body)), 0)
+    const s = await withDeclaredSize(() => 64 * MiB)
     resetAllocationRecord()
-    const code = await codeOf(openTable(join(sealer.header, w.frame, end), { ...opts, maxFrameBytes: MiB }))
+    const code = await codeOf(openTable(s, { ...opts, maxFrameBytes: MiB }))
     expect(code).toBe('LIMIT_EXCEEDED')
     expect(largestAllocation()).toBeLessThanOrEqual(MiB)
   })
