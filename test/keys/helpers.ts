@@ -21,6 +21,27 @@ export function vectors<T>(name: string): T {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../vectors/${name}`, import.meta.url)), 'utf8')) as T
 }
 
+/** One of the X-Wing draft's test vectors (draft-connolly-cfrg-xwing-kem), fields in hex. */
+export interface XWingVector {
+  seed: string
+  eseed: string
+  ss: string
+  sk: string
+  pk: string
+  ct: string
+}
+
+/** The X-Wing draft's three test vectors. */
+export function xwingVectors(): XWingVector[] {
+  return vectors<XWingVector[]>('xwing-draft-connolly-cfrg-xwing-kem.json')
+}
+
+/** A Wycheproof vector file: test groups of type G, and the count of all their tests. */
+export interface Wycheproof<G> {
+  numberOfTests: number
+  testGroups: G[]
+}
+
 /** Values of every wrong shape a JavaScript caller might pass. */
 export const TYPE_TEST: readonly unknown[] = [
   undefined,

@@ -9,20 +9,8 @@ import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { describe, expect, it } from 'vitest'
 import { isLowOrderX25519 } from '../../src/keys/public-key.js'
-import { hex, toHex, vectors } from './helpers.js'
+import { hex, toHex, vectors, type Wycheproof, xwingVectors } from './helpers.js'
 
-interface XWingVector {
-  seed: string
-  eseed: string
-  ss: string
-  sk: string
-  pk: string
-  ct: string
-}
-interface Wycheproof<G> {
-  numberOfTests: number
-  testGroups: G[]
-}
 interface WTest {
   tcId: number
   comment: string
@@ -31,7 +19,7 @@ interface WTest {
 }
 
 describe('X-Wing draft vectors (ml_kem768_x25519)', () => {
-  const xv = vectors<XWingVector[]>('xwing-draft-connolly-cfrg-xwing-kem.json')
+  const xv = xwingVectors()
   it('has the vectors', () => expect(xv.length).toBe(3))
   for (const [i, v] of xv.entries()) {
     it(`vector ${i}: seed → pk, eseed → ct/ss, decapsulate`, () => {

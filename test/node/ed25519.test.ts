@@ -6,13 +6,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
 import { nodeEd25519 } from '../../src/node/ed25519.js'
-import { hex, vectors } from '../keys/helpers.js'
+import { hex, vectors, type Wycheproof } from '../keys/helpers.js'
 
 interface G {
   publicKey: { pk: string }
   tests: { tcId: number; comment: string; msg: string; sig: string; result: string }[]
 }
-const file = vectors<{ numberOfTests: number; testGroups: G[] }>('wycheproof-ed25519_test.json')
+const file = vectors<Wycheproof<G>>('wycheproof-ed25519_test.json')
 
 describe('node:crypto Ed25519', () => {
   it('agrees with Wycheproof and with noble strict verification on every case', () => {

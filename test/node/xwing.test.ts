@@ -14,16 +14,8 @@ import {
   xwingKeygen,
 } from '../../src/keys/xwing.js'
 import { nodeX25519 } from '../../src/node/x25519.js'
-import { hex, toHex, vectors } from '../keys/helpers.js'
+import { hex, toHex, vectors, type Wycheproof, xwingVectors } from '../keys/helpers.js'
 
-interface XWingVector {
-  seed: string
-  eseed: string
-  ss: string
-  sk: string
-  pk: string
-  ct: string
-}
 interface X25519Test {
   tcId: number
   public: string
@@ -35,8 +27,8 @@ const impls: [string, X25519][] = [
   ['noble', nobleX25519],
   ['node', nodeX25519],
 ]
-const xv = vectors<XWingVector[]>('xwing-draft-connolly-cfrg-xwing-kem.json')
-const wp = vectors<{ numberOfTests: number; testGroups: { tests: X25519Test[] }[] }>('wycheproof-x25519_test.json')
+const xv = xwingVectors()
+const wp = vectors<Wycheproof<{ tests: X25519Test[] }>>('wycheproof-x25519_test.json')
 
 describe.each(impls)('X-Wing draft vectors with %s X25519', (_name, x) => {
   it('has the three vectors', () => expect(xv.length).toBe(3))
