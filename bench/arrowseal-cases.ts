@@ -48,8 +48,15 @@ export function openOptions(parties: Parties, backend?: Backend): OpenOptions {
   }
 }
 
-/** A ReadableStream over an array (ReadableStream.from is not in the DOM typings this project compiles with). */
-function streamOf<T>(items: readonly T[]): ReadableStream<T> {
+/**
+ * A ReadableStream over an array (ReadableStream.from is not in the DOM typings this project compiles with).
+ *
+ * @example
+ * ```ts
+ * await streamOf(table.batches).pipeThrough(new api.SealStream(options)).pipeTo(sink)
+ * ```
+ */
+export function streamOf<T>(items: readonly T[]): ReadableStream<T> {
   let i = 0
   return new ReadableStream<T>({
     pull(controller) {

@@ -2,18 +2,20 @@
  * Renders results files as Markdown tables and writes them into `docs/benchmarks.md` between marker comments, so
  * the figures in the docs are always the figures of a real run and never retyped by hand.
  *
- *   npx tsx bench/markdown.ts [--full file.json] [--quick file.json] [--memory file.json] [--write]
+ *   npx tsx bench/markdown.ts [--full file.json] [--quick file.json] [--memory file.json] [--batch-sizes file.json]
+ *                             [--write]
  *
- * Without paths it takes the newest `*-full.json`, `*-quick.json` and `*-memory-full.json` (else quick) in
- * `bench/results/`. Without `--write` it prints the blocks.
+ * Without paths it takes the newest `*-full.json`, `*-quick.json`, `*-memory-full.json` (else quick) and
+ * `*-batch-sizes.json` in `bench/results/`. Without `--write` it prints the blocks.
  *
  * Markers in the page: `<!-- bench:NAME -->` … `<!-- /bench:NAME -->` with NAME one of machine, results, targets,
- * quick-targets, breakdown, memory.
+ * quick-targets, breakdown, memory, batch-sizes.
  *
  * @module
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { BatchSizeReport } from './batch-sizes.js'
 import type { RunReport } from './report.js'
 import { relativeToPlain } from './report.js'
 import type { Target } from './targets.js'
@@ -187,6 +189,36 @@ export function memoryBlock(r: MemoryReport): string {
   return lines.join('\n')
 }
 
+/**
+ * The batch-size table: MB/s of plain Arrow IPC and of the streaming seal and open per rows-per-batch, and
+ * arrowseal's throughput relative to its own at 65,536 rows (the 64k fixture's batch size).
+ *
+ * @example
+ * ```ts
+ * console.log(batchSizesBlock(report))
+ * ```
+ */
+export function batchSizesBlock(r: BatchSizeReport): string {
+  const mbps = (run: BatchSizeReport['runs'][number], name: string) =>
+    run.results.find((c) => c.name.split('/')[1] === name)?.mbps ?? Number.NaN
+  const ref = r.runs.find((run) => run.batchRows === 65_536)
+  const lines = [
+    `Run: ${r.date}, ${r.source}, ${r.rows.toLocaleString('en-US')} rows, median of ${r.rounds} interleaved rounds, load ${r.machine.loadAverage.join(' / ')}.`,
+    '',
+    '| rows per batch | batches | Arrow IPC write MB/s | Arrow IPC read MB/s | `SealStream` MB/s | `OpenStream` MB/s | seal vs 65,536 | open vs 65,536 |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const run of r.runs) {
+    const seal = mbps(run, 'stream-seal')
+    const open = mbps(run, 'stream-open')
+    const rel = (x: number, name: string) => (ref ? fmt(x / mbps(ref, name)) : '')
+    lines.push(
+      `| ${run.batchRows.toLocaleString('en-US')} | ${run.batches} | ${fmt(mbps(run, 'arrow-ipc-write'), 0)} | ${fmt(mbps(run, 'arrow-ipc-read'), 0)} | ${fmt(seal, 0)} | ${fmt(open, 0)} | ${rel(seal, 'stream-seal')} | ${rel(open, 'stream-open')} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
 function replaceBlock(page: string, name: string, body: string): string {
   const open = `<!-- bench:${name} -->`
   const close = `<!-- /bench:${name} -->`
@@ -205,6 +237,7 @@ function main(): void {
   const full = load<RunReport>(arg('--full') ?? newest(/^\d{4}-\d{2}-\d{2}-full\.json$/))
   const quick = load<RunReport>(arg('--quick') ?? newest(/^\d{4}-\d{2}-\d{2}-quick\.json$/))
   const memory = load<MemoryReport>(arg('--memory') ?? newest(/-memory-full\.json$/) ?? newest(/-memory-quick\.json$/))
+  const sizes = load<BatchSizeReport>(arg('--batch-sizes') ?? newest(/-batch-sizes\.json$/))
   const main = full ?? quick
   const blocks: Record<string, string> = {}
   if (main) {
@@ -215,6 +248,7 @@ function main(): void {
   }
   if (quick) blocks['quick-targets'] = `${resultsBlock(quick)}\n\n${targetsBlock(quick.targets)}`
   if (memory) blocks['memory'] = memoryBlock(memory)
+  if (sizes) blocks['batch-sizes'] = batchSizesBlock(sizes)
   if (!argv.includes('--write')) {
     for (const [name, body] of Object.entries(blocks)) console.log(`\n<!-- bench:${name} -->\n${body}`)
     return

@@ -2,7 +2,7 @@
  * Where does the time go? Profiles one arrowseal workload with the V8 sampling profiler (through `node:inspector`,
  * the same data `node --cpu-prof` writes) and prints self time by function and by source file.
  *
- *   npx tsx bench/profile.ts seal|open|fresh|fresh-session|seal-1k|open-1k [--rows N] [--iterations N] [--backend node|webcrypto|noble]
+ *   npx tsx bench/profile.ts seal|open|fresh|fresh-session|stream-seal|stream-open[-1k] [--rows N] [--iterations N] [--backend node|webcrypto|noble]
  *                                                           [--save file.cpuprofile] [--callers functionName]
  *
  * The saved profile opens in Chrome DevTools (Performance panel) or speedscope.
@@ -14,7 +14,7 @@ import { Session } from 'node:inspector/promises'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadApi } from './api.js'
-import { makeParties, openOptions, sealOptions } from './arrowseal-cases.js'
+import { makeParties, openOptions, sealOptions, streamOf } from './arrowseal-cases.js'
 import { mixedTable, oneRowTable } from './fixtures.js'
 
 interface ProfileNode {
@@ -136,8 +136,17 @@ async function main(): Promise<void> {
   }
   const freshOpen = { identity: parties.readers.analysts, trustedSigners: [parties.writer.publicKey], backend }
   const sealed = fresh ? await api.sealTable(table, freshSeal) : await api.sealTable(table, sOpts)
+  // stream-*: the same data through SealStream / OpenStream, whose frames the allocator recycles (no one fresh
+  // output buffer), so what is left is the per-batch work.
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < sealed.length; i += 65536) chunks.push(sealed.subarray(i, i + 65536))
+  const sink = () => new WritableStream<unknown>({ write: () => undefined })
   const run = async () => {
     if (fresh) await api.openTable(await api.sealTable(table, freshSeal), freshOpen)
+    else if (workload.startsWith('stream-seal'))
+      await streamOf(table.batches).pipeThrough(new api.SealStream(sOpts)).pipeTo(sink())
+    else if (workload.startsWith('stream-open'))
+      await streamOf(chunks).pipeThrough(new api.OpenStream(oOpts)).pipeTo(sink())
     else if (workload.startsWith('seal')) await api.sealTable(table, sOpts)
     else await api.openTable(sealed, oOpts)
   }

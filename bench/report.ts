@@ -135,7 +135,7 @@ export function printTable(results: readonly CaseResult[], labels: readonly stri
  * writeReport('bench/results/2026-11-29-quick.json', report)
  * ```
  */
-export function writeReport(path: string, report: RunReport): void {
+export function writeReport(path: string, report: object): void {
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`)
 }

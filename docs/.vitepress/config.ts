@@ -72,6 +72,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'The CLI', link: '/guides/cli' },
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },
+        { text: 'Tune for throughput', link: '/guides/performance' },
       ],
     },
     {
