@@ -1,6 +1,6 @@
 /**
  * examples/browser: the page's logic (open with WebCrypto, render escaped HTML) run in Node, whose
- * globalThis.crypto.subtle is WebCrypto; the real-browser run of the page lives in test/browser.
+ * globalThis.crypto.subtle is WebCrypto. The built page in real Chromium: test/site/example-page.test.ts.
  */
 import { readFileSync } from 'node:fs'
 import { tableFromArrays } from 'apache-arrow'

@@ -11,8 +11,9 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright'
+import type { Browser } from 'playwright'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './chromium.js'
 import { brokenLinks, type PageFacts } from './links.js'
 import { resolveFile, serve } from './server.js'
 
@@ -20,7 +21,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 // DOCS_DIST lets a check run against a build made elsewhere (e.g. a scratch copy of docs/).
 const dist = process.env.DOCS_DIST ?? join(root, 'docs', '.vitepress', 'dist')
 const shots = join(root, 'test-results')
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 function htmlPages(dir: string): string[] {
   const out: string[] = []
@@ -63,19 +63,7 @@ describe('built docs site in Chromium', () => {
     // Fail loudly rather than skip: a site test that silently passes without a site checks nothing.
     if (!existsSync(dist)) throw new Error('docs/.vitepress/dist is missing: run `npm run docs:build` first')
     ;({ origin, server } = await serve(dist))
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {
