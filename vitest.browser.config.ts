@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { playwright } from '@vitest/browser-playwright'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
+import { CHROMIUM, CHROMIUM_ARGS } from './test/site/chromium.js'
 
 const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
 const srcDir = fileURLToPath(new URL('./src/', import.meta.url))
@@ -61,19 +62,7 @@ export default defineConfig({
       headless: true,
       screenshotFailures: false,
       provider: playwright({
-        launchOptions: {
-          executablePath: '/usr/bin/chromium',
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
+        launchOptions: { executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] },
       }),
       instances: [{ browser: 'chromium' }],
     },
