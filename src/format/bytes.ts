@@ -147,7 +147,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** {@link concatBytes} for a list of any length (a spread of many thousand chunks can exceed the call limit). */
-export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)

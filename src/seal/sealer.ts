@@ -28,6 +28,7 @@ import { setupBaseS } from '../keys/hpke.js'
 import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
+import { Coalescer } from './coalesce.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
@@ -66,6 +67,7 @@ export class Sealer {
   readonly frames: FrameSealer
   readonly #groups: SealedGroup[]
   readonly #compress: boolean
+  readonly #coalescer: Coalescer | null
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
 
@@ -75,12 +77,14 @@ export class Sealer {
     frames: FrameSealer,
     groups: SealedGroup[],
     compressUnits: boolean,
+    minBatchRows: number | undefined,
   ) {
     this.header = header
     this.schema = schema
     this.frames = frames
     this.#groups = groups
     this.#compress = compressUnits
+    this.#coalescer = Coalescer.for(schema, minBatchRows)
   }
 
   /**
@@ -188,7 +192,35 @@ export class Sealer {
     if (exportKeys)
       exportKeys({ headerDigest: headerDigest.slice(), macKeys: macKeys.map((k) => k.slice()), encKeys: rawKeys })
     const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys)
-    return new Sealer(header, schema, frames, sealed, options.compression === 'deflate')
+    return new Sealer(header, schema, frames, sealed, options.compression === 'deflate', options.minBatchRows)
+  }
+
+  /** Whether this stream merges small batches (`minBatchRows`), so that {@link Sealer.gather} may hold some back. */
+  get gathers(): boolean {
+    return this.#coalescer !== null
+  }
+
+  /**
+   * The batches to seal now for the next input batch: `[batch]`, or with `minBatchRows` the gathered batches
+   * once they have enough rows, merged into one (and none while it is still gathering). Seal them in order with
+   * {@link Sealer.encodeBatch}, then, before {@link Sealer.finish}, whatever {@link Sealer.drain} returns.
+   */
+  gather(batch: RecordBatch): RecordBatch[] {
+    if (!this.#coalescer) return [batch]
+    this.#checkOpen()
+    try {
+      // Merging trusts every batch's shape, so check it before the batch joins the others.
+      this.#checkShape(batch)
+      return this.#coalescer.push(batch)
+    } catch (err) {
+      this.#state = 'failed'
+      throw err
+    }
+  }
+
+  /** The batches {@link Sealer.gather} still holds (merged when possible), to seal before finishing. */
+  drain(): RecordBatch[] {
+    return this.#coalescer?.drain() ?? []
   }
 
   /** Seals one batch into one frame. The batch's schema must equal the stream's. */
@@ -204,9 +236,7 @@ export class Sealer {
   encodeBatch(batch: RecordBatch): EncodedBatch {
     this.#checkOpen()
     try {
-      if (batch.schema !== this.schema && !sameShape(batch, this.schema)) {
-        throw new ArrowSealError('ARROW_INVALID', 'a batch has a different schema from the stream it is written to')
-      }
+      this.#checkShape(batch)
       const rows = batch.numRows
       if (rows > HARD_LIMITS.maxRowsPerBatch)
         throw new ArrowSealError('LIMIT_EXCEEDED', `a batch of ${rows} rows exceeds the limit`)
@@ -241,6 +271,12 @@ export class Sealer {
   /** Marks the stream failed, so that no end frame can be written. */
   abort(): void {
     this.#state = 'failed'
+  }
+
+  #checkShape(batch: RecordBatch): void {
+    if (batch.schema !== this.schema && !sameShape(batch, this.schema)) {
+      throw new ArrowSealError('ARROW_INVALID', 'a batch has a different schema from the stream it is written to')
+    }
   }
 
   #checkOpen(): void {

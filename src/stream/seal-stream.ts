@@ -22,7 +22,8 @@ import { Sealer } from '../seal/sealer.js'
  * Seals a stream of record batches. The first chunk written out is the signed header, then one frame per
  * batch, then (when the writable side closes) the authenticated end frame. If anything fails, or the writable
  * side is aborted, no end frame is ever written, so readers see a truncated stream, never a short valid one.
- * Memory stays at one batch plus a constant.
+ * Memory stays at one batch plus a constant (with `minBatchRows`, plus the batches it is gathering: at most that
+ * many rows, or about 16 MiB of column data).
  *
  * The stream's schema comes from `schema` or from the first batch; every batch must have that schema.
  *
@@ -67,6 +68,20 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
       controller.enqueue(s.header)
       return s
     }
+    const sealOne = async (
+      s: Sealer,
+      batch: RecordBatch,
+      controller: TransformStreamDefaultController<Uint8Array>,
+    ): Promise<void> => {
+      if (!pool) {
+        controller.enqueue(await s.sealBatch(batch))
+        return
+      }
+      // Encode here (Arrow needs this thread) while the workers seal earlier batches. One job per worker
+      // plus one: a deeper queue measured no faster, and every live batch is fresh memory to fault in.
+      inFlight.push(s.guard(pool.seal(s.encodeBatch(batch))))
+      while (inFlight.size > workers) controller.enqueue(await inFlight.shift())
+    }
     const fail = (err: unknown): never => {
       sealer?.abort()
       pool?.close()
@@ -76,14 +91,7 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
       async transform(batch, controller) {
         try {
           const s = sealer ?? (await start(trueSchema(batch.schema, batch), controller))
-          if (!pool) {
-            controller.enqueue(await s.sealBatch(batch))
-            return
-          }
-          // Encode here (Arrow needs this thread) while the workers seal earlier batches. One job per worker
-          // plus one: a deeper queue measured no faster, and every live batch is fresh memory to fault in.
-          inFlight.push(s.guard(pool.seal(s.encodeBatch(batch))))
-          while (inFlight.size > workers) controller.enqueue(await inFlight.shift())
+          for (const ready of s.gather(batch)) await sealOne(s, ready, controller)
         } catch (err) {
           fail(err)
         }
@@ -98,6 +106,7 @@ export class SealStream extends TransformStream<RecordBatch, Uint8Array> {
               )
             s = await start(options.schema, controller)
           }
+          for (const ready of s.drain()) await sealOne(s, ready, controller)
           while (inFlight.size > 0) controller.enqueue(await inFlight.shift())
           controller.enqueue(await s.finish())
           pool?.close()

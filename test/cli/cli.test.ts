@@ -204,6 +204,28 @@ describe('large and empty Arrow input', () => {
   })
 })
 
+describe('seal --min-batch-rows', () => {
+  it('merges small Arrow batches before sealing; readers get the same rows in fewer batches', async () => {
+    // data.arrows holds batches of 25, 25 and 10 rows.
+    const sealed = await runCli(cli, sealArgs(p, 'policy.json', '--min-batch-rows', '50', p('data.arrows')))
+    expect(sealed.code, sealed.stderr).toBe(0)
+    writeFileSync(p('merged.aseal'), sealed.stdoutBytes)
+    const facts = await runCli(cli, ['inspect', '--json', p('merged.aseal')])
+    expect(JSON.parse(facts.stdout).frames).toMatchObject({ batches: 2, rows: 60 })
+    const opened = await runCli(cli, openAs('auditor'), { input: sealed.stdoutBytes })
+    expect(opened.code, opened.stderr).toBe(0)
+    const t = tableFromIPC(opened.stdoutBytes)
+    expect(t.batches.map((b) => b.numRows)).toEqual([50, 10])
+    expect(rows(t)).toEqual(rows(table))
+  })
+
+  it('refuses a value that is not a row count (exit 2)', async () => {
+    const bad = await runCli(cli, sealArgs(p, 'policy.json', '--min-batch-rows', '1e3', p('data.arrows')))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--min-batch-rows must be a row count/)
+  })
+})
+
 describe('text input', () => {
   const csv = [
     'id,name,zip,score,active,seen_at,note',

@@ -15,7 +15,7 @@ import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { sampleTable } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
-import { codeOf, join, readAll } from '../helpers/streams.js'
+import { codeOf, join, readAll, streamOf } from '../helpers/streams.js'
 
 vi.mock('../../src/format/constants.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/format/constants.js')>()
@@ -30,15 +30,6 @@ const sealOptions = {
   signer: writer,
   recipients: { r: [reader.publicKey] },
   policy: { fields: { id: 'public' as const, email: ['r'], amount: ['r'] } },
-}
-
-function streamOf<T>(items: readonly T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(controller) {
-      for (const item of items) controller.enqueue(item)
-      controller.close()
-    },
-  })
 }
 
 /** Seals `batches` through SealStream; returns what it emitted before it finished or failed, and how it ended. */

@@ -60,3 +60,13 @@ export async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
     out.push(value)
   }
 }
+
+/** A ReadableStream of `items`, closed after the last. */
+export function streamOf<T>(items: readonly T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      for (const item of items) controller.enqueue(item)
+      controller.close()
+    },
+  })
+}

@@ -4,6 +4,7 @@
  */
 
 import type { RecordBatch, Schema } from 'apache-arrow'
+import { HARD_LIMITS } from '../../format/constants.js'
 import { SealStream } from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { SealOptions } from '../../node/files.js'
@@ -47,6 +48,8 @@ Options:
       --format FORMAT       input format: arrow, csv or ndjson
       --reveal-schema       publish the names and types of sealed fields in the header (default: hidden)
       --compression C       none (default) or deflate; compression leaks information through sizes
+      --min-batch-rows N    merge consecutive smaller batches into batches of at least N rows (faster for
+                            many small Arrow batches; readers get the merged batches)
       --debug               show a stack trace on errors
   -h, --help                show this help
 `,
@@ -58,6 +61,7 @@ Options:
     format: { type: 'string' },
     'reveal-schema': { type: 'boolean' },
     compression: { type: 'string' },
+    'min-batch-rows': { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -69,6 +73,10 @@ Options:
     const compression = stringOption(inv, 'compression') ?? 'none'
     if (compression !== 'none' && compression !== 'deflate')
       throw new CliError('USAGE', `unknown compression "${compression}"`, 'use none or deflate')
+    const minRowsText = stringOption(inv, 'min-batch-rows')
+    const minBatchRows = minRowsText === undefined ? undefined : Number(minRowsText)
+    if (minBatchRows !== undefined && !(/^\d+$/.test(minRowsText!) && minBatchRows <= HARD_LIMITS.maxRowsPerBatch))
+      throw new CliError('USAGE', `--min-batch-rows must be a row count, not "${minRowsText}"`, 'for example 65536')
     const output = stringOption(inv, 'output')
     const input = inv.positionals[0]
     if (isStdio(output) && process.stdout.isTTY)
@@ -87,6 +95,7 @@ Options:
       policy: policy as SealOptions['policy'],
       revealSchema: flag(inv, 'reveal-schema'),
       compression,
+      ...(minBatchRows === undefined ? {} : { minBatchRows }),
       backend: nodeBackend(),
     }
 
