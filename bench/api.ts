@@ -24,6 +24,8 @@ export interface SealOptions {
   policy: unknown
   backend?: Backend
   workers?: WorkerPoolHandle
+  /** Merge consecutive smaller batches before sealing (arrowseal's `minBatchRows`). */
+  minBatchRows?: number
 }
 /** Open options. */
 export interface OpenOptions {

@@ -101,10 +101,21 @@ export async function sealOpenCases(
 }
 
 /**
+ * Rows per merged batch in the `-merged` cases (`minBatchRows`): the 64k fixture's batch size.
+ *
+ * @example
+ * ```ts
+ * const cases = await streamCases(api, parties, fixture, node, undefined, undefined, MERGED_ROWS)
+ * ```
+ */
+export const MERGED_ROWS = 65_536
+
+/**
  * Streaming cases: the fixture's batches through `SealStream`, and the sealed bytes (cut into 64 KiB reads, as a
  * socket or file would deliver them) through `OpenStream`; with `pool`, the crypto phase runs on that shared
  * worker-thread pool (started once, outside the timing). With `compression`, only the open case, on a stream sealed
- * with deflate-compressed units (inflating runs in the crypto phase, so it is work the workers can share).
+ * with deflate-compressed units (inflating runs in the crypto phase, so it is work the workers can share). With
+ * `minBatchRows`, the writer merges smaller batches (case names get `-merged`).
  *
  * @example
  * ```ts
@@ -118,15 +129,17 @@ export async function streamCases(
   backend?: Backend,
   pool?: { size: number; handle: WorkerPoolHandle },
   compression?: 'deflate',
+  minBatchRows?: number,
 ): Promise<Case[]> {
   const workers = pool ? { workers: pool.handle } : {}
   const sealOpts: SealOptions = {
     ...sealOptions(parties, backend),
     ...workers,
     ...(compression ? { compression } : {}),
+    ...(minBatchRows ? { minBatchRows } : {}),
   }
   const openOpts = { ...openOptions(parties, backend), ...workers }
-  const layer = `${compression ? `-${compression}` : ''}${pool ? `-workers${pool.size}` : ''}`
+  const layer = `${compression ? `-${compression}` : ''}${minBatchRows ? '-merged' : ''}${pool ? `-workers${pool.size}` : ''}`
   const sealStream = async (): Promise<Uint8Array[]> => {
     const out: Uint8Array[] = []
     const batches = streamOf(fx.table.batches)

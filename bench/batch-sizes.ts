@@ -1,7 +1,9 @@
 /**
  * How does throughput depend on rows per batch? One million rows of the mixed fixture cut into batches of 1,024
  * to 262,144 rows, each sealed through `SealStream` and opened through `OpenStream` (the way pipelines use
- * arrowseal), next to plain Arrow IPC write and read of the same table in the same rounds.
+ * arrowseal), next to plain Arrow IPC write and read of the same table in the same rounds; then the 1,024-row
+ * batches once more, merged by the writer into batches of at least 65,536 rows (`minBatchRows`). All of it runs
+ * interleaved in one group of rounds, so the sizes are compared under the same machine conditions.
  *
  *   npx tsx bench/batch-sizes.ts [--dist] [--rows N] [--rounds N]
  *
@@ -13,14 +15,16 @@
 import { fileURLToPath } from 'node:url'
 import { tableFromIPC, tableToIPC } from 'apache-arrow'
 import { loadApi } from './api.js'
-import { makeParties, streamCases } from './arrowseal-cases.js'
+import { MERGED_ROWS, makeParties, streamCases } from './arrowseal-cases.js'
 import { mixedTable } from './fixtures.js'
-import { type CaseResult, runInterleaved } from './harness.js'
+import { type Case, type CaseResult, runInterleaved } from './harness.js'
 import { type Machine, machine, writeReport } from './report.js'
 
 /** One batch size's measurements. */
 export interface BatchSizeRun {
   batchRows: number
+  /** The writer's `minBatchRows`, when the run merged the batches before sealing. */
+  minBatchRows?: number
   batches: number
   ipcBytes: number
   results: CaseResult[]
@@ -55,20 +59,41 @@ async function main(): Promise<void> {
   const node = api.backends.node?.()
   const info = machine()
   console.log(`batch sizes: ${rows} rows, ${rounds} rounds, ${info.cpu}, load ${info.loadAverage}`)
-  const runs: BatchSizeRun[] = []
-  for (const batchRows of SIZES) {
+  // Each size as written, then the smallest again with the writer merging it up to 65,536-row batches. All
+  // cases run interleaved in one group, so every size is measured in the same rounds as every other.
+  const plan: [number, number | undefined][] = [
+    ...SIZES.map((n): [number, undefined] => [n, undefined]),
+    [SIZES[0]!, MERGED_ROWS],
+  ]
+  const groups: { run: Omit<BatchSizeRun, 'results'>; names: string[] }[] = []
+  const cases: Case[] = []
+  for (const [batchRows, minBatchRows] of plan) {
     const table = mixedTable(rows, batchRows)
     const ipc = tableToIPC(table, 'stream')
-    const fx = { label: String(batchRows), table, ipc }
-    const cases = [
-      { name: `baseline/arrow-ipc-write/${batchRows}`, bytes: ipc.length, run: () => tableToIPC(table, 'stream') },
-      { name: `baseline/arrow-ipc-read/${batchRows}`, bytes: ipc.length, run: () => tableFromIPC(ipc) },
-      ...(await streamCases(api, parties, fx, node)),
+    const label = minBatchRows ? `${batchRows}-merged` : String(batchRows)
+    const mine: Case[] = [
+      { name: `baseline/arrow-ipc-write/${label}`, bytes: ipc.length, run: () => tableToIPC(table, 'stream') },
+      { name: `baseline/arrow-ipc-read/${label}`, bytes: ipc.length, run: () => tableFromIPC(ipc) },
+      ...(await streamCases(api, parties, { label, table, ipc }, node, undefined, undefined, minBatchRows)),
     ]
-    const results = await runInterleaved(cases, rounds)
-    runs.push({ batchRows, batches: table.batches.length, ipcBytes: ipc.length, results })
-    const line = results.map((r) => `${r.name.split('/')[1]} ${r.mbps.toFixed(0)} MB/s`).join(', ')
-    console.log(`${String(batchRows).padStart(7)} rows/batch: ${line}`)
+    cases.push(...mine)
+    const run = {
+      batchRows,
+      ...(minBatchRows ? { minBatchRows } : {}),
+      batches: table.batches.length,
+      ipcBytes: ipc.length,
+    }
+    groups.push({ run, names: mine.map((c) => c.name) })
+  }
+  const results = await runInterleaved(cases, rounds, (line) => process.stdout.write(`${line}\r`))
+  console.log()
+  const runs: BatchSizeRun[] = groups.map(({ run, names }) => ({
+    ...run,
+    results: results.filter((r) => names.includes(r.name)),
+  }))
+  for (const run of runs) {
+    const line = run.results.map((r) => `${r.name.split('/')[1]} ${r.mbps.toFixed(0)} MB/s`).join(', ')
+    console.log(`${String(run.batchRows).padStart(7)} rows/batch${run.minBatchRows ? ' merged' : ''}: ${line}`)
   }
   const report: BatchSizeReport = {
     date: new Date().toISOString(),

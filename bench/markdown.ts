@@ -199,9 +199,10 @@ export function memoryBlock(r: MemoryReport): string {
  * ```
  */
 export function batchSizesBlock(r: BatchSizeReport): string {
+  // Case names carry `-merged` for the run that merged its batches; compare by the operation alone.
   const mbps = (run: BatchSizeReport['runs'][number], name: string) =>
-    run.results.find((c) => c.name.split('/')[1] === name)?.mbps ?? Number.NaN
-  const ref = r.runs.find((run) => run.batchRows === 65_536)
+    run.results.find((c) => c.name.split('/')[1]!.replace('-merged', '') === name)?.mbps ?? Number.NaN
+  const ref = r.runs.find((run) => run.batchRows === 65_536 && !run.minBatchRows)
   const lines = [
     `Run: ${r.date}, ${r.source}, ${r.rows.toLocaleString('en-US')} rows, median of ${r.rounds} interleaved rounds, load ${r.machine.loadAverage.join(' / ')}.`,
     '',
@@ -213,7 +214,7 @@ export function batchSizesBlock(r: BatchSizeReport): string {
     const open = mbps(run, 'stream-open')
     const rel = (x: number, name: string) => (ref ? fmt(x / mbps(ref, name)) : '')
     lines.push(
-      `| ${run.batchRows.toLocaleString('en-US')} | ${run.batches} | ${fmt(mbps(run, 'arrow-ipc-write'), 0)} | ${fmt(mbps(run, 'arrow-ipc-read'), 0)} | ${fmt(seal, 0)} | ${fmt(open, 0)} | ${rel(seal, 'stream-seal')} | ${rel(open, 'stream-open')} |`,
+      `| ${run.batchRows.toLocaleString('en-US')}${run.minBatchRows ? `, merged to ≥ ${run.minBatchRows.toLocaleString('en-US')}` : ''} | ${run.batches} | ${fmt(mbps(run, 'arrow-ipc-write'), 0)} | ${fmt(mbps(run, 'arrow-ipc-read'), 0)} | ${fmt(seal, 0)} | ${fmt(open, 0)} | ${rel(seal, 'stream-seal')} | ${rel(open, 'stream-open')} |`,
     )
   }
   return lines.join('\n')

@@ -2,7 +2,7 @@
  * Where does the time go? Profiles one arrowseal workload with the V8 sampling profiler (through `node:inspector`,
  * the same data `node --cpu-prof` writes) and prints self time by function and by source file.
  *
- *   npx tsx bench/profile.ts seal|open|fresh|fresh-session|stream-seal|stream-open[-1k] [--rows N] [--iterations N] [--backend node|webcrypto|noble]
+ *   npx tsx bench/profile.ts seal|open|fresh|fresh-session|stream-seal|stream-open[-1k] [--rows N] [--min-batch-rows N] [--iterations N] [--backend node|webcrypto|noble]
  *                                                           [--save file.cpuprofile] [--callers functionName]
  *
  * The saved profile opens in Chrome DevTools (Performance panel) or speedscope.
@@ -121,7 +121,8 @@ async function main(): Promise<void> {
   if (!backend) throw new Error(`backend ${backendName} not available`)
   const parties = await makeParties(api)
   const table = fresh ? oneRowTable() : mixedTable(rows, workload.endsWith('-1k') ? 1_024 : 65_536)
-  const sOpts = sealOptions(parties, backend)
+  const minBatchRows = Number(option(argv, '--min-batch-rows', '0'))
+  const sOpts = { ...sealOptions(parties, backend), ...(minBatchRows ? { minBatchRows } : {}) }
   const oOpts = openOptions(parties, backend)
   // fresh-session: the same stream signed by a writer session made once (format suite 2).
   const signer =

@@ -14,7 +14,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { type ArrowSealApi, loadApi } from './api.js'
-import { freshCases, makeParties, type Parties, sealOpenCases, streamCases } from './arrowseal-cases.js'
+import { freshCases, MERGED_ROWS, makeParties, type Parties, sealOpenCases, streamCases } from './arrowseal-cases.js'
 import { baselineCases, type Fixture } from './baselines.js'
 import { mixedTable, oneRowTable } from './fixtures.js'
 import { freshBreakdown, printBreakdown, type Step } from './fresh-breakdown.js'
@@ -114,6 +114,10 @@ async function main(): Promise<void> {
       const node = arrowseal.backends.node?.()
       if (!node) notes.push('nodeBackend() not found: arrowseal/seal and /open ran on the default backend')
       if (wanted(`arrowseal/`)) cases.push(...(await sealOpenCases(arrowseal, parties, fx, null, node)))
+      // Small batches merged by the writer (`minBatchRows`), through the streams, where merging one batch at a
+      // time reuses memory; compared with the 64k streams by the targets.
+      if (label === SMALL && wanted('arrowseal/stream'))
+        cases.push(...(await streamCases(arrowseal, parties, fx, node, undefined, undefined, MERGED_ROWS)))
       if (label === BIG) {
         if (wanted('arrowseal/stream')) cases.push(...(await streamCases(arrowseal, parties, fx, node)))
         if (arrowseal.WorkerPool && wanted('arrowseal/stream')) {
