@@ -17,6 +17,8 @@ import {
   Int8,
   Int32,
   Int64,
+  IntervalDayTime,
+  IntervalMonthDayNano,
   LargeBinary,
   LargeUtf8,
   List,
@@ -153,6 +155,27 @@ describe('concatBatches', () => {
     const plain = vectorFromArray(['d'], new Utf8()).data[0]!
     const merged = concatBatches(schema, [structBatch(schema, 1, [plain]), structBatch(schema, 2, [chunk])])!
     expect([...merged.getChildAt(0)!]).toEqual(['d', 'ab', 'c'])
+  })
+
+  it('copies whole values of multi-word types (decimal, day-time interval, month-day-nano interval)', () => {
+    for (const [type, words] of [
+      [new Decimal(2, 30, 128), 4],
+      [new IntervalDayTime(), 2],
+      [new IntervalMonthDayNano(), 4],
+    ] as const) {
+      const schema = new Schema([new Field('v', type, true)])
+      const chunk = (n: number, base: number) =>
+        makeData({ type, length: n, data: Int32Array.from({ length: n * words }, (_, i) => base + i) } as never)
+      const merged = concatBatches(schema, [
+        structBatch(schema, 2, [chunk(2, 100)]),
+        structBatch(schema, 3, [chunk(3, 200)]),
+      ])!
+      const values = merged.data.children[0]!.values as unknown as ArrayLike<number>
+      expect(Array.from(values)).toEqual([
+        ...Array.from({ length: 2 * words }, (_, i) => 100 + i),
+        ...Array.from({ length: 3 * words }, (_, i) => 200 + i),
+      ])
+    }
   })
 
   it('merges Null columns by length', () => {
