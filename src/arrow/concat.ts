@@ -6,12 +6,14 @@
  * its offset for bitmaps but not for value buffers), so this one deliberately covers only what it can do
  * exactly: columns at offset 0 of flat types (null, booleans, fixed-width numbers, dates, times, timestamps,
  * durations, intervals, decimals, fixed-size binary, UTF-8 and binary in their 32- and 64-bit-offset forms)
- * and dictionary columns whose batches share one dictionary object. For anything else it returns null and the
- * caller seals the batches as they came: coalescing is an optimisation, never a reason to change data.
+ * and dictionary columns whose batches share one dictionary (the same object, or equal values for dictionaries
+ * of up to 4,096 entries). For anything else it returns null and the caller seals the batches as they came:
+ * coalescing is an optimisation, never a reason to change data.
  *
  * @module
  */
-import { type Data, DataType, makeData, RecordBatch, type Schema, Struct, Type } from 'apache-arrow'
+import { type Data, DataType, makeData, RecordBatch, type Schema, Struct, Type, type Vector } from 'apache-arrow'
+import { valuesEqual } from './equality.js'
 
 /** Typed arrays of the value buffers this kernel copies. */
 type Values = Exclude<Data['values'], undefined>
@@ -84,7 +86,7 @@ function concatColumn(type: DataType, chunks: readonly Data[], rows: number): Da
   const nullBitmap = nullCount === 0 ? undefined : concatValidity(chunks, rows)
   if (DataType.isDictionary(type)) {
     const dictionary = chunks[0]!.dictionary
-    if (!dictionary || chunks.some((c) => c.dictionary !== dictionary)) return null
+    if (!dictionary || chunks.some((c) => !sameDictionary(c.dictionary, dictionary))) return null
     const data = concatFixed(chunks)
     return data && makeData({ type, length: rows, nullCount, nullBitmap, data, dictionary })
   }
@@ -109,6 +111,33 @@ function concatColumn(type: DataType, chunks: readonly Data[], rows: number): Da
       return data && makeData({ type, length: rows, nullCount, nullBitmap, data } as never)
     }
   }
+}
+
+/**
+ * Whether every dictionary column of `b` can share `a`'s dictionary: the same dictionary object, or (small
+ * dictionaries only) one with the same values, as a reader's re-decoded copies or a producer that rebuilds the
+ * same dictionary per batch have. A batch whose dictionaries differ starts a new merged batch.
+ *
+ * @example
+ * ```ts
+ * if (!dictionariesMatch(pending[0], batch)) flush()
+ * ```
+ * @internal
+ */
+export function dictionariesMatch(a: RecordBatch, b: RecordBatch): boolean {
+  const columns = a.data.children
+  return columns.every(
+    (column, i) =>
+      !DataType.isDictionary(column.type) || sameDictionary(b.data.children[i]?.dictionary, column.dictionary),
+  )
+}
+
+/** Dictionaries larger than this are only matched by identity: comparing values would cost more than it saves. */
+const MAX_COMPARED_DICTIONARY = 4096
+
+function sameDictionary(a: Vector | undefined, b: Vector | undefined): boolean {
+  if (!a || !b) return false
+  return a === b || (a.length <= MAX_COMPARED_DICTIONARY && valuesEqual(a, b))
 }
 
 /** Fixed-width values: each chunk's first `length × stride` elements, one after another. */

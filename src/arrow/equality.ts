@@ -10,7 +10,7 @@
  * @module
  */
 
-import { DataType, type Field, type Schema } from 'apache-arrow'
+import { DataType, type Field, type Schema, type Vector } from 'apache-arrow'
 
 /** Scalar parameters that distinguish types sharing one `typeId`. */
 const TYPE_PARAMS = [
@@ -111,4 +111,28 @@ function fieldListsEqual(a: readonly Field[], b: readonly Field[]): boolean {
  */
 export function schemasEqual(a: Schema, b: Schema): boolean {
   return a === b || (metadataEqual(a.metadata, b.metadata) && fieldListsEqual(a.fields, b.fields))
+}
+
+/**
+ * Whether two vectors hold the same values in the same order (types compared by their printed form, binary
+ * values byte by byte). Used to treat two dictionaries with equal contents as one.
+ *
+ * @example
+ * ```ts
+ * import { Utf8, vectorFromArray } from 'apache-arrow'
+ * valuesEqual(vectorFromArray(['a', 'b'], new Utf8()), vectorFromArray(['a', 'b'], new Utf8())) // true
+ * ```
+ */
+export function valuesEqual(a: Vector, b: Vector): boolean {
+  if (a === b) return true
+  if (a.length !== b.length || String(a.type) !== String(b.type)) return false
+  for (let i = 0; i < a.length; i++) {
+    const x: unknown = a.get(i)
+    const y: unknown = b.get(i)
+    if (x === y) continue
+    if (x instanceof Uint8Array && y instanceof Uint8Array && x.length === y.length && x.every((v, j) => v === y[j]))
+      continue
+    return false
+  }
+  return true
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Data, RecordBatch, Schema } from 'apache-arrow'
-import { canConcatType, concatBatches } from '../arrow/concat.js'
+import { canConcatType, concatBatches, dictionariesMatch } from '../arrow/concat.js'
 import { HARD_LIMITS } from '../format/constants.js'
 
 /**
@@ -54,8 +54,14 @@ export class Coalescer {
     const bytes = batchBytes(batch)
     // A batch that is big enough on its own goes as it is, after whatever was gathered before it.
     if (rows >= this.#minRows || bytes >= COALESCE_MAX_BYTES) return [...this.drain(), batch]
+    // A batch that would overflow the merged batch, or whose dictionaries differ, starts the next one.
+    const first = this.#pending[0]
     const out =
-      this.#rows + rows > HARD_LIMITS.maxRowsPerBatch || this.#bytes + bytes > COALESCE_MAX_BYTES ? this.drain() : []
+      this.#rows + rows > HARD_LIMITS.maxRowsPerBatch ||
+      this.#bytes + bytes > COALESCE_MAX_BYTES ||
+      (first !== undefined && !dictionariesMatch(first, batch))
+        ? this.drain()
+        : []
     this.#pending.push(batch)
     this.#rows += rows
     this.#bytes += bytes

@@ -48,8 +48,8 @@ export interface SealOptions {
    * merged batches, not the batches you wrote; a `SealStream` holds gathered batches back until they reach
    * this many rows (or about 16 MiB of column data) or the stream closes, which adds latency on a slow source.
    * Applies when every column is of a flat type (numbers, booleans, dates, times, timestamps, durations,
-   * intervals, decimals, binary and UTF-8 strings) or dictionary-encoded with one dictionary shared by the
-   * batches; other streams are sealed batch by batch as written.
+   * intervals, decimals, binary and UTF-8 strings) or dictionary-encoded; a merged batch never spans a change of
+   * dictionary. Other streams are sealed batch by batch as written.
    */
   readonly minBatchRows?: number
 }

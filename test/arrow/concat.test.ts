@@ -33,7 +33,7 @@ import {
 } from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canConcatType, concatBatches } from '../../src/arrow/concat.js'
+import { canConcatType, concatBatches, dictionariesMatch } from '../../src/arrow/concat.js'
 import { validateData } from '../../src/arrow/validate.js'
 import { structBatch, tableDiff } from '../fixtures/tables.js'
 
@@ -130,6 +130,19 @@ describe('concatBatches', () => {
     const schema = new Schema([new Field('colour', type, true)])
     const own = (values: string[]) => structBatch(schema, values.length, [vectorFromArray(values, type).data[0]!])
     expect(concatBatches(schema, [own(['a', 'b']), own(['b', 'c'])])).toBeNull()
+    expect(dictionariesMatch(own(['a', 'b']), own(['b', 'c']))).toBe(false)
+  })
+
+  it('merges dictionary columns whose dictionaries are separate objects with equal values', () => {
+    const type = new Dictionary(new Utf8(), new Int32())
+    const schema = new Schema([new Field('colour', type, true)])
+    const own = (values: (string | null)[]) =>
+      structBatch(schema, values.length, [vectorFromArray(values, type).data[0]!])
+    const parts = [own(['a', 'b', 'a']), own(['a', null, 'b', 'b'])]
+    expect(parts[0]!.data.children[0]!.dictionary).not.toBe(parts[1]!.data.children[0]!.dictionary)
+    expect(dictionariesMatch(parts[0]!, parts[1]!)).toBe(true)
+    const merged = concatBatches(schema, parts)!
+    expect([...merged.getChildAt(0)!]).toEqual(['a', 'b', 'a', 'a', null, 'b', 'b'])
   })
 
   it('declines sliced batches, whose buffers arrow-js offsets differently', () => {

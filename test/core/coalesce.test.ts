@@ -2,7 +2,18 @@
  * The writer's `minBatchRows` option: small batches are merged before sealing, readers get every row in order
  * (in fewer, larger batches), and anything that cannot be merged exactly is sealed as written.
  */
-import { Field, Int32, List, type RecordBatch, Schema, Table, vectorFromArray } from 'apache-arrow'
+import {
+  Dictionary,
+  Field,
+  Int32,
+  List,
+  makeData,
+  type RecordBatch,
+  Schema,
+  Table,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SealStream as NodeSealStream } from '../../src/index.node.js'
@@ -78,6 +89,26 @@ describe('minBatchRows', () => {
     const table = new Table(schema, [batch(3), batch(4), batch(5)])
     const opened = await openTable(await sealTable(table, { ...sealOptions, minBatchRows: 1000 }), openOptions)
     expect(rowsOf(opened)).toEqual([3, 4, 5])
+    expect(tableDiff(opened, table)).toBeNull()
+  })
+
+  it('starts a new merged batch where the dictionary changes', async () => {
+    const type = new Dictionary(new Utf8(), new Int32())
+    const schema = new Schema([new Field('id', new Int32(), true), new Field('colour', type, true)])
+    const dictionaries = [vectorFromArray(['red', 'green'], new Utf8()), vectorFromArray(['blue', 'cyan'], new Utf8())]
+    const batch = (d: number, n: number) =>
+      structBatch(schema, n, [
+        vectorFromArray(Int32Array.from({ length: n }, (_, i) => i)).data[0]!,
+        makeData({
+          type,
+          length: n,
+          data: Int32Array.from({ length: n }, (_, i) => i % 2),
+          dictionary: dictionaries[d]!,
+        }),
+      ])
+    const table = new Table(schema, [batch(0, 3), batch(0, 4), batch(1, 5), batch(1, 6)])
+    const opened = await openTable(await sealTable(table, { ...sealOptions, minBatchRows: 1000 }), openOptions)
+    expect(rowsOf(opened)).toEqual([7, 11])
     expect(tableDiff(opened, table)).toBeNull()
   })
 

@@ -5,19 +5,7 @@
  * @module
  */
 import { Data, type Dictionary, RecordBatch, Type, type Vector } from 'apache-arrow'
-
-function sameValues(a: Vector, b: Vector): boolean {
-  if (a.length !== b.length || String(a.type) !== String(b.type)) return false
-  for (let i = 0; i < a.length; i++) {
-    const x: unknown = a.get(i)
-    const y: unknown = b.get(i)
-    if (x === y) continue
-    if (x instanceof Uint8Array && y instanceof Uint8Array && x.length === y.length && x.every((v, j) => v === y[j]))
-      continue
-    return false
-  }
-  return true
-}
+import { valuesEqual } from '../../arrow/equality.js'
 
 /**
  * Returns a function that rewrites each batch so that top-level dictionary columns whose dictionary has the same
@@ -42,7 +30,7 @@ export function shareDictionaries(): (batch: RecordBatch) => RecordBatch {
         seen.set(id, child.dictionary)
         return child
       }
-      if (first === child.dictionary || !sameValues(first, child.dictionary)) return child
+      if (first === child.dictionary || !valuesEqual(first, child.dictionary)) return child
       changed = true
       return new Data(
         child.type,
