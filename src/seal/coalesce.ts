@@ -11,16 +11,11 @@ import { HARD_LIMITS } from '../format/constants.js'
 /**
  * Stop gathering at this much column data even below `minBatchRows`: past a few MiB per batch the per-batch
  * costs are noise, and a merged batch must stay far below readers' frame limits (256 MiB by default).
- *
- * @example
- * ```ts
- * COALESCE_MAX_BYTES // 16 MiB
- * ```
  */
-export const COALESCE_MAX_BYTES = 16 * 1024 * 1024
+const COALESCE_MAX_BYTES = 16 * 1024 * 1024
 
 /**
- * Gathers batches until they reach `minRows` rows (or {@link COALESCE_MAX_BYTES}) and merges them.
+ * Gathers batches until they reach `minRows` rows (or 16 MiB of column data) and merges them.
  *
  * @example
  * ```ts
