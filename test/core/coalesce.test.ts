@@ -70,6 +70,16 @@ describe('minBatchRows', () => {
     expect(tableDiff(opened, table)).toBeNull()
   })
 
+  it('stops gathering at about 16 MiB of column data, whatever minBatchRows asks', async () => {
+    // Three batches of one Float64 column, 6 MiB each: two fit under the cap, the third starts a new batch.
+    const n = 786_432
+    const batch = () => new Table({ x: vectorFromArray(new Float64Array(n)) }).batches[0]!
+    const table = new Table([batch(), batch(), batch()])
+    const options = { ...sealOptions, policy: { fields: {}, default: ['r'] }, minBatchRows: 10_000_000 }
+    const opened = await openTable(await sealTable(table, options), openOptions)
+    expect(rowsOf(opened)).toEqual([2 * n, n])
+  })
+
   it('seals batches it cannot merge (a list column) as they are', async () => {
     const schema = new Schema([
       new Field('id', new Int32(), true),
