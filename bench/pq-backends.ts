@@ -39,11 +39,11 @@ if (pq !== undefined) {
 }
 const times = cases.map(() => [] as number[])
 for (let r = 0; r < ROUNDS; r++) {
-  cases.forEach(([, fn], i) => {
+  for (const [i, [, fn]] of cases.entries()) {
     const t = performance.now()
     for (let k = 0; k < PER_ROUND; k++) fn()
     times[i]?.push((performance.now() - t) / PER_ROUND)
-  })
+  }
 }
 console.log(`Node ${process.versions.node} (OpenSSL ${process.versions.openssl}), median ms per operation`)
-cases.forEach(([name], i) => console.log(`${name.padEnd(50)} ${median(times[i] ?? []).toFixed(3)}`))
+for (const [i, [name]] of cases.entries()) console.log(`${name.padEnd(50)} ${median(times[i] ?? []).toFixed(3)}`)
