@@ -14,7 +14,6 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { KeyError } from '../errors.js'
 import { assertBytes, assertString, describe } from './assert.js'
 import { bech32Decode, bech32Encode } from './bech32.js'
@@ -26,6 +25,7 @@ import {
   SUBSEED_INFO,
   XWING_CIPHERTEXT_LENGTH,
 } from './constants.js'
+import { type MlDsaKey, postQuantum } from './pq.js'
 import { type PublicKey, publicKeyFromBytes } from './public-key.js'
 import { type Ed25519, hybridSign, type SignRng } from './sign.js'
 import { nobleX25519, type X25519, type XWingSecretKey, xwingDecapsulate, xwingKeygen } from './xwing.js'
@@ -57,7 +57,7 @@ export class Identity {
   readonly #seed: Uint8Array
   readonly #xwingSecret: XWingSecretKey
   readonly #ed25519Seed: Uint8Array
-  readonly #mldsaSecret: Uint8Array
+  readonly #mldsa: MlDsaKey
 
   static {
     readSeed = (identity) => identity.#seed.slice()
@@ -71,14 +71,15 @@ export class Identity {
     this.#ed25519Seed = subSeed(seed, SUBSEED_INFO.ed25519)
     const mldsaSeed = subSeed(seed, SUBSEED_INFO.mldsa65)
     // Expand each key once and keep the expanded form: X-Wing's seed expansion (ML-KEM keygen, ~3 ms) would
-    // otherwise be repeated on every decapsulation, and ML-DSA-65's (~3.5 ms) on every signature.
+    // otherwise be repeated on every decapsulation, and ML-DSA-65's (~3.5 ms) on every signature. Both are made
+    // by the post-quantum provider in use (native on Node 24 through the Node entry; same public keys).
     const xwing = xwingKeygen(xwingSeed)
     xwingSeed.fill(0)
     this.#xwingSecret = xwing.secretKey
     const ed = ed25519.keygen(this.#ed25519Seed)
-    const mldsa = ml_dsa65.keygen(mldsaSeed)
+    const mldsa = postQuantum().mldsaKeygen(mldsaSeed)
     mldsaSeed.fill(0)
-    this.#mldsaSecret = mldsa.secretKey
+    this.#mldsa = mldsa
     const payload = concatBytes(new Uint8Array([KEY_VERSION]), xwing.publicKey, ed.publicKey, mldsa.publicKey)
     this.publicKeyObject = publicKeyFromBytes(payload)
     this.publicKey = this.publicKeyObject.text
@@ -122,7 +123,7 @@ export class Identity {
    * @internal
    */
   sign(label: string, message: Uint8Array, rng?: SignRng, ed25519?: Ed25519): Uint8Array {
-    return hybridSign(this.#ed25519Seed, this.#mldsaSecret, label, message, rng, ed25519)
+    return hybridSign(this.#ed25519Seed, this.#mldsa, label, message, rng, ed25519)
   }
 
   /** `Identity(keyId=…)`: never secret material. */
