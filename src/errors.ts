@@ -44,6 +44,9 @@ export type ArrowSealErrorCode =
   | 'ARROW_UNSUPPORTED'
   | 'STREAM_ABORTED'
   | 'BACKEND_UNAVAILABLE'
+  | 'PROOF_INVALID'
+  | 'NOTE_INVALID'
+  | 'CHECKPOINT_INVALID'
 
 /**
  * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
@@ -165,6 +168,30 @@ export class AuthError extends ArrowSealError {
   ) {
     super(code, code === 'AUTH_FAILED' ? AUTH_FAILED_MESSAGE : message, options)
     this.name = 'AuthError'
+  }
+}
+
+/**
+ * The audit log refused data: a Merkle inclusion or consistency proof that does not verify or is malformed
+ * (`PROOF_INVALID`), a signed note that breaks the C2SP signed-note grammar or lacks a valid signature
+ * (`NOTE_INVALID`), or a checkpoint that is malformed, names another log, or moves backwards
+ * (`CHECKPOINT_INVALID`).
+ *
+ * @example
+ * ```ts
+ * import { AuditError } from 'arrowseal'
+ * const err = new AuditError('PROOF_INVALID', 'inclusion proof does not lead to the root')
+ * console.log(err.code) // 'PROOF_INVALID'
+ * ```
+ */
+export class AuditError extends ArrowSealError {
+  constructor(
+    code: 'PROOF_INVALID' | 'NOTE_INVALID' | 'CHECKPOINT_INVALID',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'AuditError'
   }
 }
 

@@ -107,6 +107,15 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   ARROW_UNSUPPORTED: { exit: EXIT.input, hint: 'the Arrow input uses a feature arrowseal does not support' },
   STREAM_ABORTED: { exit: EXIT.internal, hint: 'the stream was aborted; no output was written' },
   BACKEND_UNAVAILABLE: { exit: EXIT.internal, hint: 'no AES-GCM backend is available on this runtime' },
+  PROOF_INVALID: {
+    exit: EXIT.auth,
+    hint: 'the log cannot prove this entry or history against your checkpoint; treat the log as tampered',
+  },
+  NOTE_INVALID: { exit: EXIT.auth, hint: 'the signed note is malformed or not signed by the log key you gave' },
+  CHECKPOINT_INVALID: {
+    exit: EXIT.auth,
+    hint: 'the checkpoint is for another log, malformed, or older than one you hold; do not trust it',
+  },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
