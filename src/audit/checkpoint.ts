@@ -25,7 +25,15 @@ import { HASH_SIZE, verifyConsistency } from './merkle.js'
 import { formatNote, isValidKeyName, openNote, parseNote } from './note.js'
 import { type LogKey, logKey } from './vkey.js'
 
-/** A verified checkpoint. */
+/**
+ * A verified checkpoint.
+ *
+ * @example
+ * ```ts
+ * const cp: Checkpoint = await openCheckpoint(note, logPublicKey, { origin: 'example.com/audit' })
+ * verifyInclusion(leafHash(entry), index, cp.size, proof, cp.root)
+ * ```
+ */
 export interface Checkpoint {
   /** The log's origin line, which is also its key name. */
   readonly origin: string
@@ -39,7 +47,14 @@ export interface Checkpoint {
   readonly note: string
 }
 
-/** What a log signs. */
+/**
+ * What a log signs.
+ *
+ * @example
+ * ```ts
+ * const body: CheckpointBody = { origin: 'example.com/audit', size: 0, root: emptyRoot() }
+ * ```
+ */
 export interface CheckpointBody {
   readonly origin: string
   readonly size: number
@@ -47,7 +62,14 @@ export interface CheckpointBody {
   readonly extensions?: readonly string[]
 }
 
-/** Options of {@link openCheckpoint}. */
+/**
+ * Options of {@link openCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * const options: OpenCheckpointOptions = { origin: 'example.com/audit', previous: lastCheckpoint, consistencyProof }
+ * ```
+ */
 export interface OpenCheckpointOptions {
   /** The origin of the log you expect; a checkpoint of any other log is refused. */
   readonly origin: string

@@ -19,10 +19,24 @@
 import { FormatError } from '../errors.js'
 import { isBytes } from '../keys/assert.js'
 
-/** What the gateway decided. `admin` records an administrative act, `alert` a security signal. */
+/**
+ * What the gateway decided. `admin` records an administrative act, `alert` a security signal.
+ *
+ * @example
+ * ```ts
+ * const d: AuditDecision = 'deny'
+ * ```
+ */
 export type AuditDecision = 'grant' | 'deny' | 'admin' | 'alert'
 
-/** Who asked: at least one of the three. */
+/**
+ * Who asked: at least one of the three.
+ *
+ * @example
+ * ```ts
+ * const who: AuditPrincipal = { oidc: { issuer: 'https://idp.example', subject: 'u-123' } }
+ * ```
+ */
 export interface AuditPrincipal {
   /** An application principal id, a token of `[A-Za-z0-9_.:@/-]`, 1–128 characters. */
   readonly id?: string
@@ -32,7 +46,17 @@ export interface AuditPrincipal {
   readonly oidc?: { readonly issuer: string; readonly subject: string }
 }
 
-/** One audit event. */
+/**
+ * One audit event.
+ *
+ * @example
+ * ```ts
+ * const event: AuditEvent = {
+ *   version: 1, decision: 'deny', time: Date.now(), who: { id: 'svc-batch' },
+ *   rolesAsked: ['support'], rolesGranted: [], reason: 'ROLE_NOT_HELD', requestId: 'req-9',
+ * }
+ * ```
+ */
 export interface AuditEvent {
   /** Event format version; 1. */
   readonly version: 1
@@ -53,7 +77,14 @@ export interface AuditEvent {
   readonly requestId: string
 }
 
-/** Largest encoded event accepted. */
+/**
+ * Largest encoded event accepted, 16 KiB.
+ *
+ * @example
+ * ```ts
+ * if (bytes.length > MAX_AUDIT_EVENT_BYTES) throw new Error('not an event')
+ * ```
+ */
 export const MAX_AUDIT_EVENT_BYTES = 16 * 1024
 
 const MAGIC = [0x41, 0x53, 0x41, 0x45] // "ASAE"

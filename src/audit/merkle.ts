@@ -22,13 +22,27 @@ export const HASH_SIZE = 32
 /** Longest proof accepted. A tree of < 2^53 leaves needs at most 53 inclusion or 54 consistency hashes. */
 export const MAX_PROOF_HASHES = 64
 
-/** The complete subtree over leaves [index·2^level, (index+1)·2^level). Level 0 is a leaf hash. */
+/**
+ * The complete subtree over leaves [index·2^level, (index+1)·2^level). Level 0 is a leaf hash.
+ *
+ * @example
+ * ```ts
+ * const id: SubtreeId = { level: 2, index: 1 } // leaves 4..7
+ * ```
+ */
 export interface SubtreeId {
   readonly level: number
   readonly index: number
 }
 
-/** Batched read of stored complete-subtree hashes, in the order asked. A store answers from its table. */
+/**
+ * Batched read of stored complete-subtree hashes, in the order asked. A store answers from its table.
+ *
+ * @example
+ * ```ts
+ * const read: SubtreeReader = async (ids) => ids.map((id) => table.get(`${id.level}/${id.index}`)!)
+ * ```
+ */
 export type SubtreeReader = (ids: readonly SubtreeId[]) => Promise<Uint8Array[]>
 
 /**

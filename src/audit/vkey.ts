@@ -32,7 +32,14 @@ export const NOTE_TYPE_MLDSA65: Uint8Array = new Uint8Array([0xff, ...new TextEn
 
 const MAX_VKEY_LENGTH = 4096
 
-/** A note verifier parsed from, or printable as, a vkey. */
+/**
+ * A note verifier parsed from, or printable as, a vkey.
+ *
+ * @example
+ * ```ts
+ * const v: VerifierKey = parseVerifierKey('PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW')
+ * ```
+ */
 export interface VerifierKey extends NoteVerifier {
   readonly algorithm: 'ed25519' | 'ml-dsa-65'
   readonly publicKey: Uint8Array
@@ -40,7 +47,15 @@ export interface VerifierKey extends NoteVerifier {
   readonly text: string
 }
 
-/** The two keys a checkpoint of an arrowseal log must carry signatures from. */
+/**
+ * The two keys a checkpoint of an arrowseal log must carry signatures from.
+ *
+ * @example
+ * ```ts
+ * const key: LogKey = logKey('example.com/audit', logIdentity.publicKeyObject)
+ * await writeFile('audit.vkey', `${key.text}\n`)
+ * ```
+ */
 export interface LogKey {
   readonly name: string
   readonly ed25519: VerifierKey
