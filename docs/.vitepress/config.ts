@@ -60,6 +60,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Policies and roles', link: '/concepts/policies' },
         { text: 'Identities, recipients and trust', link: '/concepts/identities' },
         { text: 'Streams and batches', link: '/concepts/streams' },
+        { text: 'The audit log', link: '/concepts/audit-log' },
       ],
     },
     {
