@@ -47,6 +47,9 @@ export type ArrowSealErrorCode =
   | 'PROOF_INVALID'
   | 'NOTE_INVALID'
   | 'CHECKPOINT_INVALID'
+  | 'STORE_CORRUPT'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_MISMATCH'
 
 /**
  * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
@@ -192,6 +195,29 @@ export class AuditError extends ArrowSealError {
   ) {
     super(code, message, options)
     this.name = 'AuditError'
+  }
+}
+
+/**
+ * An audit-log store (`arrowseal/store`) failed: its database is damaged or was edited so that it no longer holds
+ * a well-formed tree (`STORE_CORRUPT`), the database cannot be reached or written (`STORE_UNAVAILABLE`), or it holds
+ * another log than the one asked for (`STORE_MISMATCH`).
+ *
+ * @example
+ * ```ts
+ * import { StoreError } from 'arrowseal/store'
+ * const err = new StoreError('STORE_CORRUPT', 'entry 7 is missing')
+ * console.log(err.code) // 'STORE_CORRUPT'
+ * ```
+ */
+export class StoreError extends ArrowSealError {
+  constructor(
+    code: 'STORE_CORRUPT' | 'STORE_UNAVAILABLE' | 'STORE_MISMATCH',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'StoreError'
   }
 }
 

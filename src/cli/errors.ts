@@ -116,6 +116,12 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.auth,
     hint: 'the checkpoint is for another log, malformed, or older than one you hold; do not trust it',
   },
+  STORE_CORRUPT: {
+    exit: EXIT.input,
+    hint: 'the audit database is damaged or was edited; keep it for forensics and verify against your checkpoints',
+  },
+  STORE_UNAVAILABLE: { exit: EXIT.input, hint: 'check the database path or URL, and that the server is running' },
+  STORE_MISMATCH: { exit: EXIT.input, hint: 'the database holds another log; check --origin and the store path' },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
