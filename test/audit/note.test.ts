@@ -117,6 +117,15 @@ describe('grammar and bounds', () => {
     for (const c of cases) expectNoteInvalid(() => openNote(c, [k]))
   })
 
+  it('refuses a control character even in a validly signed text', () => {
+    const seed = base64Decode(v.go.skey.split('+').slice(4).join('+'))!.subarray(1)
+    for (const text of ['tab\there\n', 'cr\r\n', 'nul\u0000\n', 'del\u007f\n']) {
+      const sig = ed25519.sign(new TextEncoder().encode(text), seed)
+      const note = formatNote(text, [{ name: 'PeterNeumann', keyId: k.keyId, signature: sig }])
+      expectNoteInvalid(() => openNote(note, [k]))
+    }
+  })
+
   it('refuses invalid UTF-8 and lone surrogates', () => {
     const bytes = new TextEncoder().encode(goNote)
     const bad = new Uint8Array([...bytes.subarray(0, 5), 0xc3, 0x28, ...bytes.subarray(5)])
