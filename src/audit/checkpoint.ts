@@ -89,7 +89,6 @@ const SIZE_RE = /^(?:0|[1-9][0-9]{0,15})$/
 /**
  * Sign a checkpoint for the log whose key is `identity`: returns the note text.
  *
- * @param rng - optional ML-DSA randomness, for deterministic tests only.
  * @throws RangeError / TypeError on an invalid origin, size, root or extension line.
  * @example
  * ```ts
@@ -98,7 +97,21 @@ const SIZE_RE = /^(?:0|[1-9][0-9]{0,15})$/
  * const note = await signCheckpoint({ origin: 'example.com/audit', size: 0, root: emptyRoot() }, log)
  * ```
  */
-export async function signCheckpoint(body: CheckpointBody, identity: Identity, rng?: SignRng): Promise<string> {
+export async function signCheckpoint(body: CheckpointBody, identity: Identity): Promise<string> {
+  return signCheckpointWith(body, identity)
+}
+
+/**
+ * {@link signCheckpoint} with an injected ML-DSA randomness source, for deterministic tests; not exported by the
+ * package entry.
+ *
+ * @example
+ * ```ts
+ * const note = await signCheckpointWith(body, identity, seededRandom(1))
+ * ```
+ * @internal
+ */
+export async function signCheckpointWith(body: CheckpointBody, identity: Identity, rng?: SignRng): Promise<string> {
   const { origin, size, root } = body
   const extensions = body.extensions ?? []
   if (!isValidKeyName(origin)) throw new RangeError('"origin" must be non-empty, without spaces, "+" or controls')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { base64Encode } from '../../src/audit/base64.js'
-import { type Checkpoint, openCheckpoint, signCheckpoint } from '../../src/audit/checkpoint.js'
+import { type Checkpoint, openCheckpoint, signCheckpoint, signCheckpointWith } from '../../src/audit/checkpoint.js'
 import { consistencyProof, emptyRoot, treeRoot } from '../../src/audit/merkle.js'
 import { formatNote, openNote, parseNote } from '../../src/audit/note.js'
 import { logKey, parseVerifierKey } from '../../src/audit/vkey.js'
@@ -39,8 +39,8 @@ describe('signCheckpoint / openCheckpoint', () => {
   })
 
   it('is deterministic with a fixed ML-DSA rng', async () => {
-    const a = await signCheckpoint({ origin, size: 3, root }, log, seededRandom(1))
-    const b = await signCheckpoint({ origin, size: 3, root }, log, seededRandom(1))
+    const a = await signCheckpointWith({ origin, size: 3, root }, log, seededRandom(1))
+    const b = await signCheckpointWith({ origin, size: 3, root }, log, seededRandom(1))
     expect(a).toBe(b)
   })
 
@@ -84,7 +84,7 @@ describe('signCheckpoint / openCheckpoint', () => {
   })
 
   it('every one-bit flip of a checkpoint note is refused', async () => {
-    const note = await signCheckpoint({ origin, size: 9, root }, log, seededRandom(2))
+    const note = await signCheckpointWith({ origin, size: 9, root }, log, seededRandom(2))
     const bytes = new TextEncoder().encode(note)
     // Every byte of the body and the Ed25519 line; every 97th byte of the 4.4 kB ML-DSA line (ML-DSA is ~1 ms).
     const edEnd = note.indexOf('\n', note.indexOf('\n\n') + 2) + 1
