@@ -73,6 +73,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'The CLI', link: '/guides/cli' },
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },
+        { text: 'Keep and verify the audit log', link: '/guides/audit-log' },
         { text: 'Tune for throughput', link: '/guides/performance' },
       ],
     },
