@@ -3,8 +3,25 @@ import { openCheckpoint } from '../../src/audit/checkpoint.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js'
 import { StoreError } from '../../src/errors.js'
 import { identityFromSeed } from '../../src/keys/identity.js'
+import type { StoreLocation } from '../../src/store/log.js'
 import { openAuditLog } from '../../src/store/log.js'
+import { loadBetterSqlite3 } from '../../src/store/sqlite.js'
 import { BACKENDS } from './backends.js'
+
+async function rawSql(loc: StoreLocation, statement: string): Promise<void> {
+  if ('sqlite' in loc) {
+    const db = new (loadBetterSqlite3())(loc.sqlite)
+    db.exec(statement)
+    db.close()
+    return
+  }
+  const pg = (await import('pg')).default
+  const c = new pg.Client({ connectionString: loc.postgres })
+  await c.connect()
+  await c.query(`SET search_path TO ${loc.schema}`)
+  await c.query(statement)
+  await c.end()
+}
 
 const identity = identityFromSeed(new Uint8Array(32).fill(7))
 const other = identityFromSeed(new Uint8Array(32).fill(8))
@@ -75,6 +92,25 @@ for (const b of BACKENDS) {
       await expect(log.append(new Uint8Array(64 * 1024 + 1))).rejects.toBeInstanceOf(RangeError)
       await log.close()
       await expect(log.append(enc('late'))).rejects.toBeInstanceOf(StoreError)
+    })
+
+    it('refuses to open a store whose tree no longer matches its own checkpoint, and an edited entry', async () => {
+      const loc = b.fresh()
+      const log = await openAuditLog(loc, { origin, identity })
+      for (let i = 0; i < 8; i++) await log.append(enc(`c${i}`))
+      await log.checkpoint()
+      await log.close()
+      await rawSql(
+        loc,
+        'UPDATE subtrees SET hash = (SELECT hash FROM subtrees WHERE level = 0 AND idx = 0) WHERE level = 3 AND idx = 0',
+      )
+      await expect(openAuditLog(loc, { origin, identity })).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
+      const loc2 = b.fresh()
+      const log2 = await openAuditLog(loc2, { origin, identity })
+      await log2.append(enc('original'))
+      await rawSql(loc2, 'UPDATE entries SET bytes = leaf_hash WHERE idx = 0')
+      await expect(log2.entry(0)).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
+      await log2.close()
     })
 
     it('two writers on one store never fork the tree', async () => {
