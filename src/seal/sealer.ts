@@ -171,7 +171,10 @@ export class Sealer {
     const stanzas: StanzaEntry[] = []
     const macKeys: Uint8Array[] = []
     for (const r of plan.recipients) {
-      const ctx = setupBaseS(r.key, info, { eseed: random(64), x25519: runtime.x25519 })
+      // The encapsulation randomness is as secret as the shared secret it derives: wipe it once used.
+      const eseed = random(64)
+      const ctx = setupBaseS(r.key, info, { eseed, x25519: runtime.x25519 })
+      eseed.fill(0)
       const payload = new ByteWriter(2 + r.groups.length * (2 + GROUP_KEY_BYTES)).u16(r.groups.length)
       for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
       const plaintext = payload.done()
