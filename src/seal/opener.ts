@@ -20,6 +20,7 @@ import {
 } from '../format/constants.js'
 import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { type ParsedHeader, parseHeader } from '../format/header.js'
+import { assertDisjointPositions } from '../format/positions.js'
 import type { SessionCredential } from '../format/session.js'
 import { setupBaseR } from '../keys/hpke.js'
 import type { PublicKey } from '../keys/public-key.js'
@@ -170,6 +171,7 @@ export class Opener {
     const groups: ReadableGroup[] = []
     const rawKeys: FrameOpenerKeys['groups'][number][] = []
     const denied: GroupLayout[] = []
+    const deniedIds: { id: number; positions: readonly number[] }[] = []
     for (const g of header.groups) {
       const revealed = (g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0
       if (g.kind === GROUP_KIND_PUBLIC) {
@@ -179,7 +181,11 @@ export class Opener {
       }
       const groupKey = groupKeys.get(g.id)
       if (!groupKey) {
-        if (revealed && options.includeDenied === true) denied.push(decodeGroupSchema(g.schema, limits))
+        if (revealed && options.includeDenied === true) {
+          const layout = decodeGroupSchema(g.schema, limits)
+          denied.push(layout)
+          deniedIds.push({ id: g.id, positions: layout.positions })
+        }
         continue
       }
       const { encKey, commitment } = deriveGroupKeys(groupKey, header.streamId)
@@ -193,6 +199,8 @@ export class Opener {
         : await backend.open(key, SCHEMA_NONCE, schemaAad(header.streamId, g.id), g.schema)
       groups.push({ id: g.id, layout: decodeGroupSchema(blob, limits), key })
     }
+    // Hidden group schemas show their positions only to their readers: check every group this reader sees.
+    assertDisjointPositions([...groups.map((g) => ({ id: g.id, positions: g.layout.positions })), ...deniedIds])
     const schema = mergeSchemas(
       groups.map((g) => g.layout),
       denied,
