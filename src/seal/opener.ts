@@ -115,6 +115,11 @@ export class Opener {
     this.#denied = init.denied
   }
 
+  /** The verified writer session that signed the header (suite 2), or null for a hybrid signature (suite 1). */
+  get session(): SessionCredential | null {
+    return this.header.session
+  }
+
   get ended(): boolean {
     return this.#ended
   }
@@ -135,7 +140,7 @@ export class Opener {
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameOpenerKeys) => void,
   ): Promise<Opener> {
-    const { signers, maxFrameBytes, sessions } = checkOpenOptions(options)
+    const { signers, maxFrameBytes, sessions, expectedStreamId } = checkOpenOptions(options)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
@@ -146,6 +151,14 @@ export class Opener {
     if (header.session) checkSession(header.session, signer, header.signed, header.signature, sessions, runtime)
     else if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature, runtime.ed25519)) {
       throw new AuthError('SIGNATURE_INVALID', 'the header signature does not verify: the header was changed or forged')
+    }
+    // The stream id is authentic only now that the signature verified; an old stream of this writer replayed in
+    // place of the one the reader asked for differs from it here and nowhere else (docs/concepts/zero-trust.md).
+    if (expectedStreamId && !constantTimeEqual(expectedStreamId, header.streamId)) {
+      throw new AuthError(
+        'STREAM_UNEXPECTED',
+        'the stream id is not the expected one: a different (maybe replayed) stream',
+      )
     }
     const headerDigest = await backend.sha256(header.bytes)
 
