@@ -6,6 +6,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
 import type { AeadKey } from '../aead/types.js'
+import { trimDictionaries } from '../arrow/dictionary-trim.js'
 import { typesEqual } from '../arrow/equality.js'
 import { encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
 import { encodeGroupParts, type IpcParts, joinParts } from '../arrow/ipc-parts.js'
@@ -68,6 +69,8 @@ export class Sealer {
   readonly #groups: SealedGroup[]
   readonly #compress: boolean
   readonly #coalescer: Coalescer | null
+  /** Positions of the fields that are written (every group's); dropped fields are not among them. */
+  readonly #written: readonly number[]
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
 
@@ -85,6 +88,7 @@ export class Sealer {
     this.#groups = groups
     this.#compress = compressUnits
     this.#coalescer = Coalescer.for(schema, minBatchRows)
+    this.#written = groups.flatMap((g) => g.layout.positions)
   }
 
   /**
@@ -245,7 +249,9 @@ export class Sealer {
         throw new ArrowSealError('LIMIT_EXCEEDED', `a batch of ${rows} rows exceeds the limit`)
       if (this.#index >= HARD_LIMITS.maxBatches)
         throw new ArrowSealError('AEAD_LIMIT', 'this stream has reached its batch limit; start a new stream')
-      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, batch))
+      // Only the dictionary entries these rows use are written (a sliced table keeps its whole dictionary).
+      const trimmed = trimDictionaries(batch, this.schema, this.#written)
+      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, trimmed))
       return { index: this.#index++, rows, units }
     } catch (err) {
       // A failed writer must never be able to end the stream: readers then see truncation, not a short stream.

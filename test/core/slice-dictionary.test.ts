@@ -1,0 +1,61 @@
+/**
+ * Sliced tables (issue 20 item 5): a dictionary column of `table.slice(…)` keeps its whole dictionary, so entries
+ * that only the removed rows used would travel in every unit. The writer keeps only the entries the written rows
+ * reference, in public and sealed groups alike. Canaries sit in the removed rows only.
+ */
+import { Dictionary, Int8, Int32, type Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
+import { describe, expect, it } from 'vitest'
+import { openTable, sealTable } from '../../src/table.js'
+import { id } from '../helpers/identities.js'
+
+const writer = id('writer')
+const reader = id('slice-reader')
+const CANARY_PUBLIC = 'CANARY-public-removed-row'
+const CANARY_SEALED = 'CANARY-sealed-removed-row'
+const dict = (values: (string | null)[], indices = new Int32()) =>
+  vectorFromArray(values, new Dictionary(new Utf8(), indices))
+
+const full = tableFromArrays({
+  n: Int32Array.from([0, 1, 2, 3, 4, 5]),
+  city: dict([CANARY_PUBLIC, 'Oslo', 'Lima', null, 'Oslo', CANARY_PUBLIC]),
+  secret: dict([CANARY_SEALED, 'alpha', null, 'beta', 'alpha', CANARY_SEALED], new Int8()),
+})
+const options = {
+  signer: writer,
+  recipients: { r: [reader.publicKey] },
+  policy: { fields: { n: 'public' as const, city: 'public' as const, secret: ['r'] } },
+}
+const trust = { identity: reader, trustedSigners: [writer.publicKey] }
+
+function dictionaryOf(table: Table, name: string): unknown[] {
+  return table.getChild(name)!.data.flatMap((d) => [...(d.dictionary ?? [])])
+}
+
+describe('sliced tables', () => {
+  it('write only the dictionary entries the remaining rows reference, public and sealed', async () => {
+    const sliced = full.slice(1, 5)
+    const sealed = await sealTable(sliced, options)
+    const text = new TextDecoder('latin1').decode(sealed)
+    expect(text).not.toContain(CANARY_PUBLIC)
+    const opened = await openTable(sealed, trust)
+    expect(dictionaryOf(opened, 'city')).not.toContain(CANARY_PUBLIC)
+    expect(dictionaryOf(opened, 'secret')).not.toContain(CANARY_SEALED)
+    expect(dictionaryOf(opened, 'secret').sort()).toEqual(['alpha', 'beta'])
+    // The values are the sliced table's, nulls included.
+    expect(opened.getChild('city')!.toArray()).toEqual(['Oslo', 'Lima', null, 'Oslo'])
+    expect(opened.getChild('secret')!.toArray()).toEqual(['alpha', null, 'beta', 'alpha'])
+    expect(opened.getChild('n')!.toArray()).toEqual(Int32Array.from([1, 2, 3, 4]))
+  })
+
+  it('leaves a batch that uses its whole dictionary as it is, and round-trips a slice at every offset', async () => {
+    const whole = await openTable(await sealTable(full, options), trust)
+    expect(dictionaryOf(whole, 'city')).toContain(CANARY_PUBLIC)
+    for (let start = 0; start < 6; start++) {
+      const sliced = full.slice(start, Math.min(6, start + 3))
+      const opened = await openTable(await sealTable(sliced, options), trust)
+      for (const name of ['n', 'city', 'secret']) {
+        expect([...opened.getChild(name)!]).toEqual([...sliced.getChild(name)!])
+      }
+    }
+  })
+})
