@@ -3,7 +3,7 @@
  * that only the removed rows used would travel in every unit. The writer keeps only the entries the written rows
  * reference, in public and sealed groups alike. Canaries sit in the removed rows only.
  */
-import { Dictionary, Int8, Int32, type Table, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow'
+import { Dictionary, Int8, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
@@ -12,11 +12,11 @@ const writer = id('writer')
 const reader = id('slice-reader')
 const CANARY_PUBLIC = 'CANARY-public-removed-row'
 const CANARY_SEALED = 'CANARY-sealed-removed-row'
-const dict = (values: (string | null)[], indices = new Int32()) =>
+const dict = (values: (string | null)[], indices: Int8 | Int32 = new Int32()) =>
   vectorFromArray(values, new Dictionary(new Utf8(), indices))
 
-const full = tableFromArrays({
-  n: Int32Array.from([0, 1, 2, 3, 4, 5]),
+const full = new Table({
+  n: vectorFromArray(Int32Array.from([0, 1, 2, 3, 4, 5])),
   city: dict([CANARY_PUBLIC, 'Oslo', 'Lima', null, 'Oslo', CANARY_PUBLIC]),
   secret: dict([CANARY_SEALED, 'alpha', null, 'beta', 'alpha', CANARY_SEALED], new Int8()),
 })
@@ -27,7 +27,7 @@ const options = {
 }
 const trust = { identity: reader, trustedSigners: [writer.publicKey] }
 
-function dictionaryOf(table: Table, name: string): unknown[] {
+function dictionaryOf(table: Table, name: 'city' | 'secret'): unknown[] {
   return table.getChild(name)!.data.flatMap((d) => [...(d.dictionary ?? [])])
 }
 
@@ -53,7 +53,7 @@ describe('sliced tables', () => {
     for (let start = 0; start < 6; start++) {
       const sliced = full.slice(start, Math.min(6, start + 3))
       const opened = await openTable(await sealTable(sliced, options), trust)
-      for (const name of ['n', 'city', 'secret']) {
+      for (const name of ['n', 'city', 'secret'] as const) {
         expect([...opened.getChild(name)!]).toEqual([...sliced.getChild(name)!])
       }
     }
