@@ -60,24 +60,27 @@ function markUsed(data: Data<Dictionary>, used: Uint8Array): void {
 export function trimDictionaries(batch: RecordBatch, schema: Schema, positions: readonly number[]): RecordBatch {
   const columns = batch.data.children
   // Dictionary id → the columns (by position) that use it, and which of its entries their rows use.
-  const byId = new Map<number, { positions: number[]; dictionary: Vector; used: Uint8Array }>()
+  const byId = new Map<number, { positions: number[]; dictionary: Vector; used: Uint8Array; skip: boolean }>()
   for (const p of positions) {
     const data = columns[p]
     if (!data || !DataType.isDictionary(data.type) || !data.dictionary) continue
     const id = data.type.id
     let entry = byId.get(id)
     if (!entry) {
-      entry = { positions: [], dictionary: data.dictionary, used: new Uint8Array(data.dictionary.length) }
+      entry = { positions: [], dictionary: data.dictionary, used: new Uint8Array(data.dictionary.length), skip: false }
       byId.set(id, entry)
     } else if (entry.dictionary !== data.dictionary) {
-      // One id with two different dictionaries: the writer emits one of them for both; leave them as they are.
-      continue
+      // One id over two dictionary objects (equal or not): trimming one and not the other could make the groups'
+      // dictionaries for this id differ where they were equal, so leave every column of this id as written.
+      entry.skip = true
     }
+    if (entry.skip) continue
     entry.positions.push(p)
     markUsed(data as Data<Dictionary>, entry.used)
   }
   const replaced = new Map<number, Data>()
-  for (const { positions: ps, dictionary, used } of byId.values()) {
+  for (const { positions: ps, dictionary, used, skip } of byId.values()) {
+    if (skip) continue
     const keep: number[] = []
     for (let i = 0; i < used.length; i++) if (used[i]) keep.push(i)
     if (keep.length === dictionary.length) continue

@@ -3,7 +3,7 @@
  * that only the removed rows used would travel in every unit. The writer keeps only the entries the written rows
  * reference, in public and sealed groups alike. Canaries sit in the removed rows only.
  */
-import { Dictionary, Int8, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow'
+import { Dictionary, Int8, Int32, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
@@ -57,5 +57,23 @@ describe('sliced tables', () => {
         expect([...opened.getChild(name)!]).toEqual([...sliced.getChild(name)!])
       }
     }
+  })
+
+  it('trims a dictionary shared by a public and a sealed field to the union of their rows, alike in both', async () => {
+    const type = new Dictionary(new Utf8(), new Int32(), 77)
+    const values = vectorFromArray(['p', 'q', 'r', CANARY_PUBLIC], new Utf8())
+    const column = (indices: number[]) =>
+      makeVector({ type, length: indices.length, data: Int32Array.from(indices), dictionary: values })
+    const table = new Table({ a: column([3, 0, 1, 0, 3]), b: column([3, 2, 0, 2, 3]) })
+    const sliced = table.slice(1, 4)
+    const policy = { fields: { a: 'public' as const, b: ['r'] } }
+    const sealed = await sealTable(sliced, { ...options, policy })
+    expect(new TextDecoder('latin1').decode(sealed)).not.toContain(CANARY_PUBLIC)
+    const opened = await openTable(sealed, trust)
+    expect([...opened.getChild('a')!]).toEqual(['p', 'q', 'p'])
+    expect([...opened.getChild('b')!]).toEqual(['r', 'p', 'r'])
+    // One dictionary for the id, holding what either field's rows use: the reader merged the groups' copies.
+    expect(opened.getChild('a')!.data[0]!.dictionary).toBe(opened.getChild('b')!.data[0]!.dictionary)
+    expect([...opened.getChild('a')!.data[0]!.dictionary!]).toEqual(['p', 'q', 'r'])
   })
 })
