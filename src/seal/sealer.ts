@@ -6,7 +6,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
 import type { AeadKey } from '../aead/types.js'
-import { trimDictionaries } from '../arrow/dictionary-trim.js'
+import { applyDictionaryTrim, type DictionaryTrim, planDictionaryTrim } from '../arrow/dictionary-trim.js'
 import { typesEqual } from '../arrow/equality.js'
 import { encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
 import { encodeGroupParts, type IpcParts, joinParts } from '../arrow/ipc-parts.js'
@@ -71,6 +71,7 @@ export class Sealer {
   readonly #coalescer: Coalescer | null
   /** Positions of the fields that are written (every group's); dropped fields are not among them. */
   readonly #written: readonly number[]
+  #trim: DictionaryTrim | null = null
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
 
@@ -202,6 +203,14 @@ export class Sealer {
     return new Sealer(header, schema, frames, sealed, options.compression === 'deflate', options.minBatchRows)
   }
 
+  /**
+   * Whole tables only (`sealTable`, which sees every row first): write each dictionary with only the entries that
+   * some row of `batches` uses, so a sliced table carries no values of the rows cut off. Call before encoding.
+   */
+  trimDictionaries(batches: readonly RecordBatch[]): void {
+    this.#trim = planDictionaryTrim(batches, this.#written)
+  }
+
   /** Whether this stream merges small batches (`minBatchRows`), so that {@link Sealer.gather} may hold some back. */
   get gathers(): boolean {
     return this.#coalescer !== null
@@ -249,8 +258,7 @@ export class Sealer {
         throw new ArrowSealError('LIMIT_EXCEEDED', `a batch of ${rows} rows exceeds the limit`)
       if (this.#index >= HARD_LIMITS.maxBatches)
         throw new ArrowSealError('AEAD_LIMIT', 'this stream has reached its batch limit; start a new stream')
-      // Only the dictionary entries these rows use are written (a sliced table keeps its whole dictionary).
-      const trimmed = trimDictionaries(batch, this.schema, this.#written)
+      const trimmed = this.#trim ? applyDictionaryTrim(batch, this.schema, this.#trim) : batch
       const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, trimmed))
       return { index: this.#index++, rows, units }
     } catch (err) {

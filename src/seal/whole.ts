@@ -37,6 +37,8 @@ export async function sealWhole(
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!(table instanceof Table)) throw new TypeError('sealTable: the first argument must be an apache-arrow Table')
   const sealer = await Sealer.create(trueSchema(table.schema, table.batches[0]), options, random, runtime)
+  // The whole table is at hand, so only the dictionary entries its rows use are written (format.md §Frames).
+  sealer.trimDictionaries(table.batches)
   if (sealer.gathers) return sealMerged(table, sealer)
   const encoded = table.batches.map((b) => sealer.encodeBatch(b))
   const sizes = encoded.map((e) => sealer.frames.size(e))

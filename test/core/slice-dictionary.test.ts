@@ -76,4 +76,19 @@ describe('sliced tables', () => {
     expect(opened.getChild('a')!.data[0]!.dictionary).toBe(opened.getChild('b')!.data[0]!.dictionary)
     expect([...opened.getChild('a')!.data[0]!.dictionary!]).toEqual(['p', 'q', 'r'])
   })
+
+  it('keeps one dictionary across batches: a slice spanning batches gets the union of their entries', async () => {
+    const column = vectorFromArray(['x', 'y', CANARY_PUBLIC, 'z', 'x', 'y'], new Dictionary(new Utf8(), new Int32()))
+    const two = new Table([
+      new Table({ c: column.slice(0, 3) }).batches[0]!,
+      new Table({ c: column.slice(3, 6) }).batches[0]!,
+    ])
+    expect(two.batches[0]!.data.children[0]!.dictionary).toBe(two.batches[1]!.data.children[0]!.dictionary)
+    const sliced = two.slice(0, 2).concat(two.slice(3, 6))
+    const opened = await openTable(await sealTable(sliced, { ...options, policy: { fields: { c: 'public' } } }), trust)
+    expect([...opened.getChild('c')!]).toEqual(['x', 'y', 'z', 'x', 'y'])
+    const dictionaries = opened.getChild('c')!.data.map((d) => [...d.dictionary!])
+    expect(dictionaries.length).toBeGreaterThan(1)
+    for (const d of dictionaries) expect(d).toEqual(['x', 'y', 'z'])
+  })
 })
