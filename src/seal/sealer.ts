@@ -28,6 +28,7 @@ import { setupBaseS } from '../keys/hpke.js'
 import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
+import { checkRevealable } from '../policy/reveal.js'
 import { Coalescer } from './coalesce.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
@@ -114,6 +115,11 @@ export class Sealer {
     )
     const layouts = planGroups(schema, plan.groupOf, plan.groups.length, plan.metadataGroup)
     const reveal = options.revealSchema === true
+    // A revealed blob is plaintext: it may publish names and types, never restricted metadata. Checked before any
+    // key is drawn.
+    if (reveal) {
+      for (const [id, g] of plan.groups.entries()) if (g.kind !== 'public') checkRevealable(layouts[id]!.schema, id)
+    }
     const streamId = random(STREAM_ID_BYTES)
 
     const groupKeys: (Uint8Array | null)[] = []
