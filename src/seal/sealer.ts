@@ -176,10 +176,14 @@ export class Sealer {
     const info = concatBytes(LABEL.stanzaInfo, streamId)
     const stanzas: StanzaEntry[] = []
     const macKeys: Uint8Array[] = []
+    // Every stanza is as long as the one with the most groups: a stanza's size would otherwise tell an observer how
+    // many groups its recipient may read (issue 19). The padding is zero bytes after the group list (format.md).
+    const stanzaBytes = 2 + Math.max(0, ...plan.recipients.map((r) => r.groups.length)) * (2 + GROUP_KEY_BYTES)
     for (const r of plan.recipients) {
       const ctx = setupBaseS(r.key, info, { eseed: random(64), x25519: runtime.x25519 })
-      const payload = new ByteWriter(2 + r.groups.length * (2 + GROUP_KEY_BYTES)).u16(r.groups.length)
+      const payload = new ByteWriter(stanzaBytes).u16(r.groups.length)
       for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
+      payload.reserve(stanzaBytes - payload.offset) // left zero: a ByteWriter starts zero-filled
       const plaintext = payload.done()
       stanzas.push({ fingerprint: r.key.fingerprint, enc: ctx.enc, payload: ctx.seal(preambleDigest, plaintext) })
       plaintext.fill(0)
