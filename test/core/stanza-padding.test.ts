@@ -13,7 +13,7 @@ const one = id('auditor')
 const two = id('admin')
 
 function table(): Table {
-  const cols = ['p', 'a', 'b'].map((n) => vectorFromArray([1, 2, 3], new Int32()))
+  const cols = ['p', 'a', 'b'].map(() => vectorFromArray([1, 2, 3], new Int32()))
   const schema = new Schema(['p', 'a', 'b'].map((n) => new Field(n, new Int32(), true)))
   return new Table(schema, [new RecordBatch({ p: cols[0]!.data[0]!, a: cols[1]!.data[0]!, b: cols[2]!.data[0]! })])
 }
