@@ -55,8 +55,17 @@ function fingerprintsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return constantTimeEqual(a, b)
 }
 
-/** Reads the group keys out of a verified stanza payload: u16 count, then (u16 group id, 32-byte key) pairs. */
-function parseStanzaPayload(payload: Uint8Array, header: ParsedHeader): Map<number, Uint8Array> {
+/**
+ * Reads the group keys out of a verified stanza payload: u16 count, then (u16 group id, 32-byte key) pairs, then
+ * zero padding.
+ *
+ * @example
+ * ```ts
+ * const keys = parseStanzaPayload(ctx.open(preambleDigest, stanza.payload), header) // Map of group id → key
+ * ```
+ * @internal
+ */
+export function parseStanzaPayload(payload: Uint8Array, header: Pick<ParsedHeader, 'groups'>): Map<number, Uint8Array> {
   const r = new ByteReader(payload, 'stanza')
   const count = r.u16('group count')
   const keys = new Map<number, Uint8Array>()
@@ -68,6 +77,13 @@ function parseStanzaPayload(payload: Uint8Array, header: ParsedHeader): Map<numb
     }
     last = id
     keys.set(id, r.bytes(GROUP_KEY_BYTES, 'group key').slice())
+  }
+  // Padding (format.md, "stanza plaintext"): zero bytes only, so a payload has exactly one meaning. Unpadded
+  // payloads of earlier writers have none.
+  const padding = r.bytes(r.remaining, 'padding')
+  if (padding.some((b) => b !== 0)) {
+    for (const k of keys.values()) k.fill(0)
+    throw new FormatError('FORMAT_INVALID', 'stanza padding is not all zero')
   }
   r.end()
   return keys

@@ -35,7 +35,10 @@ export interface SealOptions {
   readonly recipients: Recipients
   /** Which roles may read which fields. */
   readonly policy: Policy
-  /** Publish the names and types of sealed fields in the header (default false: only group count and sizes show). */
+  /**
+   * Publish the names and types of sealed fields in the header (default false: only group count and sizes show).
+   * Refused (`POLICY_INVALID`) when a sealed group carries schema-level or field metadata, which would be published.
+   */
   readonly revealSchema?: boolean
   /** Compress each unit before sealing (default `'none'`). Compression leaks information through sizes. */
   readonly compression?: 'none' | 'deflate'

@@ -29,6 +29,7 @@ import { setupBaseS } from '../keys/hpke.js'
 import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
+import { checkRevealable } from '../policy/reveal.js'
 import { Coalescer } from './coalesce.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
@@ -119,6 +120,11 @@ export class Sealer {
     )
     const layouts = planGroups(schema, plan.groupOf, plan.groups.length, plan.metadataGroup)
     const reveal = options.revealSchema === true
+    // A revealed blob is plaintext: it may publish names and types, never restricted metadata. Checked before any
+    // key is drawn.
+    if (reveal) {
+      for (const [id, g] of plan.groups.entries()) if (g.kind !== 'public') checkRevealable(layouts[id]!.schema, id)
+    }
     const streamId = random(STREAM_ID_BYTES)
 
     const groupKeys: (Uint8Array | null)[] = []
@@ -175,13 +181,17 @@ export class Sealer {
     const info = concatBytes(LABEL.stanzaInfo, streamId)
     const stanzas: StanzaEntry[] = []
     const macKeys: Uint8Array[] = []
+    // Every stanza is as long as the one with the most groups: a stanza's size would otherwise tell an observer how
+    // many groups its recipient may read (issue 19). The padding is zero bytes after the group list (format.md).
+    const stanzaBytes = 2 + Math.max(0, ...plan.recipients.map((r) => r.groups.length)) * (2 + GROUP_KEY_BYTES)
     for (const r of plan.recipients) {
       // The encapsulation randomness is as secret as the shared secret it derives: wipe it once used.
       const eseed = random(64)
       const ctx = setupBaseS(r.key, info, { eseed, x25519: runtime.x25519 })
       eseed.fill(0)
-      const payload = new ByteWriter(2 + r.groups.length * (2 + GROUP_KEY_BYTES)).u16(r.groups.length)
+      const payload = new ByteWriter(stanzaBytes).u16(r.groups.length)
       for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
+      payload.reserve(stanzaBytes - payload.offset) // left zero: a ByteWriter starts zero-filled
       const plaintext = payload.done()
       stanzas.push({ fingerprint: r.key.fingerprint, enc: ctx.enc, payload: ctx.seal(preambleDigest, plaintext) })
       plaintext.fill(0)
