@@ -30,6 +30,17 @@ import { type PublicKey, publicKeyFromBytes } from './public-key.js'
 import { type Ed25519, hybridSign, type SignRng } from './sign.js'
 import { nobleX25519, type X25519, type XWingSecretKey, xwingDecapsulate, xwingKeygen } from './xwing.js'
 
+/**
+ * FIPS 204 context string of the ML-DSA-65 signature on a signed note: `"arrowseal/v1 signed-note"`.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(NOTE_MLDSA_CONTEXT) // 'arrowseal/v1 signed-note'
+ * ```
+ * @internal
+ */
+export const NOTE_MLDSA_CONTEXT: Uint8Array = utf8ToBytes('arrowseal/v1 signed-note')
+
 const INTERNAL: unique symbol = Symbol('arrowseal.Identity')
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
@@ -124,6 +135,44 @@ export class Identity {
    */
   sign(label: string, message: Uint8Array, rng?: SignRng, ed25519?: Ed25519): Uint8Array {
     return hybridSign(this.#ed25519Seed, this.#mldsa, label, message, rng, ed25519)
+  }
+
+  /**
+   * Sign the text of a C2SP signed note (https://c2sp.org/signed-note) with the raw Ed25519 key, as that spec
+   * requires for interoperable notes, and with ML-DSA-65 under the FIPS 204 context
+   * {@link NOTE_MLDSA_CONTEXT}. Used only by the audit log's checkpoints.
+   *
+   * Domain separation from {@link Identity.sign}: every hybrid-signed message contains a 0x00 byte (after the
+   * label), and a note text must contain no control character but newline, so the two message sets are
+   * disjoint; the check below enforces it. ML-DSA additionally uses its own context string.
+   *
+   * @throws RangeError if `text` is not a note text (empty, not ending in a newline, or holding a control
+   *   character other than newline).
+   * @example
+   * ```ts
+   * const { ed25519, mldsa65 } = logIdentity.signNote('example.com/log\n1\nAAAA…=\n')
+   * ```
+   * @internal
+   */
+  signNote(text: string, rng?: SignRng): { ed25519: Uint8Array; mldsa65: Uint8Array } {
+    assertString(text, 'text')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is about control characters
+    if (!text.endsWith('\n') || /[\u0000-\u0009\u000b-\u001f]/.test(text)) {
+      throw new RangeError('"text" must end in a newline and hold no control character other than newline')
+    }
+    const m = utf8ToBytes(text)
+    let rnd: Uint8Array | undefined
+    if (rng !== undefined) {
+      rnd = rng(32)
+      assertBytes(rnd, 'rng() result', 32)
+    }
+    return {
+      ed25519: ed25519.sign(m, this.#ed25519Seed),
+      mldsa65: ml_dsa65.sign(m, this.#mldsaSecret, {
+        context: NOTE_MLDSA_CONTEXT,
+        ...(rnd === undefined ? {} : { extraEntropy: rnd }),
+      }),
+    }
   }
 
   /** `Identity(keyId=…)`: never secret material. */
