@@ -168,10 +168,7 @@ export class Identity {
     }
     return {
       ed25519: ed25519.sign(m, this.#ed25519Seed),
-      mldsa65: ml_dsa65.sign(m, this.#mldsaSecret, {
-        context: NOTE_MLDSA_CONTEXT,
-        ...(rnd === undefined ? {} : { extraEntropy: rnd }),
-      }),
+      mldsa65: this.#mldsa.signWithContext(m, NOTE_MLDSA_CONTEXT, rnd),
     }
   }
 

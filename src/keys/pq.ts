@@ -36,6 +36,8 @@ export interface MlDsaKey {
    * signature is FIPS 204's for that randomness, which only noble can compute: providers fall back to it.
    */
   sign(message: Uint8Array, rnd?: Uint8Array): Uint8Array
+  /** As `sign` with a FIPS 204 context string (≤ 255 bytes); always noble's (rare: signed notes). */
+  signWithContext(message: Uint8Array, context: Uint8Array, rnd?: Uint8Array): Uint8Array
 }
 
 /**
@@ -99,6 +101,8 @@ export const noblePostQuantum: PostQuantum = Object.freeze({
       // FIPS 204 hedged signing: noble draws fresh `rnd` when extraEntropy is undefined.
       sign: (message: Uint8Array, rnd?: Uint8Array) =>
         ml_dsa65.sign(message, secretKey, rnd === undefined ? {} : { extraEntropy: rnd }),
+      signWithContext: (message: Uint8Array, context: Uint8Array, rnd?: Uint8Array) =>
+        ml_dsa65.sign(message, secretKey, { context, ...(rnd === undefined ? {} : { extraEntropy: rnd }) }),
     })
   },
   mldsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {

@@ -251,6 +251,10 @@ export function nativeProvider(pq: NativePostQuantum): PostQuantum {
           nobleSecret ??= ml_dsa65.keygen(xi).secretKey
           return ml_dsa65.sign(message, nobleSecret, { extraEntropy: rnd })
         },
+        signWithContext(message: Uint8Array, context: Uint8Array, rnd?: Uint8Array): Uint8Array {
+          nobleSecret ??= ml_dsa65.keygen(xi).secretKey
+          return ml_dsa65.sign(message, nobleSecret, { context, ...(rnd === undefined ? {} : { extraEntropy: rnd }) })
+        },
       })
     },
     mldsaVerify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) =>
