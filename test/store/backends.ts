@@ -16,7 +16,7 @@ export interface TestBackend {
   cleanup(): Promise<void>
 }
 
-function sqliteSkip(): string | null {
+export function sqliteSkip(): string | null {
   try {
     const D = loadBetterSqlite3()
     new D(':memory:').close()
