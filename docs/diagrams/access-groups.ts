@@ -74,7 +74,8 @@ export function accessGroupsDiagram(example = EXAMPLE): Diagram {
   const colW = (rows: string[][]) => Math.max(...rows.flat().map((t) => textWidth(t))) + 24
   const widths = [colW(fieldLines), colW(groupLines), colW(keyLines), colW(stanzaLines)]
   const gap = 56
-  const xs = widths.reduce<number[]>((acc, w, i) => [...acc, i ? acc[i - 1]! + widths[i - 1]! + gap : 16], [])
+  const xs: number[] = []
+  for (let i = 0; i < widths.length; i++) xs.push(i ? xs[i - 1]! + widths[i - 1]! + gap : 16)
   const h = 44
   const pitch = 58
   const top = 40

@@ -76,5 +76,12 @@ export function merkleProofDiagram(leaves = 8, proved = 5): Diagram {
     `A Merkle tree over ${leaves} audit-log entries. The inclusion proof for leaf ${proved} is the ${proof.length} sibling hashes ` +
     `${proof.map(([lo, hi]) => (hi - lo === 1 ? `leaf ${lo}` : `node ${lo}–${hi - 1}`)).join(', ')}, highlighted; ` +
     `hashing leaf ${proved} with them, from the bottom up, gives the root that the signed checkpoint commits to.`
-  return wrap('merkle-proof', `Inclusion proof of entry ${proved} in a Merkle tree of ${leaves} entries`, alt, Math.max(width, x0 + 366 + 480), legendY + 28 + 16, edges + nodes + legend)
+  return wrap(
+    'merkle-proof',
+    `Inclusion proof of entry ${proved} in a Merkle tree of ${leaves} entries`,
+    alt,
+    Math.max(width, x0 + 366 + 480),
+    legendY + 28 + 16,
+    edges + nodes + legend,
+  )
 }

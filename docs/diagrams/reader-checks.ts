@@ -16,21 +16,21 @@ export const HEADER_CHECKS: readonly Check[] = [
   { what: 'magic, version, suite, body length', fails: 'FORMAT_INVALID · FORMAT_UNSUPPORTED · LIMIT_EXCEEDED' },
   { what: 'structure: every count and length', fails: 'FORMAT_INVALID · LIMIT_EXCEEDED · TRUNCATED' },
   { what: 'signer is a trusted signer', fails: 'SIGNER_UNTRUSTED' },
-  { what: 'both signatures verify', fails: 'SIGNATURE_INVALID' },
-  { what: "the reader's own stanza is there", fails: 'NOT_A_RECIPIENT' },
-  { what: 'HPKE opens the stanza', fails: 'AUTH_FAILED' },
+  { what: 'both signatures (and a session) verify', fails: 'SIGNATURE_INVALID · SESSION_REJECTED · SESSION_EXPIRED' },
+  { what: "the reader's own stanza is there", fails: 'NOT_A_RECIPIENT · FORMAT_INVALID' },
+  { what: 'HPKE opens the stanza', fails: 'AUTH_FAILED · FORMAT_INVALID' },
   { what: 'each key matches its commitment', fails: 'AUTH_FAILED (constant time)' },
-  { what: 'readable hidden schemas open', fails: 'AUTH_FAILED · ARROW_INVALID' },
+  { what: 'readable hidden schemas open', fails: 'AUTH_FAILED · ARROW_INVALID · LIMIT_EXCEEDED' },
 ]
 
 /** The checks on every frame, in the spec's order (docs/format.md, "Reading a frame — order of checks"). */
 export const FRAME_CHECKS: readonly Check[] = [
   { what: 'frame length within the limit', fails: 'LIMIT_EXCEEDED (before buffering)' },
-  { what: 'frame structure', fails: 'FORMAT_INVALID · LIMIT_EXCEEDED' },
+  { what: 'frame structure', fails: 'FORMAT_INVALID · FORMAT_UNSUPPORTED · LIMIT_EXCEEDED' },
   { what: 'index = batches read so far', fails: 'FRAME_OUT_OF_ORDER' },
   { what: "the reader's own MAC", fails: 'AUTH_FAILED (constant time)' },
   { what: 'end frame: nothing after it', fails: 'TRAILING_DATA' },
-  { what: 'units decrypt (AES-GCM), decode, match', fails: 'AUTH_FAILED · ARROW_INVALID' },
+  { what: 'units decrypt (AES-GCM), decode, match', fails: 'AUTH_FAILED · ARROW_INVALID · LIMIT_EXCEEDED' },
 ]
 
 export function readerChecksDiagram(): Diagram {

@@ -48,20 +48,34 @@ export function streamParts(rows: ExampleRow[]): Part[] {
     else parts.push({ section: s, label: lab, detail, kind, bytes })
   }
   for (const { name, len } of rows) {
-    let m: RegExpExecArray | null
+    const frameField = /^(frame \d+|end frame) (length|kind|batch index|row count|unit count)$/.exec(name)
+    const unit = /^unit (\d+) /.exec(name)
+    const group = /^group (\d+) /.exec(name)
+    const stanza = /^stanza (\d+) /.exec(name)
     if (name.startsWith('signature')) add('header', 'signature: Ed25519 ‖ ML-DSA-65', 'signature', len)
-    else if ((m = /^(frame \d+|end frame) (length|kind|batch index|row count|unit count)$/.exec(name))) {
-      section = m[1]!
-      add(section, m[1] === 'end frame' ? 'frame header: count, no units' : 'frame header: index, rows', 'plain', len)
-    } else if ((m = /^(?:frame \d+|end frame) MAC/.exec(name))) add(section, 'MACs: 16 B per recipient', 'mac', len)
-    else if ((m = /^unit (\d+) (.*)$/.exec(name))) {
-      const pub = rows.some((r) => r.name === `unit ${m![1]} IPC (public)`)
-      add(section, `unit ${m[1]}: ${pub ? 'public Arrow IPC' : 'AES-GCM ct ‖ tag'}`, pub ? 'public' : 'sealed', len)
-    } else if ((m = /^group (\d+) /.exec(name))) {
-      const sealed = rows.some((r) => r.name === `group ${m![1]} commitment`)
-      add('header', `group ${m[1]}: ${sealed ? 'commitment, schema' : 'public schema'}`, sealed ? 'sealed' : 'public', len)
-    } else if ((m = /^stanza (\d+) /.exec(name)) || name === 'recipient count') {
-      add('header', `stanza ${m ? m[1] : 0}: X-Wing + HPKE`, 'stanza', len)
+    else if (frameField) {
+      section = frameField[1]!
+      add(
+        section,
+        section === 'end frame' ? 'frame header: count, no units' : 'frame header: index, rows',
+        'plain',
+        len,
+      )
+    } else if (/^(?:frame \d+|end frame) MAC/.test(name)) add(section, 'MACs: 16 B per recipient', 'mac', len)
+    else if (unit) {
+      const pub = rows.some((r) => r.name === `unit ${unit[1]} IPC (public)`)
+      add(section, `unit ${unit[1]}: ${pub ? 'public Arrow IPC' : 'AES-GCM ct ‖ tag'}`, pub ? 'public' : 'sealed', len)
+    } else if (group) {
+      const sealed = rows.some((r) => r.name === `group ${group[1]} commitment`)
+      add(
+        'header',
+        `group ${group[1]}: ${sealed ? 'commitment, schema' : 'public schema'}`,
+        sealed ? 'sealed' : 'public',
+        len,
+      )
+    } else if (stanza || name === 'recipient count') {
+      // The recipient count is drawn with the first stanza: two bytes are too few for a box of their own.
+      add('header', `stanza ${stanza ? stanza[1] : 0}: X-Wing + HPKE`, 'stanza', len)
     } else add('header', 'preamble: magic, ids, signer', 'plain', len)
   }
   return parts
@@ -97,7 +111,11 @@ export function streamLayoutDiagram(specPath = new URL('../format.md', import.me
   for (const s of sections) {
     const ps = parts.filter((p) => p.section === s)
     const bytes = ps.reduce((n, p) => n + p.bytes, 0)
-    body += label(x0, y, `${s}${s === 'header' ? ' (signed)' : ''}: ${bytes} bytes — ${SECTION_NOTE[s] ?? 'one per record batch; the MACs cover its body'}`)
+    body += label(
+      x0,
+      y,
+      `${s}${s === 'header' ? ' (signed)' : ''}: ${bytes} bytes — ${SECTION_NOTE[s] ?? 'one per record batch; the MACs cover its body'}`,
+    )
     y += 14
     // Each part gets the width its label needs; what is left of the row is shared out in proportion to size.
     const min = ps.map((p) => Math.max(textWidth(p.label), textWidth(p.detail), textWidth(`${p.bytes} B`)) + 14)
@@ -108,7 +126,7 @@ export function streamLayoutDiagram(specPath = new URL('../format.md', import.me
       body += box(px, y, w, h, [p.label, p.detail, `${p.bytes} B`], p.kind)
       px += w
     })
-    alt.push(`${s}, ${bytes} bytes: ${ps.map((p) => `${p.label}, ${p.detail} (${p.bytes} B)`).join(', ')}`)
+    alt.push(`${s}, ${bytes} bytes: ${ps.map((p) => `${p.label} (${p.detail}, ${p.bytes} B)`).join(', ')}`)
     y += h + 26
   }
   const width = rowW + 2 * x0
