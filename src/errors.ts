@@ -37,6 +37,7 @@ export type ArrowSealErrorCode =
   | 'SIGNATURE_INVALID'
   | 'SESSION_REJECTED'
   | 'SESSION_EXPIRED'
+  | 'STREAM_UNEXPECTED'
   | 'NOT_A_RECIPIENT'
   | 'AUTH_FAILED'
   | 'AEAD_LIMIT'
@@ -140,7 +141,7 @@ export const AUTH_FAILED_MESSAGE = 'sealed data failed authentication'
 
 /**
  * Authentication failed: an untrusted or invalid signature, a writer session the reader refuses or that is out of
- * its validity window, a stream not addressed to this identity, or any
+ * its validity window, a validly signed stream other than the one the reader expects, a stream not addressed to this identity, or any
  * AEAD, MAC or key-commitment failure. The last kind always has code `AUTH_FAILED` and the same message, so
  * failures cannot be told apart.
  *
@@ -158,6 +159,7 @@ export class AuthError extends ArrowSealError {
       | 'SIGNATURE_INVALID'
       | 'SESSION_REJECTED'
       | 'SESSION_EXPIRED'
+      | 'STREAM_UNEXPECTED'
       | 'NOT_A_RECIPIENT'
       | 'AUTH_FAILED',
     message: string = AUTH_FAILED_MESSAGE,

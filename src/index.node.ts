@@ -11,7 +11,7 @@ import type { CryptoBackend } from './aead/types.js'
 import { nodeBackend } from './node/backend.js'
 import { nodeRuntime } from './node/runtime.js'
 import type { OpenOptions, SealOptions } from './seal/options.js'
-import { openWhole, sealWhole } from './seal/whole.js'
+import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
 
@@ -65,6 +65,21 @@ export async function sealTable(table: Table, options: SealOptions): Promise<Uin
  */
 export async function openTable(bytes: Uint8Array, options: OpenOptions): Promise<Table> {
   return openWhole(bytes, options, nodeRuntime)
+}
+
+/**
+ * The core entry's `openTableWithInfo` (the table, its verified signer, writer session and stream id), on
+ * `node:crypto` unless `options.backend` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { openTableWithInfo } from 'arrowseal'
+ * declare const sealed: Uint8Array, me: import('arrowseal').Identity, writerPublicKey: string
+ * const { table, signer } = await openTableWithInfo(sealed, { identity: me, trustedSigners: [writerPublicKey] })
+ * ```
+ */
+export async function openTableWithInfo(bytes: Uint8Array, options: OpenOptions): Promise<OpenedTable> {
+  return openWholeWithInfo(bytes, options, nodeRuntime)
 }
 
 /**

@@ -93,6 +93,10 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.auth,
     hint: 'the stream is signed by a writer session; accept them with --sessions accept (see docs/threat-model.md)',
   },
+  STREAM_UNEXPECTED: {
+    exit: EXIT.auth,
+    hint: 'the input is a validly signed stream, but not the one --stream-id names (an older one replayed?)',
+  },
   SESSION_EXPIRED: {
     exit: EXIT.auth,
     hint: "the writer session's validity window does not cover now; check the clock, or open with --sessions accept",
