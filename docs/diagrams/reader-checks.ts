@@ -16,7 +16,7 @@ export const HEADER_CHECKS: readonly Check[] = [
   { what: 'magic, version, suite, body length', fails: 'FORMAT_INVALID · FORMAT_UNSUPPORTED · LIMIT_EXCEEDED' },
   { what: 'structure: every count and length', fails: 'FORMAT_INVALID · LIMIT_EXCEEDED · TRUNCATED' },
   { what: 'signer is a trusted signer', fails: 'SIGNER_UNTRUSTED' },
-  { what: 'both signatures (and a session) verify', fails: 'SIGNATURE_INVALID · SESSION_REJECTED · SESSION_EXPIRED' },
+  { what: 'signatures verify; stream id as expected', fails: 'SIGNATURE_INVALID · SESSION_* · STREAM_UNEXPECTED' },
   { what: "the reader's own stanza is there", fails: 'NOT_A_RECIPIENT · FORMAT_INVALID' },
   { what: 'HPKE opens the stanza', fails: 'AUTH_FAILED · FORMAT_INVALID' },
   { what: 'each key matches its commitment', fails: 'AUTH_FAILED (constant time)' },

@@ -72,7 +72,7 @@ describe('reader-checks picture', () => {
       expect(text.match(/^\d+\. /gm)).toHaveLength(checks.length)
       const codes = new Set(text.match(/`[A-Z_]{6,}`/g)?.map((c) => c.slice(1, -1)))
       const drawn = checks.map((c) => c.fails).join(' ')
-      for (const code of codes) expect(drawn, code).toContain(code)
+      for (const code of codes) expect(drawn, code).toContain(code.startsWith('SESSION_') ? 'SESSION_*' : code)
     })
   }
 })
