@@ -20,7 +20,8 @@ export const HEADER_CHECKS: readonly Check[] = [
   { what: "the reader's own stanza is there", fails: 'NOT_A_RECIPIENT · FORMAT_INVALID' },
   { what: 'HPKE opens the stanza', fails: 'AUTH_FAILED · FORMAT_INVALID' },
   { what: 'each key matches its commitment', fails: 'AUTH_FAILED (constant time)' },
-  { what: 'readable hidden schemas open', fails: 'AUTH_FAILED · ARROW_INVALID · LIMIT_EXCEEDED' },
+  { what: 'readable hidden schemas open', fails: 'AUTH_FAILED · ARROW_INVALID' },
+  { what: 'no field position claimed twice', fails: 'FORMAT_INVALID' },
 ]
 
 /** The checks on every frame, in the spec's order (docs/format.md, "Reading a frame — order of checks"). */
