@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type DefaultTheme, defineConfig } from 'vitepress'
+import { diagramsPlugin } from './diagrams.js'
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url))
 const apiDir = join(docsDir, 'api')
@@ -112,7 +113,8 @@ export default defineConfig({
   lastUpdated: false,
   // The site ships no third-party requests: no web fonts, no analytics.
   useWebFonts: false,
-  srcExclude: ['**/README.md'],
+  // docs/diagrams holds picture sources and fragments for other pages to include, not pages of its own.
+  srcExclude: ['**/README.md', 'diagrams/**'],
   head: [
     ['link', { rel: 'icon', type: 'image/svg+xml', href: '/logo.svg' }],
     ['meta', { name: 'theme-color', content: '#3c6e71' }],
@@ -120,6 +122,8 @@ export default defineConfig({
   markdown: {
     theme: { light: 'github-light', dark: 'github-dark' },
     anchor: { slugify: githubSlug },
+    // Pictures from docs/diagrams, rendered to inline SVG at build time (issue 17).
+    config: (md) => md.use(diagramsPlugin),
   },
   themeConfig: {
     logo: '/logo.svg',
