@@ -13,7 +13,7 @@ import { type Command, flag, requiredOption, stringOption } from '../args.js'
 import { parseInputFormat } from '../convert/formats.js'
 import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
-import { displayName, isStdio, openOutput, produceOutput } from '../io.js'
+import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
@@ -82,6 +82,7 @@ Options:
     if (isStdio(output) && process.stdout.isTTY)
       throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
+    await refuseSameFile(output, [input, policyPath, recipientsPath, signerPath])
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
     const recipients = await loadRecipients(recipientsPath)
