@@ -3,14 +3,12 @@
  * pure-JS noble code that the hybrid signatures use today, so ~1.6 ms of a fresh stream's ~17 ms. Ready to be
  * injected into `hybridSign`/`hybridVerify` (see the report of issue 3): same signatures as noble (Ed25519 is
  * deterministic) and the same strict verification, checked on every Wycheproof case in
- * `test/node/ed25519.test.ts`. Raw 32-byte keys go in as JWK, Node's fastest raw-key import.
+ * `test/node/ed25519.test.ts`. Raw 32-byte public keys go in as JWK, Node's fastest raw-key import; private keys as `okp-key.ts` decides.
  *
  * @module
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-
-// Node requires `x` in a private JWK but derives the public key from `d`; the value here is ignored.
-const PLACEHOLDER_X = 'A'.repeat(43)
+import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { importOkpPrivate, okpPublicBytes } from './okp-key.js'
 
 const b64url = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
@@ -34,9 +32,7 @@ export const nodeEd25519 = Object.freeze({
   name: 'node',
   /** The public key of a 32-byte secret seed. */
   publicKey(seed: Uint8Array): Uint8Array {
-    const { x } = createPublicKey(privateKey(seed)).export({ format: 'jwk' })
-    if (typeof x !== 'string') throw new Error('Ed25519: node:crypto exported no public key')
-    return new Uint8Array(Buffer.from(x, 'base64url'))
+    return okpPublicBytes(privateKey(seed))
   },
   /** A 64-byte signature of `message` under the 32-byte secret seed. */
   sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
@@ -60,5 +56,6 @@ export const nodeEd25519 = Object.freeze({
 
 function privateKey(seed: Uint8Array): KeyObject {
   check(seed, 'seed', 32)
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: PLACEHOLDER_X }, format: 'jwk' })
+  // The import method is chosen per Node version (see okp-key.ts): a placeholder-`x` JWK fails on Node 24.
+  return importOkpPrivate(seed, 'Ed25519')
 }

@@ -1,15 +1,13 @@
 /**
  * X25519 on `node:crypto` (OpenSSL): about 30× faster than pure JS, which makes it most of X-Wing's cost saving on
- * Node. Raw 32-byte keys go in and out as JWK (RFC 8037), which Node imports far faster than DER.
+ * Node. Raw 32-byte public keys go in and out as JWK (RFC 8037), which Node imports far faster than DER; private
+ * keys go in the fastest way the running Node accepts (`okp-key.ts`).
  *
  * @module
  */
-import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
+import { createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
 import { nonZero, type X25519 } from '../keys/xwing.js'
-
-// Node requires `x` in a private JWK but derives the public key from `d` (OpenSSL's raw private key import)
-// and ignores the given `x`; the tests check the derived public keys against noble's.
-const PLACEHOLDER_X = 'A'.repeat(43)
+import { importOkpPrivate, okpPublicBytes } from './okp-key.js'
 
 function check32(bytes: Uint8Array, name: string): void {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
@@ -19,10 +17,10 @@ function check32(bytes: Uint8Array, name: string): void {
 const b64url = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 
-// JWK import costs ~25 µs; the DER (PKCS#8/SPKI) decoders of OpenSSL 3 cost ~100-400 µs per key.
+// The import method is chosen per Node version (see okp-key.ts): a placeholder-`x` JWK fails on Node 24.
 function privateKey(scalar: Uint8Array): KeyObject {
   check32(scalar, 'scalar')
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64url(scalar), x: PLACEHOLDER_X }, format: 'jwk' })
+  return importOkpPrivate(scalar, 'X25519')
 }
 
 function publicKey(u: Uint8Array): KeyObject {
@@ -49,9 +47,7 @@ function plain(buf: Uint8Array): Uint8Array {
 export const nodeX25519: X25519 = Object.freeze({
   name: 'node',
   scalarMultBase(scalar: Uint8Array): Uint8Array {
-    const { x } = createPublicKey(privateKey(scalar)).export({ format: 'jwk' })
-    if (typeof x !== 'string') throw new Error('X25519: node:crypto exported no public key')
-    return plain(Buffer.from(x, 'base64url'))
+    return okpPublicBytes(privateKey(scalar))
   },
   scalarMult(scalar: Uint8Array, u: Uint8Array): Uint8Array {
     const keys = { privateKey: privateKey(scalar), publicKey: publicKey(u) }

@@ -1,0 +1,223 @@
+/**
+ * ML-DSA-65 (FIPS 204) and ML-KEM-768 (FIPS 203) on `node:crypto`, where the running Node has them (Node 24,
+ * OpenSSL 3.5), and X-Wing (draft-connolly-cfrg-xwing-kem §5) composed from native ML-KEM-768, native X25519
+ * and SHA3-256. About ten times faster than `@noble/post-quantum`, which stays the fallback (Node 20/22 and
+ * browsers). Keys come from the same seeds as noble's (ML-DSA's 32-byte ξ, ML-KEM's 64-byte d ‖ z), so public
+ * keys are byte-identical across backends; `test/node/pq.test.ts` checks that and interoperation both ways.
+ *
+ * Detection is at run time: the backend is used only if a probe keygen gives noble's public keys for a fixed
+ * seed. `ARROWSEAL_PQ_BACKEND=noble|native` forces one (`native` throws where the runtime lacks it).
+ *
+ * Not yet threaded into `Identity`/sealing: see docs/benchmarks.md (issue 12 status).
+ *
+ * @module
+ */
+import * as nodeCrypto from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { sha3_256, shake256 } from '@noble/hashes/sha3.js'
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
+import { ArrowSealError } from '../errors.js'
+import { nodeX25519 } from './x25519.js'
+
+const MLKEM_PK = 1184
+const MLKEM_CT = 1088
+const XWING_LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c)
+
+// Node 24's KEM functions and raw key formats are newer than @types/node 20: typed here as Node 24 documents
+// them (absent on older Nodes, which the probe below detects).
+interface Kem {
+  encapsulate?: (key: KeyObject) => { sharedKey: Buffer; ciphertext: Buffer }
+  decapsulate?: (key: KeyObject, ciphertext: Uint8Array) => Buffer
+}
+const kem = nodeCrypto as unknown as Kem
+function kemFn<K extends keyof Kem>(name: K): NonNullable<Kem[K]> {
+  const fn = kem[name]
+  if (fn === undefined) throw new ArrowSealError('BACKEND_UNAVAILABLE', `node:crypto has no ${name}()`)
+  return fn
+}
+type RawKeyInput = { key: Buffer; format: 'raw-seed' | 'raw-public'; asymmetricKeyType: string }
+const privateFromSeed = (seed: Uint8Array, type: string): KeyObject =>
+  createPrivateKey({
+    key: Buffer.from(seed),
+    format: 'raw-seed',
+    asymmetricKeyType: type,
+  } satisfies RawKeyInput as never)
+const publicFromRaw = (raw: Uint8Array, type: string): KeyObject =>
+  createPublicKey({
+    key: Buffer.from(raw),
+    format: 'raw-public',
+    asymmetricKeyType: type,
+  } satisfies RawKeyInput as never)
+const rawPublic = (key: KeyObject): Uint8Array =>
+  new Uint8Array(createPublicKey(key).export({ format: 'raw-public' } as never) as unknown as Buffer)
+
+/**
+ * Native post-quantum operations. Secret keys are KeyObjects made from seeds; inputs are checked by callers
+ * (the key layer) as for noble.
+ *
+ * @example
+ * ```ts
+ * const pq = nativePostQuantum()
+ * if (pq) { const sig = pq.mldsaSign(pq.mldsaKey(xi), message) }
+ * ```
+ */
+export interface NativePostQuantum {
+  readonly name: 'native'
+  /** ML-DSA-65 private key from the 32-byte seed ξ (FIPS 204 KeyGen_internal). */
+  mldsaKey(seed: Uint8Array): KeyObject
+  /** The 1952-byte public key of an ML-DSA-65 private key. */
+  mldsaPublicKey(key: KeyObject): Uint8Array
+  /** Hedged ML-DSA-65 signature (3309 bytes), empty context. */
+  mldsaSign(key: KeyObject, message: Uint8Array): Uint8Array
+  /** ML-DSA-65 verification, empty context; false on any malformed key or signature. */
+  mldsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
+  /** ML-KEM-768 private key from the 64-byte seed d ‖ z (FIPS 203 ML-KEM.KeyGen_internal). */
+  mlkemKey(seed: Uint8Array): KeyObject
+  /** X-Wing key generation from the 32-byte seed (draft §5.2): the 1216-byte public key and the secret parts. */
+  xwingKeygen(seed: Uint8Array): { publicKey: Uint8Array; mlkem: KeyObject; x25519Secret: Uint8Array }
+  /** X-Wing encapsulation (draft §5.4) to a 1216-byte public key, with fresh randomness. */
+  xwingEncapsulate(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array }
+  /** X-Wing decapsulation (draft §5.5). */
+  xwingDecapsulate(
+    cipherText: Uint8Array,
+    secret: { publicKey: Uint8Array; mlkem: KeyObject; x25519Secret: Uint8Array },
+  ): Uint8Array
+}
+
+/** `SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ label)` (draft §5.3). */
+function combine(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
+  const input = new Uint8Array(128 + XWING_LABEL.length)
+  input.set(ssM, 0)
+  input.set(ssX, 32)
+  input.set(ctX, 64)
+  input.set(pkX, 96)
+  input.set(XWING_LABEL, 128)
+  const ss = sha3_256(input)
+  input.fill(0)
+  return ss
+}
+
+const native: NativePostQuantum = Object.freeze({
+  name: 'native' as const,
+  mldsaKey: (seed: Uint8Array) => privateFromSeed(seed, 'ml-dsa-65'),
+  mldsaPublicKey: rawPublic,
+  mldsaSign: (key: KeyObject, message: Uint8Array) => new Uint8Array(sign(null, message, key)),
+  mldsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+    try {
+      return verify(null, message, publicFromRaw(publicKey, 'ml-dsa-65'), signature)
+    } catch {
+      return false
+    }
+  },
+  mlkemKey: (seed: Uint8Array) => privateFromSeed(seed, 'ml-kem-768'),
+  xwingKeygen(seed: Uint8Array) {
+    const expanded = shake256(seed, { dkLen: 96 })
+    const mlkem = privateFromSeed(expanded.subarray(0, 64), 'ml-kem-768')
+    const x25519Secret = expanded.slice(64, 96)
+    expanded.fill(0)
+    const publicKey = new Uint8Array(MLKEM_PK + 32)
+    publicKey.set(rawPublic(mlkem), 0)
+    publicKey.set(nodeX25519.scalarMultBase(x25519Secret), MLKEM_PK)
+    return { publicKey, mlkem, x25519Secret }
+  },
+  xwingEncapsulate(publicKey: Uint8Array) {
+    // FIPS 203 §7.2's encapsulation-key check is done by OpenSSL's import (it rejects a key failing it).
+    const pkM = publicFromRaw(publicKey.subarray(0, MLKEM_PK), 'ml-kem-768')
+    const pkX = publicKey.subarray(MLKEM_PK)
+    const ek = crypto.getRandomValues(new Uint8Array(32))
+    try {
+      const ctX = nodeX25519.scalarMultBase(ek)
+      const ssX = nodeX25519.scalarMult(ek, pkX)
+      const { sharedKey, ciphertext } = kemFn('encapsulate')(pkM)
+      const sharedSecret = combine(sharedKey, ssX, ctX, pkX)
+      sharedKey.fill(0)
+      ssX.fill(0)
+      const cipherText = new Uint8Array(MLKEM_CT + 32)
+      cipherText.set(ciphertext, 0)
+      cipherText.set(ctX, MLKEM_CT)
+      return { cipherText, sharedSecret }
+    } finally {
+      ek.fill(0)
+    }
+  },
+  xwingDecapsulate(
+    cipherText: Uint8Array,
+    secret: { publicKey: Uint8Array; mlkem: KeyObject; x25519Secret: Uint8Array },
+  ) {
+    const ctM = cipherText.subarray(0, MLKEM_CT)
+    const ctX = cipherText.subarray(MLKEM_CT)
+    const ssX = nodeX25519.scalarMult(secret.x25519Secret, ctX)
+    const ssM = kemFn('decapsulate')(secret.mlkem, ctM)
+    const ss = combine(ssM, ssX, ctX, secret.publicKey.subarray(MLKEM_PK))
+    ssM.fill(0)
+    ssX.fill(0)
+    return ss
+  },
+})
+
+/** True if native keygen works here and gives noble's public keys for a fixed seed (same seeds, same keys). */
+function probe(): boolean {
+  try {
+    const xi = new Uint8Array(32).fill(7)
+    const dz = new Uint8Array(64).fill(9)
+    const dsaOk = equal(native.mldsaPublicKey(native.mldsaKey(xi)), ml_dsa65.keygen(xi).publicKey)
+    const kemOk = equal(rawPublic(native.mlkemKey(dz)), ml_kem768.keygen(dz).publicKey)
+    return dsaOk && kemOk
+  } catch {
+    return false
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+/** Which post-quantum implementation to use: `'auto'` (native where available), or forced. */
+export type PqBackendChoice = 'auto' | 'native' | 'noble'
+
+let probed: boolean | undefined
+
+/**
+ * The native post-quantum backend, or `undefined` where noble must be used: the runtime lacks it, or
+ * `choice` (default: `ARROWSEAL_PQ_BACKEND`, else `'auto'`) is `'noble'`.
+ *
+ * @throws ArrowSealError `BACKEND_UNAVAILABLE` if `'native'` is forced where the runtime lacks it, or the choice is
+ *   not one of the three.
+ * @example
+ * ```ts
+ * const pq = nativePostQuantum() // undefined on Node 20
+ * ```
+ */
+export function nativePostQuantum(
+  choice: string = process.env['ARROWSEAL_PQ_BACKEND'] ?? 'auto',
+): NativePostQuantum | undefined {
+  if (choice !== 'auto' && choice !== 'native' && choice !== 'noble') {
+    throw new ArrowSealError(
+      'BACKEND_UNAVAILABLE',
+      `post-quantum backend must be auto, native or noble, got "${choice}"`,
+    )
+  }
+  if (choice === 'noble') return undefined
+  probed ??= probe()
+  if (probed) return native
+  if (choice === 'native') {
+    throw new ArrowSealError(
+      'BACKEND_UNAVAILABLE',
+      `this runtime (Node ${process.versions.node}) has no native ML-DSA-65/ML-KEM-768`,
+    )
+  }
+  return undefined
+}
+
+/**
+ * The name of the post-quantum backend `nativePostQuantum(choice)` selects: `'native'` or `'noble'`.
+ *
+ * @example
+ * ```ts
+ * pqBackendName() // 'native' on Node 24, 'noble' on Node 20
+ * ```
+ */
+export function pqBackendName(choice?: string): 'native' | 'noble' {
+  return nativePostQuantum(choice) === undefined ? 'noble' : 'native'
+}
