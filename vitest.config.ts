@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-// `arrowseal` and `arrowseal/node` resolve to the sources so that docs samples and examples test the real code.
+// `arrowseal`, `arrowseal/node` and `arrowseal/store` resolve to the sources so that docs samples and examples test the real code.
 const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url))
 
 export default defineConfig({
   resolve: {
     alias: [
       { find: /^arrowseal\/node$/, replacement: src('node/index.ts') },
+      { find: /^arrowseal\/store$/, replacement: src('store/index.ts') },
       { find: /^arrowseal$/, replacement: src('index.node.ts') },
     ],
   },

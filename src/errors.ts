@@ -37,6 +37,7 @@ export type ArrowSealErrorCode =
   | 'SIGNATURE_INVALID'
   | 'SESSION_REJECTED'
   | 'SESSION_EXPIRED'
+  | 'STREAM_UNEXPECTED'
   | 'NOT_A_RECIPIENT'
   | 'AUTH_FAILED'
   | 'AEAD_LIMIT'
@@ -44,6 +45,12 @@ export type ArrowSealErrorCode =
   | 'ARROW_UNSUPPORTED'
   | 'STREAM_ABORTED'
   | 'BACKEND_UNAVAILABLE'
+  | 'PROOF_INVALID'
+  | 'NOTE_INVALID'
+  | 'CHECKPOINT_INVALID'
+  | 'STORE_CORRUPT'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_MISMATCH'
 
 /**
  * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
@@ -140,7 +147,7 @@ export const AUTH_FAILED_MESSAGE = 'sealed data failed authentication'
 
 /**
  * Authentication failed: an untrusted or invalid signature, a writer session the reader refuses or that is out of
- * its validity window, a stream not addressed to this identity, or any
+ * its validity window, a validly signed stream other than the one the reader expects, a stream not addressed to this identity, or any
  * AEAD, MAC or key-commitment failure. The last kind always has code `AUTH_FAILED` and the same message, so
  * failures cannot be told apart.
  *
@@ -158,6 +165,7 @@ export class AuthError extends ArrowSealError {
       | 'SIGNATURE_INVALID'
       | 'SESSION_REJECTED'
       | 'SESSION_EXPIRED'
+      | 'STREAM_UNEXPECTED'
       | 'NOT_A_RECIPIENT'
       | 'AUTH_FAILED',
     message: string = AUTH_FAILED_MESSAGE,
@@ -165,6 +173,53 @@ export class AuthError extends ArrowSealError {
   ) {
     super(code, code === 'AUTH_FAILED' ? AUTH_FAILED_MESSAGE : message, options)
     this.name = 'AuthError'
+  }
+}
+
+/**
+ * The audit log refused data: a Merkle inclusion or consistency proof that does not verify or is malformed
+ * (`PROOF_INVALID`), a signed note that breaks the C2SP signed-note grammar or lacks a valid signature
+ * (`NOTE_INVALID`), or a checkpoint that is malformed, names another log, or moves backwards
+ * (`CHECKPOINT_INVALID`).
+ *
+ * @example
+ * ```ts
+ * import { AuditError } from 'arrowseal'
+ * const err = new AuditError('PROOF_INVALID', 'inclusion proof does not lead to the root')
+ * console.log(err.code) // 'PROOF_INVALID'
+ * ```
+ */
+export class AuditError extends ArrowSealError {
+  constructor(
+    code: 'PROOF_INVALID' | 'NOTE_INVALID' | 'CHECKPOINT_INVALID',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'AuditError'
+  }
+}
+
+/**
+ * An audit-log store (`arrowseal/store`) failed: its database is damaged or was edited so that it no longer holds
+ * a well-formed tree (`STORE_CORRUPT`), the database cannot be reached or written (`STORE_UNAVAILABLE`), or it holds
+ * another log than the one asked for (`STORE_MISMATCH`).
+ *
+ * @example
+ * ```ts
+ * import { StoreError } from 'arrowseal/store'
+ * const err = new StoreError('STORE_CORRUPT', 'entry 7 is missing')
+ * console.log(err.code) // 'STORE_CORRUPT'
+ * ```
+ */
+export class StoreError extends ArrowSealError {
+  constructor(
+    code: 'STORE_CORRUPT' | 'STORE_UNAVAILABLE' | 'STORE_MISMATCH',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+    this.name = 'StoreError'
   }
 }
 

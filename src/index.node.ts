@@ -2,16 +2,21 @@
  * arrowseal on Node: everything the core entry exports, with `node:crypto` chosen automatically. `sealTable`,
  * `openTable`, `SealStream`, `OpenStream` and `defaultBackend` use the OpenSSL AES-256-GCM backend and OpenSSL
  * X25519 inside X-Wing unless the caller passes a `backend`; the bytes are the same as on any other runtime.
+ * Where `node:crypto` has ML-DSA-65 and ML-KEM-768 (Node 24), importing this entry makes every key, signature,
+ * verification and decapsulation use them (see {@link pqBackend}).
  * Package consumers get this entry through the `node` export condition of `arrowseal`.
  *
  * @packageDocumentation
  */
 import type { Table } from 'apache-arrow'
 import type { CryptoBackend } from './aead/types.js'
+// First: installs the native post-quantum provider before anything below can make a key (side effect only).
+import './node/install-pq.js'
+import { postQuantum } from './keys/pq.js'
 import { nodeBackend } from './node/backend.js'
 import { nodeRuntime } from './node/runtime.js'
 import type { OpenOptions, SealOptions } from './seal/options.js'
-import { openWhole, sealWhole } from './seal/whole.js'
+import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
 import { type SealedInput, type TableInput, toBytes, toTable } from './table-input.js'
@@ -30,6 +35,21 @@ export { WorkerPool } from './node/parallel.js'
  */
 export function defaultBackend(): CryptoBackend {
   return nodeBackend()
+}
+
+/**
+ * Which ML-DSA-65 / ML-KEM-768 implementation this process uses: `'native'` (`node:crypto`, Node 24) or
+ * `'noble'` (`@noble/post-quantum`, Node 20/22). Set once at import from the runtime and
+ * `ARROWSEAL_PQ_BACKEND=auto|native|noble`; both give the same keys and interoperate.
+ *
+ * @example
+ * ```ts
+ * import { pqBackend } from 'arrowseal'
+ * console.log(pqBackend()) // 'native' on Node 24
+ * ```
+ */
+export function pqBackend(): string {
+  return postQuantum().name
 }
 
 /**
@@ -66,6 +86,21 @@ export async function sealTable(table: TableInput, options: SealOptions): Promis
  */
 export async function openTable(bytes: SealedInput, options: OpenOptions): Promise<Table> {
   return openWhole(await toBytes(bytes), options, nodeRuntime)
+}
+
+/**
+ * The core entry's `openTableWithInfo` (the table, its verified signer, writer session and stream id), on
+ * `node:crypto` unless `options.backend` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { openTableWithInfo } from 'arrowseal'
+ * declare const sealed: Uint8Array, me: import('arrowseal').Identity, writerPublicKey: string
+ * const { table, signer } = await openTableWithInfo(sealed, { identity: me, trustedSigners: [writerPublicKey] })
+ * ```
+ */
+export async function openTableWithInfo(bytes: Uint8Array, options: OpenOptions): Promise<OpenedTable> {
+  return openWholeWithInfo(bytes, options, nodeRuntime)
 }
 
 /**

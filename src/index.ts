@@ -5,6 +5,9 @@
  *   streams of batches, {@link inspect} for header facts without keys.
  * - {@link generateIdentity}, {@link importIdentity}, {@link exportIdentity}, {@link parsePublicKey} for keys;
  *   {@link createWriterSession} for writers that start many streams.
+ * - {@link signCheckpoint} / {@link openCheckpoint}, {@link inclusionProof} / {@link verifyInclusion},
+ *   {@link consistencyProof} / {@link verifyConsistency} and {@link encodeAuditEvent} for the audit log
+ *   (stores: `arrowseal/store`).
  * - Every data error is an {@link ArrowSealError} with a stable `code`.
  *
  * This entry uses Web APIs only (WebCrypto, WHATWG streams) and runs in browsers, Deno, Bun and Node. On Node,
@@ -17,9 +20,11 @@ export { defaultBackend } from './aead/default.js'
 export { nobleBackend } from './aead/noble.js'
 export type { AeadKey, CryptoBackend } from './aead/types.js'
 export { webCryptoBackend } from './aead/webcrypto.js'
+export * from './audit/index.js'
 export {
   ArrowSealError,
   type ArrowSealErrorCode,
+  AuditError,
   AuthError,
   FormatError,
   KeyError,
@@ -46,5 +51,5 @@ export type { OpenOptions, SealOptions, SessionPolicy } from './seal/options.js'
 export type { Runtime } from './seal/runtime.js'
 export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'
 export { SealStream, type SealStreamInit } from './stream/seal-stream.js'
-export { openTable, sealTable } from './table.js'
+export { type OpenedTable, openTable, openTableWithInfo, sealTable } from './table.js'
 export type { SealedInput, TableInput } from './table-input.js'

@@ -5,8 +5,10 @@
 
 import type { Table } from 'apache-arrow'
 import type { OpenOptions, SealOptions } from './seal/options.js'
-import { openWhole, sealWhole } from './seal/whole.js'
+import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type SealedInput, type TableInput, toBytes, toTable } from './table-input.js'
+
+export type { OpenedTable }
 
 /**
  * Seals a table for the recipients its policy names. Each record batch becomes one authenticated frame; an
@@ -59,4 +61,27 @@ export async function sealTable(table: TableInput, options: SealOptions): Promis
  */
 export async function openTable(bytes: SealedInput, options: OpenOptions): Promise<Table> {
   return openWhole(await toBytes(bytes), options)
+}
+
+/**
+ * {@link openTable}, also returning what the reader verified about the stream's origin: which trusted signer
+ * signed it, the writer session it used (if any) and the stream id. A reader that trusts several writers uses
+ * it to tell them apart; `OpenStream` reports the same through its `signer`, `session` and `streamId` promises.
+ * The table is exactly what `openTable` returns, under the same checks.
+ *
+ * @example
+ * ```ts
+ * import { tableFromArrays } from 'apache-arrow'
+ * import { generateIdentity, sealTable, openTableWithInfo } from 'arrowseal'
+ * const writer = await generateIdentity()
+ * const alice = await generateIdentity()
+ * const sealed = await sealTable(tableFromArrays({ id: Int32Array.from([1, 2]) }), {
+ *   signer: writer, recipients: { r: [alice.publicKey] }, policy: { fields: { id: ['r'] } },
+ * })
+ * const { table, signer, session } = await openTableWithInfo(sealed, { identity: alice, trustedSigners: [writer.publicKey] })
+ * console.log(table.numRows, signer.keyId === writer.publicKeyObject.keyId, session) // 2 true null
+ * ```
+ */
+export async function openTableWithInfo(bytes: Uint8Array, options: OpenOptions): Promise<OpenedTable> {
+  return openWholeWithInfo(bytes, options)
 }

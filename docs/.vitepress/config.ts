@@ -60,6 +60,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Policies and roles', link: '/concepts/policies' },
         { text: 'Identities, recipients and trust', link: '/concepts/identities' },
         { text: 'Streams and batches', link: '/concepts/streams' },
+        { text: 'The audit log', link: '/concepts/audit-log' },
       ],
     },
     {
@@ -72,6 +73,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'The CLI', link: '/guides/cli' },
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },
+        { text: 'Keep and verify the audit log', link: '/guides/audit-log' },
         { text: 'Tune for throughput', link: '/guides/performance' },
       ],
     },

@@ -9,12 +9,13 @@
  * @module
  */
 
-import { AsyncByteQueue, type Data, type RecordBatch, RecordBatchStreamWriter } from 'apache-arrow'
+import { AsyncByteQueue, type Data, type RecordBatch, RecordBatchStreamWriter, type Vector } from 'apache-arrow'
 import { ArrowSealError, asArrowSealError } from '../errors.js'
 import { concatAll } from '../format/bytes.js'
 import { recordBatchOf } from './batch.js'
 import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
+import { ValidityAssembler } from './validity.js'
 import { unsliceViews } from './views.js'
 
 /**
@@ -59,6 +60,12 @@ class UnitWriter extends RecordBatchStreamWriter {
   protected override _writeSchema(): this {
     this._write(this.#schemaMessage)
     return this
+  }
+  // Always a validity bitmap, so null presence does not show in unit sizes (see ValidityAssembler). Units are never
+  // compressed at the Arrow level (readers refuse compressed bodies), so arrow-js's compression step is not needed.
+  protected override _assembleRecordBatch(batch: RecordBatch | Vector) {
+    const { byteLength, nodes, bufferRegions, buffers, variadicBufferCounts } = ValidityAssembler.assembleBatch(batch)
+    return { byteLength, nodes, bufferRegions, buffers, variadicBufferCounts }
   }
 }
 

@@ -9,7 +9,7 @@ import { ArrowSealError } from '../errors.js'
 import { recordBatchOf } from './batch.js'
 import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
-import { nullData } from './nulls.js'
+import { MAX_NULL_COLUMN_BYTES, nullBytes, nullData } from './nulls.js'
 
 interface Slot {
   position: number
@@ -242,6 +242,15 @@ export class BatchMerger {
     const children: (Data | undefined)[] = this.#sources.map((source) =>
       source ? unifyDictionaries(columns[source[0]]![source[1]]!, seen, false) : undefined,
     )
+    // The all-null stand-ins are sized by `rows` alone: bound them before allocating (nulls.ts).
+    let bytes = 0
+    for (let i = 0; i < slots.length; i++) if (!children[i]) bytes += nullBytes(slots[i]!.field.type, rows)
+    if (bytes > MAX_NULL_COLUMN_BYTES) {
+      throw new ArrowSealError(
+        'LIMIT_EXCEEDED',
+        `includeDenied: null columns of ${rows} rows would take ${bytes} bytes, over ${MAX_NULL_COLUMN_BYTES}`,
+      )
+    }
     // Denied columns last, so they adopt a readable field's dictionary when they share its id.
     for (let i = 0; i < slots.length; i++) {
       if (!children[i]) children[i] = unifyDictionaries(nullData(slots[i]!.field.type, rows), seen, true)

@@ -11,6 +11,67 @@ import { type Data, DataType, makeData, Type, Vector } from 'apache-arrow'
 
 type ArrayCtor = new (length: number) => ArrayLike<unknown>
 
+/**
+ * The most bytes of all-null columns a reader builds for one frame's denied fields (`includeDenied`). Those columns
+ * are the reader's own allocation, sized by the frame's row count alone, which a (trusted, but buggy or compromised)
+ * writer chooses: 2^31 − 1 rows of one Float64 field would ask for 16 GiB. 256 MiB is the default frame size.
+ */
+export const MAX_NULL_COLUMN_BYTES = 256 * 1024 * 1024
+
+function elementBytes(type: DataType): number {
+  return (type.ArrayType as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1
+}
+
+/**
+ * The bytes {@link nullData} would allocate for `length` nulls of `type` (an upper bound, computed without
+ * allocating), so a caller can refuse before allocating.
+ *
+ * @example
+ * ```ts
+ * import { Float64 } from 'apache-arrow'
+ * nullBytes(new Float64(), 1024) // 8,320: 1,024 × 8 values and a 128-byte bitmap
+ * ```
+ * @internal
+ */
+export function nullBytes(type: DataType, length: number): number {
+  const bitmap = Math.ceil(length / 8)
+  switch (type.typeId) {
+    case Type.Null:
+      return 0
+    case Type.Utf8:
+    case Type.Binary:
+      return bitmap + 4 * (length + 1)
+    case Type.List:
+    case Type.Map:
+      return bitmap + 4 * (length + 1) + nullBytes(type.children[0]!.type, 0)
+    case Type.LargeUtf8:
+    case Type.LargeBinary:
+      return bitmap + 8 * (length + 1)
+    case Type.LargeList:
+      return bitmap + 8 * (length + 1) + nullBytes(type.children[0]!.type, 0)
+    case Type.FixedSizeList: {
+      const size = (type as unknown as { listSize: number }).listSize
+      return bitmap + nullBytes(type.children[0]!.type, length * size)
+    }
+    case Type.Struct:
+      return bitmap + type.children.reduce((n, f) => n + nullBytes(f.type, length), 0)
+    case Type.Union: {
+      const dense = (type as unknown as { mode: number }).mode === 1
+      const children = type.children.reduce((n, f, c) => n + nullBytes(f.type, !dense || c === 0 ? length : 0), 0)
+      return bitmap + length * (dense ? 5 : 1) + children
+    }
+    case Type.Dictionary:
+      return DataType.isDictionary(type) ? bitmap + length * elementBytes(type.indices) : bitmap
+    case Type.Utf8View:
+    case Type.BinaryView:
+      return bitmap + 16 * length
+    case Type.Bool:
+      return 2 * bitmap
+    default:
+      return bitmap + length * makeData({ type, length: 0 } as never).stride * elementBytes(type)
+  }
+}
+
 function zeros(type: DataType, length: number): ArrayLike<unknown> {
   return new (type.ArrayType as unknown as ArrayCtor)(length)
 }

@@ -95,6 +95,10 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.auth,
     hint: 'the stream is signed by a writer session; accept them with --sessions accept (see docs/threat-model.md)',
   },
+  STREAM_UNEXPECTED: {
+    exit: EXIT.auth,
+    hint: 'the input is a validly signed stream, but not the one --stream-id names (an older one replayed?)',
+  },
   SESSION_EXPIRED: {
     exit: EXIT.auth,
     hint: "the writer session's validity window does not cover now; check the clock, or open with --sessions accept",
@@ -109,6 +113,21 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   ARROW_UNSUPPORTED: { exit: EXIT.input, hint: 'the Arrow input uses a feature arrowseal does not support' },
   STREAM_ABORTED: { exit: EXIT.internal, hint: 'the stream was aborted; no output was written' },
   BACKEND_UNAVAILABLE: { exit: EXIT.internal, hint: 'no AES-GCM backend is available on this runtime' },
+  PROOF_INVALID: {
+    exit: EXIT.auth,
+    hint: 'the log cannot prove this entry or history against your checkpoint; treat the log as tampered',
+  },
+  NOTE_INVALID: { exit: EXIT.auth, hint: 'the signed note is malformed or not signed by the log key you gave' },
+  CHECKPOINT_INVALID: {
+    exit: EXIT.auth,
+    hint: 'the checkpoint is for another log, malformed, or older than one you hold; do not trust it',
+  },
+  STORE_CORRUPT: {
+    exit: EXIT.input,
+    hint: 'the audit database is damaged or was edited; keep it for forensics and verify against your checkpoints',
+  },
+  STORE_UNAVAILABLE: { exit: EXIT.input, hint: 'check the database path or URL, and that the server is running' },
+  STORE_MISMATCH: { exit: EXIT.input, hint: 'the database holds another log; check --origin and the store path' },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {

@@ -35,6 +35,16 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./commands/inspect.js')).inspect,
   },
   {
+    name: 'audit verify',
+    summary: 'verify an audit log checkpoint, an entry, consistency with older checkpoints, or a whole store',
+    load: async () => (await import('./commands/audit-verify.js')).auditVerify,
+  },
+  {
+    name: 'audit show',
+    summary: 'show an audit log store: size, latest checkpoint, an entry, or a proof file',
+    load: async () => (await import('./commands/audit-show.js')).auditShow,
+  },
+  {
     name: 'demo',
     summary: 'seal sample data for three roles and show what each one sees (offline, a few seconds)',
     load: async () => (await import('./commands/demo.js')).demo,
@@ -87,7 +97,11 @@ export async function run(argv: readonly string[]): Promise<number> {
   const debug = argv.includes('--debug') || process.env['ARROWSEAL_DEBUG'] === '1'
   const removeSignalHandlers = installSignalHandlers()
   try {
-    const [name, ...rest] = argv
+    // `audit` takes a subcommand word; the pair is looked up as one command name.
+    const [name, ...rest] =
+      argv[0] === 'audit' && argv[1] !== undefined && !argv[1].startsWith('-')
+        ? [`audit ${argv[1]}`, ...argv.slice(2)]
+        : argv
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       if (name === 'help' && rest[0]) return await run([rest[0], '--help'])
       process.stdout.write(topHelp())
@@ -96,6 +110,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (name === '-v' || name === '--version' || name === 'version') {
       process.stdout.write(`${packageInfo()?.version ?? 'unknown'}\n`)
       return EXIT.ok
+    }
+    if (name === 'audit') {
+      throw new CliError('USAGE', 'audit needs a subcommand: verify or show', 'see `arrowseal audit verify --help`')
     }
     const entry = COMMANDS.find((c) => c.name === name)
     if (!entry) {

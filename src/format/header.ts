@@ -24,6 +24,7 @@ import {
   SUITE_V1,
   XWING_ENC_BYTES,
 } from './constants.js'
+import { assertDisjointPositions, blobPositions } from './positions.js'
 import { encodeCredential, readCredential, type SessionCredential } from './session.js'
 
 /** One access group as the header describes it. */
@@ -202,6 +203,15 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     const schema = r.bytes(schemaLen, 'group schema')
     groups.push({ id, kind, flags: gflags, commitment, schema })
   }
+  // Plaintext group schemas (the public group, and sealed ones with schema_revealed) show their positions to
+  // everyone, so every party can refuse a header in which two of them claim one field (format.md §Header).
+  const visible: { id: number; positions: Uint32Array }[] = []
+  for (const g of groups) {
+    if ((g.flags & GROUP_FLAG_SCHEMA_REVEALED) === 0) continue
+    const positions = blobPositions(g.schema)
+    if (positions) visible.push({ id: g.id, positions })
+  }
+  assertDisjointPositions(visible)
   const preambleEnd = HEADER_PREFIX_BYTES + r.offset
   const stanzaCount = r.u16('recipient count')
   if (stanzaCount === 0) throw new FormatError('FORMAT_INVALID', 'a stream must have at least one recipient')

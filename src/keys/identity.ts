@@ -14,7 +14,6 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { KeyError } from '../errors.js'
 import { assertBytes, assertString, describe } from './assert.js'
 import { bech32Decode, bech32Encode } from './bech32.js'
@@ -26,9 +25,21 @@ import {
   SUBSEED_INFO,
   XWING_CIPHERTEXT_LENGTH,
 } from './constants.js'
+import { type MlDsaKey, postQuantum } from './pq.js'
 import { type PublicKey, publicKeyFromBytes } from './public-key.js'
 import { type Ed25519, hybridSign, type SignRng } from './sign.js'
 import { nobleX25519, type X25519, type XWingSecretKey, xwingDecapsulate, xwingKeygen } from './xwing.js'
+
+/**
+ * FIPS 204 context string of the ML-DSA-65 signature on a signed note: `"arrowseal/v1 signed-note"`.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(NOTE_MLDSA_CONTEXT) // 'arrowseal/v1 signed-note'
+ * ```
+ * @internal
+ */
+export const NOTE_MLDSA_CONTEXT: Uint8Array = utf8ToBytes('arrowseal/v1 signed-note')
 
 const INTERNAL: unique symbol = Symbol('arrowseal.Identity')
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
@@ -57,7 +68,7 @@ export class Identity {
   readonly #seed: Uint8Array
   readonly #xwingSecret: XWingSecretKey
   readonly #ed25519Seed: Uint8Array
-  readonly #mldsaSecret: Uint8Array
+  readonly #mldsa: MlDsaKey
 
   static {
     readSeed = (identity) => identity.#seed.slice()
@@ -71,14 +82,15 @@ export class Identity {
     this.#ed25519Seed = subSeed(seed, SUBSEED_INFO.ed25519)
     const mldsaSeed = subSeed(seed, SUBSEED_INFO.mldsa65)
     // Expand each key once and keep the expanded form: X-Wing's seed expansion (ML-KEM keygen, ~3 ms) would
-    // otherwise be repeated on every decapsulation, and ML-DSA-65's (~3.5 ms) on every signature.
+    // otherwise be repeated on every decapsulation, and ML-DSA-65's (~3.5 ms) on every signature. Both are made
+    // by the post-quantum provider in use (native on Node 24 through the Node entry; same public keys).
     const xwing = xwingKeygen(xwingSeed)
     xwingSeed.fill(0)
     this.#xwingSecret = xwing.secretKey
     const ed = ed25519.keygen(this.#ed25519Seed)
-    const mldsa = ml_dsa65.keygen(mldsaSeed)
+    const mldsa = postQuantum().mldsaKeygen(mldsaSeed)
     mldsaSeed.fill(0)
-    this.#mldsaSecret = mldsa.secretKey
+    this.#mldsa = mldsa
     const payload = concatBytes(new Uint8Array([KEY_VERSION]), xwing.publicKey, ed.publicKey, mldsa.publicKey)
     this.publicKeyObject = publicKeyFromBytes(payload)
     this.publicKey = this.publicKeyObject.text
@@ -122,7 +134,42 @@ export class Identity {
    * @internal
    */
   sign(label: string, message: Uint8Array, rng?: SignRng, ed25519?: Ed25519): Uint8Array {
-    return hybridSign(this.#ed25519Seed, this.#mldsaSecret, label, message, rng, ed25519)
+    return hybridSign(this.#ed25519Seed, this.#mldsa, label, message, rng, ed25519)
+  }
+
+  /**
+   * Sign the text of a C2SP signed note (https://c2sp.org/signed-note) with the raw Ed25519 key, as that spec
+   * requires for interoperable notes, and with ML-DSA-65 under the FIPS 204 context
+   * {@link NOTE_MLDSA_CONTEXT}. Used only by the audit log's checkpoints.
+   *
+   * Domain separation from {@link Identity.sign}: every hybrid-signed message contains a 0x00 byte (after the
+   * label), and a note text must contain no control character but newline, so the two message sets are
+   * disjoint; the check below enforces it. ML-DSA additionally uses its own context string.
+   *
+   * @throws RangeError if `text` is not a note text (empty, not ending in a newline, or holding a control
+   *   character other than newline).
+   * @example
+   * ```ts
+   * const { ed25519, mldsa65 } = logIdentity.signNote('example.com/log\n1\nAAAA…=\n')
+   * ```
+   * @internal
+   */
+  signNote(text: string, rng?: SignRng): { ed25519: Uint8Array; mldsa65: Uint8Array } {
+    assertString(text, 'text')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is about control characters
+    if (!text.endsWith('\n') || /[\u0000-\u0009\u000b-\u001f]/.test(text)) {
+      throw new RangeError('"text" must end in a newline and hold no control character other than newline')
+    }
+    const m = utf8ToBytes(text)
+    let rnd: Uint8Array | undefined
+    if (rng !== undefined) {
+      rnd = rng(32)
+      assertBytes(rnd, 'rng() result', 32)
+    }
+    return {
+      ed25519: ed25519.sign(m, this.#ed25519Seed),
+      mldsa65: this.#mldsa.signWithContext(m, NOTE_MLDSA_CONTEXT, rnd),
+    }
   }
 
   /** `Identity(keyId=…)`: never secret material. */

@@ -13,7 +13,6 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { assertBytes, assertString, describe } from './assert.js'
 import {
   ED25519_SIGNATURE_LENGTH,
@@ -21,6 +20,7 @@ import {
   MLDSA65_SIGNATURE_LENGTH,
   SIGNATURE_PREFIX,
 } from './constants.js'
+import { type MlDsaKey, postQuantum } from './pq.js'
 import { PublicKey, parsePublicKey } from './public-key.js'
 
 /**
@@ -112,17 +112,18 @@ export function signedMessage(label: string, message: Uint8Array): Uint8Array {
  * Produce a hybrid signature. Called only by {@link Identity.sign}, which owns the secret keys.
  *
  * @param ed25519Secret - 32-byte Ed25519 secret seed.
- * @param mldsaSecret - expanded ML-DSA-65 secret key (4032 bytes).
- * @param rng - optional source of ML-DSA's 32 random bytes (deterministic tests); default: fresh randomness.
+ * @param mldsa - the ML-DSA-65 signing key, made by the post-quantum provider (src/keys/pq.ts).
+ * @param rng - optional source of ML-DSA's 32 random bytes (deterministic tests; always signed by noble, so
+ *   golden files are the same bytes on every runtime); default: fresh randomness.
  * @example
  * ```ts
- * const sig = hybridSign(edSecret, mldsaSecret, 'header', bytes)
+ * const sig = hybridSign(edSecret, postQuantum().mldsaKeygen(xi), 'header', bytes)
  * ```
  * @internal
  */
 export function hybridSign(
   ed25519Secret: Uint8Array,
-  mldsaSecret: Uint8Array,
+  mldsa: MlDsaKey,
   label: string,
   message: Uint8Array,
   rng?: SignRng,
@@ -136,8 +137,7 @@ export function hybridSign(
     assertBytes(rnd, 'rng() result', ML_DSA_RND_LENGTH)
   }
   const edSig = edImpl.sign(ed25519Secret, m)
-  // FIPS 204 hedged signing: noble draws fresh `rnd` when extraEntropy is undefined.
-  const pqSig = ml_dsa65.sign(m, mldsaSecret, rnd === undefined ? {} : { extraEntropy: rnd })
+  const pqSig = mldsa.sign(m, rnd)
   return concatBytes(edSig, pqSig)
 }
 
@@ -173,7 +173,7 @@ export function hybridVerify(
   try {
     const edOk = edImpl.verify(edSig, m, key.ed25519)
     // Both halves are computed before combining: no early exit on the cheaper check.
-    const pqOk = ml_dsa65.verify(pqSig, m, key.mldsa65)
+    const pqOk = postQuantum().mldsaVerify(pqSig, m, key.mldsa65)
     return edOk && pqOk
   } catch {
     // Malformed encodings inside a signature of the right length are just invalid signatures.

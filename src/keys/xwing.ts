@@ -16,6 +16,7 @@ import { sha3_256, shake256 } from '@noble/hashes/sha3.js'
 import { type KEMPrepared, ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { assertBytes } from './assert.js'
 import { XWING_CIPHERTEXT_LENGTH, XWING_PUBLIC_KEY_LENGTH } from './constants.js'
+import { type MlKemKey, postQuantum } from './pq.js'
 
 /** The draft's label `\.//^\`, appended to the combiner's input. */
 const XWING_LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c)
@@ -105,7 +106,8 @@ export interface PreparedXWingPublicKey {
 }
 
 /**
- * An expanded X-Wing decapsulation key: what the 32-byte seed expands to. Secret; kept inside an Identity.
+ * An expanded X-Wing decapsulation key: what the 32-byte seed expands to, its ML-KEM half made by the
+ * post-quantum provider in use when it was generated (src/keys/pq.ts). Secret; kept inside an Identity.
  *
  * @example
  * ```ts
@@ -115,9 +117,8 @@ export interface PreparedXWingPublicKey {
  */
 export interface XWingSecretKey {
   readonly publicKey: Uint8Array
-  readonly mlkemSecret: Uint8Array
   readonly x25519Secret: Uint8Array
-  readonly mlkem: KEMPrepared
+  readonly mlkem: MlKemKey
 }
 
 /**
@@ -157,19 +158,14 @@ export function xwingKeygen(
 ): { publicKey: Uint8Array; secretKey: XWingSecretKey } {
   assertBytes(seed, 'seed', SEED_BYTES)
   const expanded = shake256(seed, { dkLen: 96 })
-  const kem = ml_kem768.keygen(expanded.subarray(0, 64))
+  const kem = postQuantum().mlkemKeygen(expanded.subarray(0, 64))
   const x25519Secret = expanded.slice(64, 96)
   expanded.fill(0)
   const x25519Public = x.scalarMultBase(x25519Secret)
   const publicKey = new Uint8Array(XWING_PUBLIC_KEY_LENGTH)
   publicKey.set(kem.publicKey, 0)
   publicKey.set(x25519Public, MLKEM_PK)
-  const secretKey: XWingSecretKey = Object.freeze({
-    publicKey,
-    mlkemSecret: kem.secretKey,
-    x25519Secret,
-    mlkem: ml_kem768.prepare(kem.publicKey),
-  })
+  const secretKey: XWingSecretKey = Object.freeze({ publicKey, x25519Secret, mlkem: kem })
   return { publicKey, secretKey }
 }
 
@@ -190,7 +186,8 @@ function combine(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Ar
  * X-Wing encapsulation (draft §5.4) to a prepared public key.
  *
  * @param eseed - 64 bytes of randomness (ML-KEM message ‖ X25519 ephemeral scalar); fresh when omitted.
- *   Pass one only to reproduce test vectors.
+ *   Pass one only to reproduce test vectors. Without one, the ML-KEM half uses the post-quantum provider's
+ *   fresh encapsulation where it has one (native on Node 24); with one, noble's, which can take the message.
  * @throws Error if the recipient's X25519 share is of small order.
  * @example
  * ```ts
@@ -208,10 +205,7 @@ export function xwingEncapsulate(
   try {
     const ctX = x.scalarMultBase(ek)
     const ssX = x.scalarMult(ek, publicKey.x25519)
-    // The prepared API leaves a caller-supplied message untouched; ours is a copy we wipe.
-    const m = seed.slice(0, 32)
-    const { cipherText: ctM, sharedSecret: ssM } = publicKey.mlkem.encapsulate(m)
-    m.fill(0)
+    const { cipherText: ctM, sharedSecret: ssM } = encapsulateMlKem(publicKey, seed, eseed === undefined)
     const sharedSecret = combine(ssM, ssX, ctX, publicKey.x25519)
     ssM.fill(0)
     ssX.fill(0)
@@ -222,6 +216,23 @@ export function xwingEncapsulate(
   } finally {
     ek.fill(0)
     if (eseed === undefined) seed.fill(0)
+  }
+}
+
+/** The ML-KEM-768 half of an encapsulation: the provider's own randomness if `fresh`, else `seed`'s message. */
+function encapsulateMlKem(
+  publicKey: PreparedXWingPublicKey,
+  seed: Uint8Array,
+  fresh: boolean,
+): { cipherText: Uint8Array; sharedSecret: Uint8Array } {
+  const native = postQuantum().mlkemEncapsulate
+  if (fresh && native !== undefined) return native(publicKey.bytes.subarray(0, MLKEM_PK))
+  // The prepared API leaves a caller-supplied message untouched; ours is a copy we wipe.
+  const m = seed.slice(0, 32)
+  try {
+    return publicKey.mlkem.encapsulate(m)
+  } finally {
+    m.fill(0)
   }
 }
 
@@ -243,7 +254,7 @@ export function xwingDecapsulate(
   const ctM = cipherText.subarray(0, MLKEM_CT)
   const ctX = cipherText.subarray(MLKEM_CT)
   const ssX = x.scalarMult(secretKey.x25519Secret, ctX)
-  const ssM = secretKey.mlkem.decapsulate(ctM, secretKey.mlkemSecret)
+  const ssM = secretKey.mlkem.decapsulate(ctM)
   const ss = combine(ssM, ssX, ctX, secretKey.publicKey.subarray(MLKEM_PK))
   ssM.fill(0)
   ssX.fill(0)

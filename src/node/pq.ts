@@ -8,7 +8,8 @@
  * Detection is at run time: the backend is used only if a probe keygen gives noble's public keys for a fixed
  * seed. `ARROWSEAL_PQ_BACKEND=noble|native` forces one (`native` throws where the runtime lacks it).
  *
- * Not yet threaded into `Identity`/sealing: see docs/benchmarks.md (issue 12 status).
+ * {@link nativeProvider} adapts it to the key layer's provider seam (src/keys/pq.ts), which the Node entry
+ * installs at import (src/node/install-pq.ts), so `Identity`, `hybridVerify`, session certificates and HPKE use it.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { sha3_256, shake256 } from '@noble/hashes/sha3.js'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { ArrowSealError } from '../errors.js'
+import type { MlDsaKey, MlKemKey, PostQuantum } from '../keys/pq.js'
 import { nodeX25519 } from './x25519.js'
 
 const MLKEM_PK = 1184
@@ -220,4 +222,62 @@ export function nativePostQuantum(
  */
 export function pqBackendName(choice?: string): 'native' | 'noble' {
   return nativePostQuantum(choice) === undefined ? 'noble' : 'native'
+}
+
+/**
+ * The native backend as the key layer's post-quantum provider. Signing with injected randomness goes to noble
+ * (node:crypto cannot take FIPS 204's `rnd`), from a noble key expanded on first such use: golden files and other
+ * deterministic outputs stay byte-identical on every runtime.
+ *
+ * @example
+ * ```ts
+ * const pq = nativePostQuantum()
+ * if (pq) installPostQuantum(nativeProvider(pq))
+ * ```
+ * @internal
+ */
+export function nativeProvider(pq: NativePostQuantum): PostQuantum {
+  return Object.freeze({
+    name: pq.name,
+    mldsaKeygen(seed: Uint8Array): MlDsaKey {
+      const key = pq.mldsaKey(seed)
+      // The caller wipes its seed; this copy lives only for the deterministic-signing fallback.
+      const xi = seed.slice()
+      let nobleSecret: Uint8Array | undefined
+      return Object.freeze({
+        publicKey: pq.mldsaPublicKey(key),
+        sign(message: Uint8Array, rnd?: Uint8Array): Uint8Array {
+          if (rnd === undefined) return pq.mldsaSign(key, message)
+          nobleSecret ??= ml_dsa65.keygen(xi).secretKey
+          return ml_dsa65.sign(message, nobleSecret, { extraEntropy: rnd })
+        },
+        signWithContext(message: Uint8Array, context: Uint8Array, rnd?: Uint8Array): Uint8Array {
+          nobleSecret ??= ml_dsa65.keygen(xi).secretKey
+          return ml_dsa65.sign(message, nobleSecret, { context, ...(rnd === undefined ? {} : { extraEntropy: rnd }) })
+        },
+      })
+    },
+    mldsaVerify: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) =>
+      pq.mldsaVerify(signature, message, publicKey),
+    mlkemKeygen(seed: Uint8Array): MlKemKey {
+      const key = pq.mlkemKey(seed)
+      return Object.freeze({
+        publicKey: rawPublic(key),
+        decapsulate: (cipherText: Uint8Array) => plainCopy(kemFn('decapsulate')(key, cipherText)),
+      })
+    },
+    mlkemEncapsulate(publicKey: Uint8Array) {
+      const { sharedKey, ciphertext } = kemFn('encapsulate')(publicFromRaw(publicKey, 'ml-kem-768'))
+      const out = { cipherText: plainCopy(ciphertext), sharedSecret: plainCopy(sharedKey) }
+      sharedKey.fill(0)
+      return out
+    },
+  })
+}
+
+/** A plain Uint8Array copy of a Buffer (which may be a view of Node's shared pool), the original wiped. */
+function plainCopy(buf: Uint8Array): Uint8Array {
+  const out = new Uint8Array(buf)
+  buf.fill(0)
+  return out
 }

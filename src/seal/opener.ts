@@ -20,6 +20,7 @@ import {
 } from '../format/constants.js'
 import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { type ParsedHeader, parseHeader } from '../format/header.js'
+import { assertDisjointPositions } from '../format/positions.js'
 import type { SessionCredential } from '../format/session.js'
 import { setupBaseR } from '../keys/hpke.js'
 import type { PublicKey } from '../keys/public-key.js'
@@ -54,8 +55,17 @@ function fingerprintsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return constantTimeEqual(a, b)
 }
 
-/** Reads the group keys out of a verified stanza payload: u16 count, then (u16 group id, 32-byte key) pairs. */
-function parseStanzaPayload(payload: Uint8Array, header: ParsedHeader): Map<number, Uint8Array> {
+/**
+ * Reads the group keys out of a verified stanza payload: u16 count, then (u16 group id, 32-byte key) pairs, then
+ * zero padding.
+ *
+ * @example
+ * ```ts
+ * const keys = parseStanzaPayload(ctx.open(preambleDigest, stanza.payload), header) // Map of group id → key
+ * ```
+ * @internal
+ */
+export function parseStanzaPayload(payload: Uint8Array, header: Pick<ParsedHeader, 'groups'>): Map<number, Uint8Array> {
   const r = new ByteReader(payload, 'stanza')
   const count = r.u16('group count')
   const keys = new Map<number, Uint8Array>()
@@ -67,6 +77,13 @@ function parseStanzaPayload(payload: Uint8Array, header: ParsedHeader): Map<numb
     }
     last = id
     keys.set(id, r.bytes(GROUP_KEY_BYTES, 'group key').slice())
+  }
+  // Padding (format.md, "stanza plaintext"): zero bytes only, so a payload has exactly one meaning. Unpadded
+  // payloads of earlier writers have none.
+  const padding = r.bytes(r.remaining, 'padding')
+  if (padding.some((b) => b !== 0)) {
+    for (const k of keys.values()) k.fill(0)
+    throw new FormatError('FORMAT_INVALID', 'stanza padding is not all zero')
   }
   r.end()
   return keys
@@ -114,6 +131,11 @@ export class Opener {
     this.#denied = init.denied
   }
 
+  /** The verified writer session that signed the header (suite 2), or null for a hybrid signature (suite 1). */
+  get session(): SessionCredential | null {
+    return this.header.session
+  }
+
   get ended(): boolean {
     return this.#ended
   }
@@ -134,7 +156,7 @@ export class Opener {
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameOpenerKeys) => void,
   ): Promise<Opener> {
-    const { signers, maxFrameBytes, sessions } = checkOpenOptions(options)
+    const { signers, maxFrameBytes, sessions, expectedStreamId } = checkOpenOptions(options)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
@@ -145,6 +167,14 @@ export class Opener {
     if (header.session) checkSession(header.session, signer, header.signed, header.signature, sessions, runtime)
     else if (!hybridVerify(signer, LABEL.headerSignature, header.signed, header.signature, runtime.ed25519)) {
       throw new AuthError('SIGNATURE_INVALID', 'the header signature does not verify: the header was changed or forged')
+    }
+    // The stream id is authentic only now that the signature verified; an old stream of this writer replayed in
+    // place of the one the reader asked for differs from it here and nowhere else (docs/concepts/zero-trust.md).
+    if (expectedStreamId && !constantTimeEqual(expectedStreamId, header.streamId)) {
+      throw new AuthError(
+        'STREAM_UNEXPECTED',
+        'the stream id is not the expected one: a different (maybe replayed) stream',
+      )
     }
     const headerDigest = await backend.sha256(header.bytes)
 
@@ -170,6 +200,7 @@ export class Opener {
     const groups: ReadableGroup[] = []
     const rawKeys: FrameOpenerKeys['groups'][number][] = []
     const denied: GroupLayout[] = []
+    const deniedIds: { id: number; positions: readonly number[] }[] = []
     for (const g of header.groups) {
       const revealed = (g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0
       if (g.kind === GROUP_KIND_PUBLIC) {
@@ -179,7 +210,11 @@ export class Opener {
       }
       const groupKey = groupKeys.get(g.id)
       if (!groupKey) {
-        if (revealed && options.includeDenied === true) denied.push(decodeGroupSchema(g.schema, limits))
+        if (revealed && options.includeDenied === true) {
+          const layout = decodeGroupSchema(g.schema, limits)
+          denied.push(layout)
+          deniedIds.push({ id: g.id, positions: layout.positions })
+        }
         continue
       }
       const { encKey, commitment } = deriveGroupKeys(groupKey, header.streamId)
@@ -193,6 +228,8 @@ export class Opener {
         : await backend.open(key, SCHEMA_NONCE, schemaAad(header.streamId, g.id), g.schema)
       groups.push({ id: g.id, layout: decodeGroupSchema(blob, limits), key })
     }
+    // Hidden group schemas show their positions only to their readers: check every group this reader sees.
+    assertDisjointPositions([...groups.map((g) => ({ id: g.id, positions: g.layout.positions })), ...deniedIds])
     const schema = mergeSchemas(
       groups.map((g) => g.layout),
       denied,

@@ -4,7 +4,7 @@
  */
 import type { CryptoBackend } from '../aead/types.js'
 import { KeyError } from '../errors.js'
-import { DEFAULT_MAX_FRAME_BYTES, HARD_LIMITS } from '../format/constants.js'
+import { DEFAULT_MAX_FRAME_BYTES, HARD_LIMITS, STREAM_ID_BYTES } from '../format/constants.js'
 import { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { WriterSession } from '../keys/session.js'
@@ -35,7 +35,10 @@ export interface SealOptions {
   readonly recipients: Recipients
   /** Which roles may read which fields. */
   readonly policy: Policy
-  /** Publish the names and types of sealed fields in the header (default false: only group count and sizes show). */
+  /**
+   * Publish the names and types of sealed fields in the header (default false: only group count and sizes show).
+   * Refused (`POLICY_INVALID`) when a sealed group carries schema-level or field metadata, which would be published.
+   */
   readonly revealSchema?: boolean
   /** Compress each unit before sealing (default `'none'`). Compression leaks information through sizes. */
   readonly compression?: 'none' | 'deflate'
@@ -94,6 +97,15 @@ export interface OpenOptions {
    * - `'reject'`: accept only streams with their own hybrid signature (post-quantum authenticity per stream).
    */
   readonly sessions?: SessionPolicy
+  /**
+   * The stream id this reader expects (16 bytes, or 32 hex digits as `inspect` shows it). A stream with another
+   * id is refused with `STREAM_UNEXPECTED` once its signature has verified, before any key is unwrapped. This
+   * is how a reader detects whole-stream replay: an older stream of the same writer is validly signed and
+   * internally intact, so only the reader can know it is not the stream it asked for. Take the id from where
+   * you learnt which stream to fetch (a catalog, a manifest, a message key) through an authenticated channel.
+   * See docs/concepts/zero-trust.md.
+   */
+  readonly expectedStreamId?: string | Uint8Array
   /** Largest frame this reader will buffer, in bytes (default 256 MiB, at most 1 GiB). */
   readonly maxFrameBytes?: number
   /** AEAD and hash backend, as for sealing. */
@@ -124,6 +136,7 @@ export function checkOpenOptions(options: OpenOptions): {
   signers: PublicKey[]
   maxFrameBytes: number
   sessions: SessionPolicy
+  expectedStreamId: Uint8Array | null
 } {
   if (typeof options !== 'object' || options === null) throw new TypeError('open options must be an object')
   if (!(options.identity instanceof Identity))
@@ -151,7 +164,22 @@ export function checkOpenOptions(options: OpenOptions): {
   if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject') {
     throw new TypeError("options.sessions must be 'accept', 'current' or 'reject'")
   }
-  return { signers, maxFrameBytes, sessions }
+  return { signers, maxFrameBytes, sessions, expectedStreamId: parseStreamId(options.expectedStreamId) }
+}
+
+/** `expectedStreamId` as bytes: 16 bytes, or 32 hex digits (either case); anything else is caller misuse. */
+function parseStreamId(value: string | Uint8Array | undefined): Uint8Array | null {
+  if (value === undefined) return null
+  if (value instanceof Uint8Array) {
+    if (value.length !== STREAM_ID_BYTES)
+      throw new RangeError(`options.expectedStreamId must be ${STREAM_ID_BYTES} bytes`)
+    return value.slice()
+  }
+  if (typeof value !== 'string' || !/^[0-9a-fA-F]{32}$/.test(value))
+    throw new TypeError('options.expectedStreamId must be 16 bytes or 32 hex digits')
+  const out = new Uint8Array(STREAM_ID_BYTES)
+  for (let i = 0; i < STREAM_ID_BYTES; i++) out[i] = Number.parseInt(value.slice(2 * i, 2 * i + 2), 16)
+  return out
 }
 
 /** Parses every recipient key, naming the role and index of a bad one. */

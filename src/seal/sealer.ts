@@ -6,6 +6,7 @@
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { deflateSync } from 'fflate'
 import type { AeadKey } from '../aead/types.js'
+import { applyDictionaryTrim, type DictionaryTrim, planDictionaryTrim } from '../arrow/dictionary-trim.js'
 import { typesEqual } from '../arrow/equality.js'
 import { encodeGroupSchema, type GroupLayout, planGroups } from '../arrow/index.js'
 import { encodeGroupParts, type IpcParts, joinParts } from '../arrow/ipc-parts.js'
@@ -28,6 +29,7 @@ import { setupBaseS } from '../keys/hpke.js'
 import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
+import { checkRevealable } from '../policy/reveal.js'
 import { Coalescer } from './coalesce.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
@@ -68,6 +70,9 @@ export class Sealer {
   readonly #groups: SealedGroup[]
   readonly #compress: boolean
   readonly #coalescer: Coalescer | null
+  /** Positions of the fields that are written (every group's); dropped fields are not among them. */
+  readonly #written: readonly number[]
+  #trim: DictionaryTrim | null = null
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
 
@@ -85,6 +90,7 @@ export class Sealer {
     this.#groups = groups
     this.#compress = compressUnits
     this.#coalescer = Coalescer.for(schema, minBatchRows)
+    this.#written = groups.flatMap((g) => g.layout.positions)
   }
 
   /**
@@ -114,6 +120,11 @@ export class Sealer {
     )
     const layouts = planGroups(schema, plan.groupOf, plan.groups.length, plan.metadataGroup)
     const reveal = options.revealSchema === true
+    // A revealed blob is plaintext: it may publish names and types, never restricted metadata. Checked before any
+    // key is drawn.
+    if (reveal) {
+      for (const [id, g] of plan.groups.entries()) if (g.kind !== 'public') checkRevealable(layouts[id]!.schema, id)
+    }
     const streamId = random(STREAM_ID_BYTES)
 
     const groupKeys: (Uint8Array | null)[] = []
@@ -170,10 +181,17 @@ export class Sealer {
     const info = concatBytes(LABEL.stanzaInfo, streamId)
     const stanzas: StanzaEntry[] = []
     const macKeys: Uint8Array[] = []
+    // Every stanza is as long as the one with the most groups: a stanza's size would otherwise tell an observer how
+    // many groups its recipient may read (issue 19). The padding is zero bytes after the group list (format.md).
+    const stanzaBytes = 2 + Math.max(0, ...plan.recipients.map((r) => r.groups.length)) * (2 + GROUP_KEY_BYTES)
     for (const r of plan.recipients) {
-      const ctx = setupBaseS(r.key, info, { eseed: random(64), x25519: runtime.x25519 })
-      const payload = new ByteWriter(2 + r.groups.length * (2 + GROUP_KEY_BYTES)).u16(r.groups.length)
+      // The encapsulation randomness is as secret as the shared secret it derives: wipe it once used.
+      const eseed = random(64)
+      const ctx = setupBaseS(r.key, info, { eseed, x25519: runtime.x25519 })
+      eseed.fill(0)
+      const payload = new ByteWriter(stanzaBytes).u16(r.groups.length)
       for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
+      payload.reserve(stanzaBytes - payload.offset) // left zero: a ByteWriter starts zero-filled
       const plaintext = payload.done()
       stanzas.push({ fingerprint: r.key.fingerprint, enc: ctx.enc, payload: ctx.seal(preambleDigest, plaintext) })
       plaintext.fill(0)
@@ -193,6 +211,14 @@ export class Sealer {
       exportKeys({ headerDigest: headerDigest.slice(), macKeys: macKeys.map((k) => k.slice()), encKeys: rawKeys })
     const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys)
     return new Sealer(header, schema, frames, sealed, options.compression === 'deflate', options.minBatchRows)
+  }
+
+  /**
+   * Whole tables only (`sealTable`, which sees every row first): write each dictionary with only the entries that
+   * some row of `batches` uses, so a sliced table carries no values of the rows cut off. Call before encoding.
+   */
+  trimDictionaries(batches: readonly RecordBatch[]): void {
+    this.#trim = planDictionaryTrim(batches, this.#written)
   }
 
   /** Whether this stream merges small batches (`minBatchRows`), so that {@link Sealer.gather} may hold some back. */
@@ -242,7 +268,8 @@ export class Sealer {
         throw new ArrowSealError('LIMIT_EXCEEDED', `a batch of ${rows} rows exceeds the limit`)
       if (this.#index >= HARD_LIMITS.maxBatches)
         throw new ArrowSealError('AEAD_LIMIT', 'this stream has reached its batch limit; start a new stream')
-      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, batch))
+      const trimmed = this.#trim ? applyDictionaryTrim(batch, this.schema, this.#trim) : batch
+      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, trimmed))
       return { index: this.#index++, rows, units }
     } catch (err) {
       // A failed writer must never be able to end the stream: readers then see truncation, not a short stream.

@@ -4,11 +4,14 @@
  * @module
  */
 
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { type RecordBatch, Table } from 'apache-arrow'
 import { trueSchema } from '../arrow/batch.js'
 import { FormatError } from '../errors.js'
 import { concatAll } from '../format/bytes.js'
 import { FrameSplitter } from '../format/reader.js'
+import type { SessionCredential } from '../format/session.js'
+import type { PublicKey } from '../keys/public-key.js'
 import { Opener } from './opener.js'
 import { checkOpenOptions, type OpenOptions, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
@@ -34,6 +37,8 @@ export async function sealWhole(
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (!(table instanceof Table)) throw new TypeError('sealTable: the first argument must be an apache-arrow Table')
   const sealer = await Sealer.create(trueSchema(table.schema, table.batches[0]), options, random, runtime)
+  // The whole table is at hand, so only the dictionary entries its rows use are written (format.md §Frames).
+  sealer.trimDictionaries(table.batches)
   if (sealer.gathers) return sealMerged(table, sealer)
   const encoded = table.batches.map((b) => sealer.encodeBatch(b))
   const sizes = encoded.map((e) => sealer.frames.size(e))
@@ -78,6 +83,43 @@ export async function openWhole(
   options: OpenOptions,
   runtime: Runtime = webRuntime,
 ): Promise<Table> {
+  return (await openWholeWithInfo(bytes, options, runtime)).table
+}
+
+/**
+ * A verified table and what the reader verified about its origin (see `openTableWithInfo`).
+ *
+ * @example
+ * ```ts
+ * const { table, signer, session, streamId } = await openTableWithInfo(sealed, options)
+ * console.log(signer.keyId, session?.notAfter, streamId)
+ * ```
+ */
+export interface OpenedTable {
+  /** The fields this identity may read, as `openTable` returns them. */
+  readonly table: Table
+  /** Which of `trustedSigners` signed the stream. */
+  readonly signer: PublicKey
+  /** The writer session that signed the header on the signer's behalf (suite 2), or null (a hybrid signature). */
+  readonly session: SessionCredential | null
+  /** The stream's id, 32 lower-case hex digits, as `inspect` shows it and `expectedStreamId` accepts it. */
+  readonly streamId: string
+}
+
+/**
+ * {@link openWhole}, also returning who signed.
+ *
+ * @example
+ * ```ts
+ * const { table, signer } = await openWholeWithInfo(sealed, options, webRuntime)
+ * ```
+ * @internal
+ */
+export async function openWholeWithInfo(
+  bytes: Uint8Array,
+  options: OpenOptions,
+  runtime: Runtime = webRuntime,
+): Promise<OpenedTable> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('openTable: the first argument must be a Uint8Array')
   const { maxFrameBytes } = checkOpenOptions(options)
   const splitter = new FrameSplitter(maxFrameBytes)
@@ -94,5 +136,6 @@ export async function openWhole(
     else batches.push(result.batch)
   }
   splitter.close()
-  return new Table(opener!.schema, batches)
+  const { schema, signer, session, header } = opener!
+  return { table: new Table(schema, batches), signer, session, streamId: bytesToHex(header.streamId) }
 }

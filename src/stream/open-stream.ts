@@ -2,10 +2,13 @@
  * Streaming reader: a WHATWG TransformStream from sealed bytes to verified record batches.
  * @module
  */
+
+import { bytesToHex } from '@noble/hashes/utils.js'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { FormatError } from '../errors.js'
 import { FRAME_KIND_END } from '../format/constants.js'
 import { FrameSplitter } from '../format/reader.js'
+import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
 import {
   attachPool,
@@ -47,6 +50,10 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   readonly schema: Promise<Schema>
   /** Resolves with the verified signer's public key once the header has been verified. */
   readonly signer: Promise<PublicKey>
+  /** Resolves with the writer session that signed the header (suite 2), or null (hybrid signature), once verified. */
+  readonly session: Promise<SessionCredential | null>
+  /** Resolves with the verified stream id (32 lower-case hex digits, as `inspect` shows it). */
+  readonly streamId: Promise<string>
 
   /**
    * @param options - open options.
@@ -128,8 +135,12 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
     ready.catch(() => {})
     this.schema = ready.then((o) => o.schema)
     this.signer = ready.then((o) => o.signer)
+    this.session = ready.then((o) => o.session)
+    this.streamId = ready.then((o) => bytesToHex(o.header.streamId))
     this.schema.catch(() => {})
     this.signer.catch(() => {})
+    this.session.catch(() => {})
+    this.streamId.catch(() => {})
   }
 }
 

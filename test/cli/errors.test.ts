@@ -12,6 +12,7 @@ import {
   exportIdentity,
   generateIdentity,
   type Identity,
+  inspect,
   type Policy,
   sealTable,
 } from '../../src/index.js'
@@ -160,6 +161,19 @@ describe('authentication errors exit 4, and nothing is written', () => {
     expectError(await openInto([...base, '--sessions', 'reject'], p('session.aseal')), 4, 'SESSION_REJECTED')
     expect((await openInto([...base, '--sessions', 'sometimes'], p('session.aseal'))).code).toBe(2)
     const ok = await runCli(cli, ['open', ...base, '--sessions', 'current', '--format', 'csv', p('session.aseal')])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout.trim().split('\n')).toHaveLength(11)
+  })
+
+  it('--stream-id: another (older) stream of the same writer is STREAM_UNEXPECTED; a malformed id is usage', async () => {
+    const table = sampleTransactions({ rows: 10, batchRows: 10 })
+    const newer = await sealTable(table, { signer: writer, recipients: { reader: [reader.publicKey] }, policy })
+    writeFileSync(p('newer.aseal'), newer)
+    const id = inspect(newer).streamId
+    const base = ['--identity', p('reader.key'), '--trust', writer.publicKey]
+    expectError(await openInto([...base, '--stream-id', id]), 4, 'STREAM_UNEXPECTED')
+    expect((await openInto([...base, '--stream-id', 'abc'])).code).toBe(2)
+    const ok = await runCli(cli, ['open', ...base, '--stream-id', id, '--format', 'csv', p('newer.aseal')])
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout.trim().split('\n')).toHaveLength(11)
   })

@@ -97,7 +97,50 @@ describe('field confidentiality and schema minimisation', () => {
     } as const
     const hidden = inspect(await sealTable(table, base))
     expect(hidden.groups.map((g) => g.fields?.map((f) => f.name))).toEqual([['id'], undefined])
-    const shown = inspect(await sealTable(table, { ...base, revealSchema: true }))
+    // Without restricted metadata (see the next test), revealSchema shows the names.
+    const plain = new Table(
+      new Schema(table.schema.fields.map((f) => new Field(f.name, f.type, f.nullable))),
+      table.batches.map(
+        (b) => new RecordBatch(new Schema(b.schema.fields.map((f) => new Field(f.name, f.type, f.nullable))), b.data),
+      ),
+    )
+    const shown = inspect(await sealTable(plain, { ...base, revealSchema: true }))
     expect(shown.groups[1]!.fields!.map((f) => f.name)).toEqual(['canaryNAME_ssn', 'country'])
+  })
+
+  // Issue 19, item 2: revealSchema promised names and types and published restricted metadata as well.
+  it('never publishes restricted schema or field metadata, in any mode', async () => {
+    const table = canaryTable()
+    const recipients = { auditors: [auditor.publicKey] }
+    const withMeta = (schemaMetadata: readonly string[] | 'public', ssnRule: readonly string[] | 'public') => ({
+      fields: { id: 'public' as const, canaryNAME_ssn: ssnRule, country: ['auditors'] },
+      schemaMetadata,
+    })
+    const meta = ['canaryFIELDMETA', 'canarySCHEMAMETA']
+    for (const revealSchema of [false, true]) {
+      for (const compression of ['none', 'deflate'] as const) {
+        const options = { signer: writer, recipients, revealSchema, compression }
+        const sealed = await sealTable(table, { ...options, policy: withMeta(['auditors'], ['auditors']) }).catch(
+          (e: unknown) => e,
+        )
+        if (revealSchema) {
+          // Restricted schema metadata (and field metadata) cannot be revealed: refused, nothing written.
+          expect(sealed).toMatchObject({ code: 'POLICY_INVALID' })
+          expect(String((sealed as Error).message)).not.toMatch(/canary/)
+          // Field metadata alone (schema metadata public) is refused too.
+          const fieldOnly = await sealTable(table, { ...options, policy: withMeta('public', ['auditors']) }).catch(
+            (e: unknown) => e,
+          )
+          expect(fieldOnly).toMatchObject({ code: 'POLICY_INVALID' })
+          expect(String((fieldOnly as Error).message)).not.toMatch(/canary/)
+          // Public metadata of public fields may be revealed: it is public anyway.
+          const pub = await sealTable(table, { ...options, policy: withMeta('public', 'public') })
+          expect(text(pub).includes('canarySCHEMAMETA')).toBe(true)
+        } else {
+          expect(sealed).toBeInstanceOf(Uint8Array)
+          for (const c of meta) expect(text(sealed as Uint8Array).includes(c), `${c} with ${compression}`).toBe(false)
+        }
+      }
+    }
   })
 })

@@ -72,6 +72,19 @@ describe('golden vectors', () => {
     expect(JSON.parse(JSON.stringify(rebuilt.manifest))).toEqual(manifest)
   })
 
+  // Golden set 2, written before issue 19 (no validity bitmaps without nulls, unpadded stanzas): frozen, never
+  // rewritten, and it must keep opening exactly as its manifest says.
+  it('the earlier set 2 (unpadded stanzas, no bitmaps without nulls) still opens as its manifest says', async () => {
+    const oldDir = new URL('../vectors/golden-set2/', import.meta.url)
+    const old: GoldenManifest = JSON.parse(readFileSync(new URL('manifest.json', oldDir), 'utf8'))
+    expect(old.goldenSetVersion).toBe(2)
+    const readOld = async (file: string) => new Uint8Array(readFileSync(new URL(file, oldDir)))
+    for (const v of old.vectors) expect(await sha256Hex(await readOld(v.file)), v.file).toBe(v.sha256)
+    const results = await checkGolden(old, readOld, undefined)
+    expect(results.length).toBeGreaterThanOrEqual(old.vectors.length * 2)
+    for (const r of results) expect(r.actual, `${r.file} as ${r.identity} trusting ${r.trust}`).toEqual(r.expected)
+  })
+
   it('a changed frozen byte is noticed (the comparison can fail)', async () => {
     const frozen = await read('basic.aseal')
     const changed = frozen.slice()

@@ -145,7 +145,7 @@ describe('redaction', () => {
     expect(Object.keys(id).sort()).toEqual(['keyId', 'publicKey', 'publicKeyObject'])
     // No method hands out secrets: every own and prototype member is known.
     expect(Object.getOwnPropertyNames(Identity.prototype).sort()).toEqual(
-      ['constructor', 'decapsulate', 'fingerprint', 'sign', 'toJSON', 'toString'].sort(),
+      ['constructor', 'decapsulate', 'fingerprint', 'sign', 'signNote', 'toJSON', 'toString'].sort(),
     )
   })
 

@@ -14,6 +14,7 @@ import { nobleBackend } from '../../src/aead/noble.js'
 import * as core from '../../src/index.js'
 import * as node from '../../src/index.node.js'
 import { setupBaseR, setupBaseS } from '../../src/keys/hpke.js'
+import { postQuantum } from '../../src/keys/pq.js'
 import { hybridSign, hybridVerify } from '../../src/keys/sign.js'
 import { nobleX25519 } from '../../src/keys/xwing.js'
 import { nodeBackend } from '../../src/node/backend.js'
@@ -66,7 +67,8 @@ rows.push(['  core entry: open', () => core.openTable(sealedCore, openOpts)])
 const msg = crypto.getRandomValues(new Uint8Array(1700 + 1120)) // about a one-recipient signed header
 const sig = writer.sign('header', msg)
 const edSeed = crypto.getRandomValues(new Uint8Array(32))
-const dsa = ml_dsa65.keygen(crypto.getRandomValues(new Uint8Array(32)))
+const dsaSeed = crypto.getRandomValues(new Uint8Array(32))
+const dsa = ml_dsa65.keygen(dsaSeed)
 const edSig = ed25519.sign(msg, edSeed)
 const edPub = ed25519.getPublicKey(edSeed)
 const dsaSig = ml_dsa65.sign(msg, dsa.secretKey)
@@ -75,7 +77,8 @@ const pk = reader.publicKeyObject
 const encNode = setupBaseS(pk, info, { x25519: nodeX25519 }).enc
 const ipc = tableToIPC(table, 'stream')
 const nb = nodeBackend()
-rows.push(['seal: hybrid sign (Ed25519 + ML-DSA-65)', () => hybridSign(edSeed, dsa.secretKey, 'header', msg)])
+const dsaKey = postQuantum().mldsaKeygen(dsaSeed)
+rows.push(['seal: hybrid sign (Ed25519 + ML-DSA-65)', () => hybridSign(edSeed, dsaKey, 'header', msg)])
 rows.push(['  of which ML-DSA-65 sign', () => ml_dsa65.sign(msg, dsa.secretKey)])
 rows.push(['  of which Ed25519 sign (noble)', () => ed25519.sign(msg, edSeed)])
 rows.push([

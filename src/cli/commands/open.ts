@@ -36,6 +36,8 @@ Options:
       --include-denied      return fields you may not read as all-null columns (only if the writer revealed them)
       --sessions POLICY     streams signed by a writer session: accept (default), current (its window must
                             cover this machine's clock) or reject (require a hybrid signature per stream)
+      --stream-id HEX       refuse any stream but this one (32 hex digits, as inspect shows): detects an
+                            older stream of the same writer delivered in its place
       --format FORMAT       arrow (IPC stream, default), arrow-file, csv or ndjson; else from OUT's extension
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --debug               show a stack trace on errors
@@ -47,6 +49,7 @@ Options:
     columns: { type: 'string' },
     'include-denied': { type: 'boolean' },
     sessions: { type: 'string' },
+    'stream-id': { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string', short: 'o' },
   },
@@ -71,6 +74,9 @@ Options:
     if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject')
       throw new CliError('USAGE', `unknown --sessions ${JSON.stringify(sessions)}`, 'use accept, current or reject')
 
+    const streamId = stringOption(inv, 'stream-id')
+    if (streamId !== undefined && !/^[0-9a-fA-F]{32}$/.test(streamId))
+      throw new CliError('USAGE', '--stream-id must be 32 hex digits', 'copy the stream id that inspect shows')
     const input = inv.positionals[0]
     await refuseSameFile(output, [input, identityPath, ...trustValues])
     const identity = await loadIdentity(identityPath)
@@ -81,6 +87,7 @@ Options:
       includeDenied: flag(inv, 'include-denied'),
       sessions,
       backend: nodeBackend(),
+      ...(streamId === undefined ? {} : { expectedStreamId: streamId }),
     }
 
     const source = await inputStream(input)

@@ -1,0 +1,71 @@
+/**
+ * The native post-quantum provider is wired into the Node entry (issue 12, part 2): on Node 24 it is the one in
+ * use and sealing/opening call it; streams sealed with it open with noble forced (`ARROWSEAL_PQ_BACKEND=noble`,
+ * in a child process) and the other way round; golden files are covered by test/golden on each runtime.
+ */
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { tableFromArrays } from 'apache-arrow'
+import { afterEach, describe, expect, it } from 'vitest'
+import { exportIdentity, generateIdentity, openTable, pqBackend, sealTable } from '../../src/index.node.js'
+import { installPostQuantum, type PostQuantum, postQuantum } from '../../src/keys/pq.js'
+
+const major = Number(process.versions.node.split('.')[0])
+const root = join(import.meta.dirname, '../..')
+const child = join(import.meta.dirname, 'fixtures/runtime-child.ts')
+const run = (backend: string, args: string[], input?: string) =>
+  execFileSync(process.execPath, ['--import', 'tsx', child, ...args], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ARROWSEAL_PQ_BACKEND: backend },
+  })
+const installed = postQuantum()
+afterEach(() => installPostQuantum(installed))
+
+describe('post-quantum provider of the Node entry', () => {
+  it('is native exactly where node:crypto has ML-DSA-65 / ML-KEM-768 (Node 24)', () => {
+    expect(pqBackend()).toBe(major >= 24 ? 'native' : 'noble')
+  })
+
+  it('sealing and opening go through the installed provider', async () => {
+    const calls: string[] = []
+    const counting: PostQuantum = {
+      name: installed.name,
+      mldsaKeygen: (s) => (calls.push('keygen'), installed.mldsaKeygen(s)),
+      mldsaVerify: (sig, m, pk) => (calls.push('verify'), installed.mldsaVerify(sig, m, pk)),
+      mlkemKeygen: (s) => (calls.push('kem'), installed.mlkemKeygen(s)),
+    }
+    installPostQuantum(counting)
+    const writer = await generateIdentity()
+    const reader = await generateIdentity()
+    const sealed = await sealTable(tableFromArrays({ id: Int32Array.from([7]) }), {
+      signer: writer,
+      recipients: { r: [reader.publicKey] },
+      policy: { fields: { id: ['r'] } },
+    })
+    const table = await openTable(sealed, { identity: reader, trustedSigners: [writer.publicKey] })
+    expect(table.numRows).toBe(1)
+    expect(calls).toContain('verify')
+    expect(calls.filter((c) => c === 'keygen')).toHaveLength(2)
+  })
+
+  it('a stream sealed with each backend opens with the other', { timeout: 120_000 }, async () => {
+    const writer = await generateIdentity()
+    const reader = await generateIdentity()
+    for (const [from, to] of [
+      ['auto', 'noble'],
+      ['noble', 'auto'],
+    ] as const) {
+      const bytes = run(from, ['seal', exportIdentity(writer), reader.publicKey])
+      const opened = JSON.parse(run(to, ['open', exportIdentity(reader), writer.publicKey], bytes))
+      expect(opened.rows, `${from} → ${to}`).toHaveLength(3)
+    }
+  })
+
+  it('forcing native where the runtime lacks it fails at import with a typed error', () => {
+    if (major >= 24) return
+    expect(() => run('native', ['seal', 'x', 'y'])).toThrow(/BACKEND_UNAVAILABLE|no native ML-DSA-65/)
+  })
+})
