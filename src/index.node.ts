@@ -19,6 +19,7 @@ import type { OpenOptions, SealOptions } from './seal/options.js'
 import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
+import { type SealedInput, type TableInput, toBytes, toTable } from './table-input.js'
 
 export * from './index.js'
 export { WorkerPool } from './node/parallel.js'
@@ -69,8 +70,8 @@ export function pqBackend(): string {
  * })
  * ```
  */
-export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
-  return sealWhole(table, options, nodeRuntime)
+export async function sealTable(table: TableInput, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
+  return sealWhole(await toTable(table), options, nodeRuntime)
 }
 
 /**
@@ -83,8 +84,8 @@ export async function sealTable(table: Table, options: SealOptions): Promise<Uin
  * const table = await openTable(sealed, { identity: me, trustedSigners: [writerPublicKey] })
  * ```
  */
-export async function openTable(bytes: Uint8Array, options: OpenOptions): Promise<Table> {
-  return openWhole(bytes, options, nodeRuntime)
+export async function openTable(bytes: SealedInput, options: OpenOptions): Promise<Table> {
+  return openWhole(await toBytes(bytes), options, nodeRuntime)
 }
 
 /**

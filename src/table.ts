@@ -6,12 +6,14 @@
 import type { Table } from 'apache-arrow'
 import type { OpenOptions, SealOptions } from './seal/options.js'
 import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
+import { type SealedInput, type TableInput, toBytes, toTable } from './table-input.js'
 
 export type { OpenedTable }
 
 /**
  * Seals a table for the recipients its policy names. Each record batch becomes one authenticated frame; an
- * empty table gives a valid stream with no batches.
+ * empty table gives a valid stream with no batches. `table` may also be record batches from an iterable or
+ * async iterable (`sealTable(table.batches, options)`), at least one, all of one schema.
  *
  * @throws PolicyError when a field is not covered, a rule names an unknown field or role; KeyError for a bad
  *   recipient key.
@@ -29,12 +31,13 @@ export type { OpenedTable }
  * })
  * ```
  */
-export async function sealTable(table: Table, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
-  return sealWhole(table, options)
+export async function sealTable(table: TableInput, options: SealOptions): Promise<Uint8Array<ArrayBuffer>> {
+  return sealWhole(await toTable(table), options)
 }
 
 /**
- * Verifies and opens a sealed stream held in memory. Returns exactly the fields this identity may read (public
+ * Verifies and opens a sealed stream held in memory: a `Uint8Array`, or a `Response`, `ReadableStream<Uint8Array>`
+ * or `AsyncIterable<Uint8Array>` read to its end first (`await openTable(await fetch(url), options)`). Returns exactly the fields this identity may read (public
  * ones and those of its roles), in the original schema order, with their metadata. Nothing is returned unless
  * the whole stream verifies, including its end.
  *
@@ -56,8 +59,8 @@ export async function sealTable(table: Table, options: SealOptions): Promise<Uin
  * console.log(visible.schema.fields.map((f) => f.name)) // ['id', 'email']
  * ```
  */
-export async function openTable(bytes: Uint8Array, options: OpenOptions): Promise<Table> {
-  return openWhole(bytes, options)
+export async function openTable(bytes: SealedInput, options: OpenOptions): Promise<Table> {
+  return openWhole(await toBytes(bytes), options)
 }
 
 /**

@@ -10,8 +10,8 @@
  * | 0    | success                                                                    |
  * | 1    | internal error (a bug: rerun with `--debug` and report it)                 |
  * | 2    | usage: unknown command or option, missing argument, refused overwrite      |
- * | 3    | input: file missing or unreadable, malformed CSV/NDJSON/Arrow, bad sealed format, truncated |
- * | 4    | authentication: untrusted signer, bad signature, not a recipient, tampered |
+ * | 3    | input: file missing or unreadable, malformed CSV/NDJSON/Arrow, not a sealed stream          |
+ * | 4    | authentication/integrity: untrusted signer, bad signature, not a recipient, tampered, truncated, trailing data, reordered batches |
  * | 5    | policy: invalid policy or recipients file, field not covered, unknown role |
  * | 6    | key: identity or public key text cannot be parsed                          |
  *
@@ -78,10 +78,12 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   FORMAT_INVALID: { exit: EXIT.input, hint: 'the input is not a sealed arrowseal stream, or it is damaged' },
   FORMAT_UNSUPPORTED: { exit: EXIT.input, hint: 'the input was sealed by a newer arrowseal; upgrade' },
   LIMIT_EXCEEDED: { exit: EXIT.input, hint: 'the input exceeds a hard safety limit; it is malformed or hostile' },
-  TRUNCATED: { exit: EXIT.input, hint: 'the input ended early; fetch a complete copy' },
-  TRAILING_DATA: { exit: EXIT.input, hint: 'bytes follow the end of the sealed stream; fetch a clean copy' },
+  // Integrity failures exit 4 with the other authentication failures: a cut-short transfer is not a missing file,
+  // and scripts must be able to tell the two apart.
+  TRUNCATED: { exit: EXIT.auth, hint: 'the input ended early; fetch a complete copy' },
+  TRAILING_DATA: { exit: EXIT.auth, hint: 'bytes follow the end of the sealed stream; fetch a clean copy' },
   FRAME_OUT_OF_ORDER: {
-    exit: EXIT.input,
+    exit: EXIT.auth,
     hint: 'batches were reordered, dropped or duplicated in transit; fetch a clean copy',
   },
   SIGNER_UNTRUSTED: {

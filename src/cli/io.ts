@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { open, readFile } from 'node:fs/promises'
+import { open, readFile, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { concatAll } from '../format/bytes.js'
 import { type AtomicFile, createAtomicFile } from '../node/atomic.js'
@@ -104,6 +104,45 @@ export async function inputStream(path: string | undefined): Promise<ReadableStr
     }
   }
   return Readable.toWeb(node) as unknown as ReadableStream<Uint8Array>
+}
+
+/**
+ * Refuses an output file that is one of the files the command reads (`seal -o data.csv data.csv`): the atomic
+ * rename would replace the input, and if the writer is not a recipient the data is gone. Files are compared by
+ * device and inode after following symbolic links, so a hard link or a symlink to the input is caught too.
+ * Paths that do not exist (yet) or are stdio, and `--trust` values that are keys rather than files, are skipped.
+ *
+ * @example
+ * ```ts
+ * await refuseSameFile(output, [input, policyPath, recipientsPath, signerPath])
+ * ```
+ */
+export async function refuseSameFile(
+  output: string | undefined,
+  reads: readonly (string | undefined)[],
+): Promise<void> {
+  if (isStdio(output)) return
+  const target = await identity(output!)
+  if (!target) return
+  for (const path of reads) {
+    if (isStdio(path)) continue
+    const other = await identity(path!)
+    if (other && other.dev === target.dev && other.ino === target.ino)
+      throw new CliError(
+        'USAGE',
+        `the output ${output} is the same file as the input ${path}`,
+        'write to another path; replacing an input would destroy it',
+      )
+  }
+}
+
+async function identity(path: string): Promise<{ dev: number; ino: number } | undefined> {
+  try {
+    const s = await stat(path)
+    return { dev: s.dev, ino: s.ino }
+  } catch {
+    return undefined
+  }
 }
 
 /**

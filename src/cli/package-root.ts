@@ -15,14 +15,19 @@ import { fileURLToPath } from 'node:url'
  * packageInfo()?.version // '0.1.0'
  * ```
  */
-export function packageInfo(): { root: string; version: string } | null {
+export function packageInfo(): { root: string; version: string; repository: unknown } | null {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 6; i++) {
     const file = join(dir, 'package.json')
     if (existsSync(file)) {
       try {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown }
-        if (pkg.name === 'arrowseal' && typeof pkg.version === 'string') return { root: dir, version: pkg.version }
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+          name?: unknown
+          version?: unknown
+          repository?: unknown
+        }
+        if (pkg.name === 'arrowseal' && typeof pkg.version === 'string')
+          return { root: dir, version: pkg.version, repository: pkg.repository }
       } catch {
         // Not ours or unreadable: keep walking up.
       }

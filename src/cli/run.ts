@@ -51,7 +51,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
   },
   {
     name: 'bench',
-    summary: 'run the quick benchmark (needs a repository checkout)',
+    summary: 'run the quick benchmark (needs a source checkout of arrowseal)',
     load: async () => (await import('./commands/bench.js')).bench,
   },
 ]
@@ -71,15 +71,15 @@ Options:
   -v, --version  show the version
       --debug    show a stack trace on errors
 
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad or unreadable input, 4 authentication (untrusted signer,
-tampered data, not a recipient), 5 policy, 6 key.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad or unreadable input, 4 authentication or integrity
+(untrusted signer, tampered, truncated or reordered data, trailing bytes, not a recipient), 5 policy, 6 key.
 
 Quick start:
   arrowseal keygen -o writer.key
   arrowseal keygen -o alice.key > alice.pub
   echo '{"analyst": ["'$(cat alice.pub)'"]}' > recipients.json
   echo '{"fields": {"id": "public"}, "default": ["analyst"]}' > policy.json
-  printf 'id,amount\n1,9.50\n2,120\n' > data.csv
+  printf 'id,amount\\n1,9.50\\n2,120\\n' > data.csv
   arrowseal seal --policy policy.json --recipients recipients.json --signer writer.key -o data.aseal data.csv
   arrowseal open --identity alice.key --trust "$(arrowseal pubkey writer.key)" --format csv data.aseal
 `

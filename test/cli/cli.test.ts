@@ -329,4 +329,22 @@ describe('the quick start in `arrowseal --help`', () => {
       done()
     }
   })
+
+  it('prints every command on one indented line, with printf escapes as the user types them', async () => {
+    const help = await runCli(cli, ['--help'])
+    const script = help.stdout.slice(help.stdout.indexOf('Quick start:\n') + 'Quick start:\n'.length)
+    const lines = script.trimEnd().split('\n')
+    for (const line of lines) expect(line).toMatch(/^ {2}arrowseal |^ {2}echo |^ {2}printf /)
+    expect(lines).toContain(`  printf 'id,amount\\n1,9.50\\n2,120\\n' > data.csv`)
+  })
+})
+
+describe('arrowseal bench outside a checkout', () => {
+  it('names what to clone: the repository URL from package.json', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    const url: string = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository.url
+    expect(url).toMatch(/^(git\+)?https:\/\//)
+    const { benchHint } = await import('../../src/cli/commands/bench.js')
+    expect(benchHint({ repository: pkg.repository })).toContain(url.replace(/^git\+/, ''))
+  })
 })

@@ -135,7 +135,7 @@ describe('error reporting', () => {
     const cases: [unknown, number, string][] = [
       [new CliError('USAGE', 'x'), 2, 'USAGE'],
       [new CliError('IO', 'x'), 3, 'IO'],
-      [new FormatError('TRUNCATED', 'x'), 3, 'TRUNCATED'],
+      [new FormatError('TRUNCATED', 'x'), 4, 'TRUNCATED'],
       [new AuthError('AUTH_FAILED'), 4, 'AUTH_FAILED'],
       [new AuthError('SIGNER_UNTRUSTED', 'x'), 4, 'SIGNER_UNTRUSTED'],
       [new AuthError('NOT_A_RECIPIENT', 'x'), 4, 'NOT_A_RECIPIENT'],

@@ -97,10 +97,18 @@ describe('input errors exit 3', () => {
     expect(r.stderr).toContain('nope.aseal: no such file or directory')
   })
 
-  it('a truncated file is refused with TRUNCATED and no output', async () => {
+  it('a truncated file is refused with TRUNCATED, exit 4 (integrity), and no output', async () => {
     writeFileSync(p('cut.aseal'), sealed.subarray(0, sealed.length - 40))
     const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('cut.aseal'))
-    expectError(r, 3, 'TRUNCATED')
+    expectError(r, 4, 'TRUNCATED')
+  })
+
+  it('trailing bytes after the stream are refused with TRAILING_DATA, exit 4', async () => {
+    const extra = new Uint8Array(sealed.length + 7)
+    extra.set(sealed)
+    writeFileSync(p('extra.aseal'), extra)
+    const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('extra.aseal'))
+    expectError(r, 4, 'TRAILING_DATA')
   })
 
   it('malformed CSV is refused with the row, not the values', async () => {

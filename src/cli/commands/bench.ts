@@ -11,6 +11,22 @@ import { CliError } from '../errors.js'
 import { packageInfo } from '../package-root.js'
 
 /**
+ * The hint shown when `bench` runs outside a checkout: where the source is, from package.json's `repository`.
+ *
+ * @example
+ * ```ts
+ * benchHint({ repository: 'https://example.org/arrowseal.git' })
+ * ```
+ */
+export function benchHint(pkg: { readonly repository?: unknown }): string {
+  const repo = pkg.repository
+  const raw = typeof repo === 'string' ? repo : (repo as { url?: unknown } | null | undefined)?.url
+  const url = typeof raw === 'string' ? raw.replace(/^git\+/, '') : undefined
+  const where = url ? `get the source from ${url}` : 'get the arrowseal source (package.json `repository`)'
+  return `${where}, then run \`npm install && npm run bench -- --quick\` in it`
+}
+
+/**
  * The `bench` command.
  *
  * @example
@@ -23,8 +39,8 @@ export const bench: Command = {
   help: `Usage: arrowseal bench [-- ARGS…]
 
 Runs the quick benchmark suite (\`npm run bench -- --quick\`) of the arrowseal repository this CLI was built
-from, and exits with its status. The benchmarks are not part of the published package: clone the repository
-to run them. Extra arguments after -- are passed to the benchmark.
+from, and exits with its status. The benchmarks are not part of the published package: get the source from
+the \`repository\` of arrowseal's package.json to run them. Extra arguments after -- are passed to the benchmark.
 
 Options:
   -h, --help  show this help
@@ -36,8 +52,8 @@ Options:
     if (!root || !existsSync(join(root, 'bench', 'run.ts')))
       throw new CliError(
         'USAGE',
-        'the benchmark needs the arrowseal repository checkout (bench/run.ts was not found)',
-        'git clone the repository, then run `npm install && npm run bench -- --quick`',
+        'the benchmark needs a source checkout of arrowseal (bench/ is not in the published package)',
+        benchHint(packageInfo() ?? {}),
       )
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
     const code = await new Promise<number>((resolve, reject) => {

@@ -10,7 +10,7 @@ import { type Command, flag, listOption, requiredOption, stringOption } from '..
 import { detectOutputFormat, parseOutputFormat } from '../convert/formats.js'
 import { createBatchWriter } from '../convert/writers.js'
 import { CliError } from '../errors.js'
-import { displayName, inputStream, isStdio, openOutput, produceOutput } from '../io.js'
+import { displayName, inputStream, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadTrusted } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
@@ -77,6 +77,8 @@ Options:
     const streamId = stringOption(inv, 'stream-id')
     if (streamId !== undefined && !/^[0-9a-fA-F]{32}$/.test(streamId))
       throw new CliError('USAGE', '--stream-id must be 32 hex digits', 'copy the stream id that inspect shows')
+    const input = inv.positionals[0]
+    await refuseSameFile(output, [input, identityPath, ...trustValues])
     const identity = await loadIdentity(identityPath)
     const trustedSigners = await loadTrusted(trustValues)
     const options: OpenOptions = {
@@ -88,9 +90,9 @@ Options:
       ...(streamId === undefined ? {} : { expectedStreamId: streamId }),
     }
 
-    const input = inv.positionals[0]
     const source = await inputStream(input)
-    const out = await openOutput(output)
+    // Decrypted rows are as secret as the key that opened them: the output file is 0600, like the temporary file.
+    const out = await openOutput(output, { mode: 0o600 })
     const writer = createBatchWriter(format, out)
     const progress = startProgress(`opening ${displayName(input)}`)
     await produceOutput(out, progress, async () => {

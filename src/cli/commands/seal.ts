@@ -10,10 +10,11 @@ import { nodeBackend } from '../../node/backend.js'
 import type { SealOptions } from '../../node/files.js'
 import { readableFrom } from '../../node/streams.js'
 import { type Command, flag, requiredOption, stringOption } from '../args.js'
+import { parseDelimiter } from '../convert/csv.js'
 import { parseInputFormat } from '../convert/formats.js'
 import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
-import { displayName, isStdio, openOutput, produceOutput } from '../io.js'
+import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
@@ -32,7 +33,8 @@ export const seal: Command = {
 Seals IN (or stdin) so that each field can be read only by the roles the policy names, signed by --signer.
 
 Input formats: Arrow IPC stream or file, CSV (header row first), NDJSON (one JSON object per line). The format
-comes from --format, else IN's extension (.arrow .arrows .ipc .feather .csv .ndjson .jsonl), else the content.
+comes from --format, else IN's extension (.arrow .arrows .ipc .feather .csv .tsv .ndjson .jsonl), else the
+content.
 CSV/NDJSON column types are inferred: int64, float64, bool, timestamp (ISO-8601 date and time, UTC), else utf8;
 values with leading zeros stay text. Empty CSV fields and JSON null are null.
 
@@ -46,6 +48,8 @@ Options:
       --signer FILE         the writer's identity file (required)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --format FORMAT       input format: arrow, csv or ndjson
+      --delimiter C         CSV field separator: one character, or tab (default , and tab for .tsv files); a
+                            header that is one column holding tabs or semicolons gets a warning
       --reveal-schema       publish the names and types of sealed fields in the header (default: hidden)
       --compression C       none (default) or deflate; compression leaks information through sizes
       --min-batch-rows N    merge consecutive smaller batches into batches of at least N rows (faster for
@@ -59,6 +63,7 @@ Options:
     signer: { type: 'string' },
     output: { type: 'string', short: 'o' },
     format: { type: 'string' },
+    delimiter: { type: 'string' },
     'reveal-schema': { type: 'boolean' },
     compression: { type: 'string' },
     'min-batch-rows': { type: 'string' },
@@ -70,6 +75,10 @@ Options:
     const signerPath = requiredOption(inv, 'signer', 'seal')
     const formatOption = stringOption(inv, 'format')
     const format = formatOption === undefined ? undefined : parseInputFormat(formatOption)
+    const delimiterOption = stringOption(inv, 'delimiter')
+    const delimiter = delimiterOption === undefined ? undefined : parseDelimiter(delimiterOption)
+    if (delimiter !== undefined && (format === 'arrow' || format === 'ndjson'))
+      throw new CliError('USAGE', `--delimiter applies to CSV input, not ${format}`)
     const compression = stringOption(inv, 'compression') ?? 'none'
     if (compression !== 'none' && compression !== 'deflate')
       throw new CliError('USAGE', `unknown compression "${compression}"`, 'use none or deflate')
@@ -82,12 +91,16 @@ Options:
     if (isStdio(output) && process.stdout.isTTY)
       throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
+    await refuseSameFile(output, [input, policyPath, recipientsPath, signerPath])
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
     const recipients = await loadRecipients(recipientsPath)
     const signer = await loadIdentity(signerPath)
 
-    const source = await openSealInput(input, format)
+    const source = await openSealInput(input, format, {
+      ...(delimiter === undefined ? {} : { delimiter }),
+      warn: (message) => process.stderr.write(`arrowseal: warning: ${message}\n`),
+    })
     const options: SealOptions & { schema: Schema } = {
       schema: source.schema,
       signer,

@@ -21,7 +21,7 @@ import { cellText } from './values.js'
  * parseCsvRows('a,b\n1,"x,y"\n') // [['a', 'b'], ['1', 'x,y']]
  * ```
  */
-export function parseCsvRows(text: string): string[][] {
+export function parseCsvRows(text: string, delimiter = ','): string[][] {
   const rows: string[][] = []
   let row: string[] = []
   let field = ''
@@ -53,7 +53,7 @@ export function parseCsvRows(text: string): string[][] {
       quoted = true
       wasQuoted = true
       i++
-    } else if (c === ',') {
+    } else if (c === delimiter) {
       row.push(field)
       field = ''
       wasQuoted = false
@@ -81,16 +81,61 @@ export function parseCsvRows(text: string): string[][] {
 }
 
 /**
- * Parses CSV text (header row first) into an Arrow table with inferred column types.
+ * Parses a `--delimiter` value: one character other than a quote or a line break, or the names `tab` / `\t`.
+ *
+ * @example
+ * ```ts
+ * parseDelimiter('tab') // '\t'
+ * ```
+ */
+export function parseDelimiter(text: string): string {
+  const d = text === 'tab' || text === '\\t' ? '\t' : text
+  if ([...d].length !== 1 || d === '"' || d === '\n' || d === '\r')
+    throw new CliError(
+      'USAGE',
+      `--delimiter must be one character, not ${JSON.stringify(text)}`,
+      'for TSV: --delimiter tab',
+    )
+  return d
+}
+
+/**
+ * Why a header parsed with `delimiter` looks like it used another separator, or `undefined`. The obvious case:
+ * a single column whose name holds tabs (a TSV read as CSV) or semicolons, which would seal as one text column.
+ *
+ * @example
+ * ```ts
+ * separatorWarning(['id\tname'], ',') // 'the CSV header is one column containing tabs: …'
+ * ```
+ */
+export function separatorWarning(header: readonly string[], delimiter: string): string | undefined {
+  if (header.length !== 1) return undefined
+  const name = header[0]!
+  for (const [sep, label, option] of [
+    ['\t', 'tabs', 'tab'],
+    [';', 'semicolons', ';'],
+    ['|', 'vertical bars', '|'],
+  ] as const) {
+    if (sep !== delimiter && name.includes(sep))
+      return `the CSV header is one column containing ${label}: if the input is separated by them, pass --delimiter ${JSON.stringify(option)}`
+  }
+  return undefined
+}
+
+/**
+ * Parses CSV text (header row first) into an Arrow table with inferred column types. `delimiter` separates
+ * fields (default `,`); `warn` receives a {@link separatorWarning}, if any.
  *
  * @example
  * ```ts
  * const table = csvToTable('id,name\n1,Ada\n2,\n') // id: int64, name: utf8 (row 2 null)
  * ```
  */
-export function csvToTable(text: string): Table {
-  const rows = parseCsvRows(text)
+export function csvToTable(text: string, delimiter = ',', warn?: (message: string) => void): Table {
+  const rows = parseCsvRows(text, delimiter)
   const header = rows[0]
+  const warning = header ? separatorWarning(header, delimiter) : undefined
+  if (warning) warn?.(warning)
   if (!header || (header.length === 1 && header[0] === ''))
     throw new CliError('INPUT_INVALID', 'CSV input is empty: the first line must name the columns')
   const seen = new Set<string>()

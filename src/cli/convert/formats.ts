@@ -86,7 +86,7 @@ export function parseOutputFormat(text: string): OutputFormat {
 export function detectInputFormat(path: string | undefined, bytes: Uint8Array): InputFormat {
   const ext = path ? extname(path).toLowerCase() : ''
   if (['.arrow', '.arrows', '.ipc', '.feather'].includes(ext)) return 'arrow'
-  if (ext === '.csv') return 'csv'
+  if (ext === '.csv' || ext === '.tsv') return 'csv'
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
   if (isArrowIpc(bytes)) return 'arrow'
   for (const b of bytes.subarray(0, 1024)) {
@@ -127,7 +127,11 @@ function isArrowIpc(bytes: Uint8Array): boolean {
  * const table = readTable(new TextEncoder().encode('a\n1\n'), 'csv')
  * ```
  */
-export function readTable(bytes: Uint8Array, format: InputFormat): Table {
+export function readTable(
+  bytes: Uint8Array,
+  format: InputFormat,
+  csv: { delimiter?: string; warn?: (message: string) => void } = {},
+): Table {
   if (format === 'arrow') {
     let table: Table
     try {
@@ -147,7 +151,7 @@ export function readTable(bytes: Uint8Array, format: InputFormat): Table {
   } catch (err) {
     throw new CliError('INPUT_INVALID', `${format.toUpperCase()} input is not valid UTF-8`, undefined, { cause: err })
   }
-  return format === 'csv' ? csvToTable(text) : ndjsonToTable(text)
+  return format === 'csv' ? csvToTable(text, csv.delimiter, csv.warn) : ndjsonToTable(text)
 }
 
 /**

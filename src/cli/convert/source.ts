@@ -73,12 +73,18 @@ function invalidArrow(err: unknown): CliError {
  * input.batches // AsyncIterable<RecordBatch>, each of at most 65,536 rows
  * ```
  */
-export async function openSealInput(path: string | undefined, format?: InputFormat): Promise<SealInput> {
+export async function openSealInput(
+  path: string | undefined,
+  format?: InputFormat,
+  csv: { delimiter?: string; warn?: (message: string) => void } = {},
+): Promise<SealInput> {
   const { head, all } = await peek(await inputStream(path), 8)
   const chosen = format ?? detectInputFormat(path, head)
   let rows = 0
   if (chosen !== 'arrow') {
-    const table = readTable(await collect(all), chosen)
+    // A .tsv file is tab-separated unless --delimiter says otherwise.
+    const delimiter = csv.delimiter ?? (path?.toLowerCase().endsWith('.tsv') ? '\t' : ',')
+    const table = readTable(await collect(all), chosen, { delimiter, ...(csv.warn ? { warn: csv.warn } : {}) })
     async function* batches(): AsyncGenerator<RecordBatch> {
       for (const b of batchesOf(table)) {
         rows += b.numRows

@@ -3,11 +3,12 @@
  *
  * Timestamps and dates become ISO-8601 text (UTC), so that CSV/NDJSON written by `open` reads back to the same
  * types through the inference rules of `infer.ts`. 64-bit integers become JSON numbers when they are exact in a
- * double and strings otherwise; binary values become base64; nested values become JSON.
+ * double and strings otherwise; decimals become their exact decimal text (`123.45`, a JSON string in NDJSON,
+ * since a JSON number would round); binary values become base64; nested values become JSON.
  *
  * @module
  */
-import { type DataType, Type } from 'apache-arrow'
+import { type DataType, type Decimal, Type } from 'apache-arrow'
 
 function isoOf(ms: number, dateOnly: boolean): string {
   const d = new Date(ms)
@@ -19,6 +20,37 @@ function base64(bytes: Uint8Array): string {
   let s = ''
   for (const b of bytes) s += String.fromCharCode(b)
   return btoa(s)
+}
+
+/**
+ * The exact decimal text of a Decimal value: the unscaled two's-complement integer with the decimal point put
+ * `scale` digits from the right (a negative scale appends zeros), as the Arrow columnar spec defines Decimal.
+ *
+ * @example
+ * ```ts
+ * decimalText(12345n, 2) // '123.45'
+ * ```
+ */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n
+  const digits = (negative ? -unscaled : unscaled).toString()
+  let text: string
+  if (scale <= 0) text = unscaled === 0n ? '0' : digits + '0'.repeat(-scale)
+  else {
+    const padded = digits.padStart(scale + 1, '0')
+    text = `${padded.slice(0, -scale)}.${padded.slice(-scale)}`
+  }
+  return negative ? `-${text}` : text
+}
+
+// The unscaled integer of a Decimal value: little-endian 32-bit words, two's complement over the full width.
+// Read here rather than with apache-arrow's util.bigNumToBigInt, which (in 21.x) returns text for more than
+// 64 bits and turns negative 256-bit values into "-0".
+function decimalUnscaled(view: ArrayBufferView): bigint {
+  const words = new Uint32Array(view.buffer, view.byteOffset, view.byteLength >> 2)
+  let x = 0n
+  for (let i = words.length - 1; i >= 0; i--) x = (x << 32n) | BigInt(words[i]!)
+  return BigInt.asIntN(words.length * 32, x)
 }
 
 /**
@@ -35,6 +67,9 @@ export function jsonValue(value: unknown, type: DataType | undefined): unknown {
   if (id === Type.Timestamp && typeof value === 'number') return isoOf(value, false)
   if (id === Type.Date && (typeof value === 'number' || value instanceof Date))
     return isoOf(Number(value), (type as DataType & { unit?: number }).unit === 0)
+  // Decimal values are BigNum word arrays: without this case they would print as "[12345,0,0,0]".
+  if (id === Type.Decimal && ArrayBuffer.isView(value))
+    return decimalText(decimalUnscaled(value as ArrayBufferView), (type as Decimal).scale)
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
   if (typeof value === 'string' || typeof value === 'boolean') return value
