@@ -24,11 +24,6 @@ function shipped(path: string): boolean {
 }
 
 describe('package.json and README', () => {
-  it('has a repository field', () => {
-    const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url
-    expect(url).toMatch(/^(git\+)?https:\/\//)
-  })
-
   it('every relative README link points at a file the package ships', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
