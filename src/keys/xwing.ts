@@ -169,8 +169,13 @@ export function xwingKeygen(
   return { publicKey, secretKey }
 }
 
-/** `SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ label)` (draft §5.3). */
-function combine(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
+/**
+ * `SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ label)` (draft §5.3). Exported for the Node-native X-Wing
+ * (src/node/pq.ts), so both backends share the one combiner.
+ *
+ * @internal
+ */
+export function combine(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
   const input = new Uint8Array(32 + 32 + 32 + 32 + XWING_LABEL.length)
   input.set(ssM, 0)
   input.set(ssX, 32)

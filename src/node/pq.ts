@@ -15,16 +15,16 @@
  */
 import * as nodeCrypto from 'node:crypto'
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import { sha3_256, shake256 } from '@noble/hashes/sha3.js'
+import { shake256 } from '@noble/hashes/sha3.js'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { ArrowSealError } from '../errors.js'
 import type { MlDsaKey, MlKemKey, PostQuantum } from '../keys/pq.js'
+import { combine } from '../keys/xwing.js'
 import { nodeX25519 } from './x25519.js'
 
 const MLKEM_PK = 1184
 const MLKEM_CT = 1088
-const XWING_LABEL = Uint8Array.of(0x5c, 0x2e, 0x2f, 0x2f, 0x5e, 0x5c)
 
 // Node 24's KEM functions and raw key formats are newer than @types/node 20: typed here as Node 24 documents
 // them (absent on older Nodes, which the probe below detects).
@@ -85,19 +85,6 @@ export interface NativePostQuantum {
     cipherText: Uint8Array,
     secret: { publicKey: Uint8Array; mlkem: KeyObject; x25519Secret: Uint8Array },
   ): Uint8Array
-}
-
-/** `SHA3-256(ss_M ‖ ss_X ‖ ct_X ‖ pk_X ‖ label)` (draft §5.3). */
-function combine(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Uint8Array {
-  const input = new Uint8Array(128 + XWING_LABEL.length)
-  input.set(ssM, 0)
-  input.set(ssX, 32)
-  input.set(ctX, 64)
-  input.set(pkX, 96)
-  input.set(XWING_LABEL, 128)
-  const ss = sha3_256(input)
-  input.fill(0)
-  return ss
 }
 
 const native: NativePostQuantum = Object.freeze({
