@@ -35,9 +35,14 @@ export default defineConfig({
     alias: [{ find: /^arrowseal$/, replacement: src('index.ts') }],
   },
   // Pre-bundled up front: a dependency discovered mid-run makes Vite reload the page and drop a test file.
+  // apache-arrow is not pre-bundled: src/arrow imports some of its internals by deep path, and a pre-bundled main
+  // entry would be a second copy of the library whose deep modules then evaluate its import cycle out of order
+  // (`getVisitFnByTypeId` of undefined). Served as its own ES modules, main and deep imports share one copy.
   optimizeDeps: {
+    exclude: ['apache-arrow'],
     include: [
-      'apache-arrow',
+      'apache-arrow > flatbuffers',
+      'apache-arrow > tslib',
       'fflate',
       'fast-check',
       '@noble/ciphers/aes.js',
