@@ -99,8 +99,8 @@ export async function openTable(bytes: SealedInput, options: OpenOptions): Promi
  * const { table, signer } = await openTableWithInfo(sealed, { identity: me, trustedSigners: [writerPublicKey] })
  * ```
  */
-export async function openTableWithInfo(bytes: Uint8Array, options: OpenOptions): Promise<OpenedTable> {
-  return openWholeWithInfo(bytes, options, nodeRuntime)
+export async function openTableWithInfo(bytes: SealedInput, options: OpenOptions): Promise<OpenedTable> {
+  return openWholeWithInfo(await toBytes(bytes), options, nodeRuntime)
 }
 
 /**

@@ -94,3 +94,42 @@ export async function toBytes(input: SealedInput): Promise<Uint8Array> {
   }
   return out
 }
+
+/**
+ * A {@link SealedInput} as a byte stream, read lazily: nothing is buffered beyond what the consumer pulls, so
+ * `OpenStream.from` keeps its one-frame memory bound whatever the source. Chunks that are not bytes become a
+ * `FORMAT_INVALID` error of the stream.
+ *
+ * @example
+ * ```ts
+ * const bytes = toByteStream(await fetch('/data.aseal'))
+ * ```
+ */
+export function toByteStream(input: SealedInput): ReadableStream<Uint8Array> {
+  if (input instanceof Uint8Array) {
+    return new ReadableStream<Uint8Array>({
+      start(c) {
+        if (input.length > 0) c.enqueue(input)
+        c.close()
+      },
+    })
+  }
+  if (typeof Response !== 'undefined' && input instanceof Response) {
+    return input.body ?? toByteStream(new Uint8Array(0))
+  }
+  if (input instanceof ReadableStream) return input
+  const iterator = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const { done, value } = await iterator.next()
+      if (done) return c.close()
+      if (!(value instanceof Uint8Array)) {
+        throw new ArrowSealError('FORMAT_INVALID', 'a sealed stream source yielded something other than bytes')
+      }
+      c.enqueue(value)
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason)
+    },
+  })
+}

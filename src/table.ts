@@ -82,6 +82,6 @@ export async function openTable(bytes: SealedInput, options: OpenOptions): Promi
  * console.log(table.numRows, signer.keyId === writer.publicKeyObject.keyId, session) // 2 true null
  * ```
  */
-export async function openTableWithInfo(bytes: Uint8Array, options: OpenOptions): Promise<OpenedTable> {
-  return openWholeWithInfo(bytes, options)
+export async function openTableWithInfo(bytes: SealedInput, options: OpenOptions): Promise<OpenedTable> {
+  return openWholeWithInfo(await toBytes(bytes), options)
 }

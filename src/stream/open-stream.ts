@@ -22,6 +22,7 @@ import type { OpenedFrame } from '../seal/frame-opener.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { type Runtime, webRuntime } from '../seal/runtime.js'
+import { type SealedInput, toByteStream } from '../table-input.js'
 import { NO_THREADS } from './seal-stream.js'
 
 /**
@@ -54,6 +55,37 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   readonly session: Promise<SessionCredential | null>
   /** Resolves with the verified stream id (32 lower-case hex digits, as `inspect` shows it). */
   readonly streamId: Promise<string>
+
+  /**
+   * An `OpenStream` already reading from `input`: sealed bytes, a `Response`, a `ReadableStream<Uint8Array>`, or
+   * any `AsyncIterable<Uint8Array>` (a Node `Readable` is one), the sources apache-arrow's own readers accept.
+   * The source is read as the batches are, so memory stays at one frame, as with `pipeThrough`. Read the batches
+   * from `readable`; a source that fails or yields something other than bytes errors it.
+   *
+   * @example
+   * ```ts
+   * import { OpenStream } from 'arrowseal'
+   * declare const me: import('arrowseal').Identity, writerPublicKey: string
+   * const stream = OpenStream.from(await fetch('/data.aseal'), { identity: me, trustedSigners: [writerPublicKey] })
+   * console.log((await stream.schema).fields.length)
+   * for await (const batch of stream.readable) console.log(batch.numRows)
+   * ```
+   */
+  static from<S extends OpenStream>(
+    this: new (
+      options: OpenStreamInit,
+    ) => S,
+    input: SealedInput,
+    options: OpenStreamInit,
+  ): S {
+    const source = toByteStream(input)
+    if (source.locked) throw new TypeError('OpenStream.from: the ReadableStream is locked (already being read)')
+    const stream = new this(options)
+    // pipeTo aborts the writable when the source fails, which errors `readable` with the source's error; the
+    // catch only keeps that rejection from being reported as unhandled.
+    source.pipeTo(stream.writable).catch(() => {})
+    return stream
+  }
 
   /**
    * @param options - open options.
