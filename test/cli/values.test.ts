@@ -99,3 +99,56 @@ describe('the other types the output formats claim', () => {
     expect(JSON.parse(cellText(vec.get(0), vec.type))).toEqual([...vec.get(0)!])
   })
 })
+
+describe('nested values render each child with its own type', () => {
+  const dec = new A.Decimal(2, 10, 128)
+  const ts = new A.TimestampMillisecond()
+  const words = (v: bigint) =>
+    Uint32Array.from([
+      Number(BigInt.asUintN(32, v)),
+      v < 0n ? 0xffffffff : 0,
+      v < 0n ? 0xffffffff : 0,
+      v < 0n ? 0xffffffff : 0,
+    ])
+
+  it('a decimal and a timestamp inside a struct', () => {
+    const amount = A.makeData({ type: dec, length: 2, data: Uint32Array.from([...words(12345n), ...words(-5n)]) })
+    const at = A.makeData({ type: ts, length: 2, data: BigInt64Array.from([1709294400000n, 0n]) })
+    const type = new A.Struct([new A.Field('amount', dec), new A.Field('at', ts)])
+    const vec = A.makeVector(A.makeData({ type, length: 2, children: [amount, at] }))
+    expect(jsonValue(vec.get(0), vec.type)).toEqual({ amount: '123.45', at: '2024-03-01T12:00:00.000Z' })
+    expect(JSON.parse(cellText(vec.get(1), vec.type))).toEqual({ amount: '-0.05', at: '1970-01-01T00:00:00.000Z' })
+  })
+
+  it('a list of decimals and a struct in a list', () => {
+    const values = A.makeData({
+      type: dec,
+      length: 3,
+      data: Uint32Array.from([...words(1n), ...words(250n), ...words(-100n)]),
+    })
+    const listType = new A.List(new A.Field('item', dec))
+    const list = A.makeVector(
+      A.makeData({ type: listType, length: 1, valueOffsets: Int32Array.from([0, 3]), child: values }),
+    )
+    expect(jsonValue(list.get(0), list.type)).toEqual(['0.01', '2.50', '-1.00'])
+    const inner = new A.Struct([new A.Field('d', dec)])
+    const structs = A.makeData({
+      type: inner,
+      length: 1,
+      children: [A.makeData({ type: dec, length: 1, data: words(7n) })],
+    })
+    const lt = new A.List(new A.Field('item', inner))
+    const ls = A.makeVector(A.makeData({ type: lt, length: 1, valueOffsets: Int32Array.from([0, 1]), child: structs }))
+    expect(jsonValue(ls.get(0), ls.type)).toEqual([{ d: '0.07' }])
+  })
+
+  it('decimal map values', () => {
+    const entries = new A.Struct([new A.Field('key', new A.Utf8(), false), new A.Field('value', dec)])
+    const keys = A.vectorFromArray(['a', 'b'], new A.Utf8()).data[0]!
+    const vals = A.makeData({ type: dec, length: 2, data: Uint32Array.from([...words(100n), ...words(-1n)]) })
+    const mapType = new A.Map_(new A.Field('entries', entries, false))
+    const child = A.makeData({ type: entries, length: 2, children: [keys, vals] })
+    const vec = A.makeVector(A.makeData({ type: mapType, length: 1, valueOffsets: Int32Array.from([0, 2]), child }))
+    expect(jsonValue(vec.get(0), vec.type)).toEqual({ a: '1.00', b: '-0.01' })
+  })
+})

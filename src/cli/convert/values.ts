@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type DataType, type Decimal, Type } from 'apache-arrow'
+import { type DataType, type Decimal, type Map_, type Struct, Type } from 'apache-arrow'
 
 function isoOf(ms: number, dateOnly: boolean): string {
   const d = new Date(ms)
@@ -77,18 +77,40 @@ export function jsonValue(value: unknown, type: DataType | undefined): unknown {
   if (value instanceof Date) return value.toISOString()
   if (ArrayBuffer.isView(value))
     return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => jsonValue(v, undefined))
-  const withToArray = value as { toArray?: () => ArrayLike<unknown>; type?: DataType }
-  // Arrow list values are Vectors: recurse into their elements with the child type.
-  if (typeof withToArray.toArray === 'function' && withToArray.type) {
-    const childType = withToArray.type
-    return Array.from(withToArray.toArray(), (v) => jsonValue(v, childType))
+  // Struct and map values are rows whose iterators yield [name or key, value]: render each child with its own
+  // type, so a decimal or timestamp inside a struct prints as it does at the top level, not as words or numbers.
+  if (id === Type.Struct && isIterable(value)) {
+    const fields = (type as Struct).children
+    const out: Record<string, unknown> = {}
+    let j = 0
+    for (const [name, v] of value as Iterable<[string, unknown]>) out[name] = jsonValue(v, fields[j++]?.type)
+    return out
+  }
+  if (id === Type.Map && isIterable(value)) {
+    const { keyType, valueType } = type as Map_
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of value as Iterable<[unknown, unknown]>)
+      out[String(jsonValue(k, keyType))] = jsonValue(v, valueType)
+    return out
+  }
+  const withType = value as { type?: DataType }
+  // Arrow list values are Vectors: recurse into their elements with the child type. Iterating the vector (not
+  // toArray(), which flattens a Decimal vector into its 32-bit words) yields one value per element.
+  if (isIterable(value) && withType.type && typeof value === 'object' && 'getChildAt' in value) {
+    const childType = withType.type
+    return Array.from(value as Iterable<unknown>, (v) => jsonValue(v, childType))
   }
   const withToJSON = value as { toJSON?: () => unknown }
   if (typeof withToJSON.toJSON === 'function') return plain(withToJSON.toJSON())
   return plain(value)
 }
 
-// Struct rows and maps expose toJSON() of nested Arrow values; bigint inside them would break JSON.stringify.
+function isIterable(value: unknown): value is Iterable<unknown> {
+  // A property read, not `in`: apache-arrow's row proxies answer `in` for field names only.
+  return typeof value === 'object' && value !== null && typeof Reflect.get(value, Symbol.iterator) === 'function'
+}
+
+// Untyped nested values (a struct or map reached without its type) expose toJSON() of nested Arrow values; bigint inside them would break JSON.stringify.
 function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return jsonValue(value, undefined)
   if (Array.isArray(value)) return value.map(plain)
