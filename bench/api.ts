@@ -33,6 +33,8 @@ export interface OpenOptions {
   trustedSigners: string[]
   backend?: Backend
   workers?: WorkerPoolHandle
+  /** Column projection: only the groups holding these columns are decrypted and decoded. */
+  columns?: string[]
 }
 /** A started worker pool: pass it as `workers` in stream options; `close()` stops the threads. */
 export interface WorkerPoolHandle {

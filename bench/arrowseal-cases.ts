@@ -97,6 +97,19 @@ export async function sealOpenCases(
   return [
     { name: `${prefix}seal${suffix}`, bytes, maxRounds, warm: true, run: () => api.sealTable(fx.table, sealOpts) },
     { name: `${prefix}open${suffix}`, bytes, maxRounds, warm: true, run: () => api.openTable(sealed, openOpts) },
+    // Projection: the auditor asks for two columns, one public and one of the widest sealed group ({amount,
+    // active}); the other two sealed groups are skipped. Compare with `open` in the same run.
+    ...(backendLabel
+      ? []
+      : [
+          {
+            name: `arrowseal/open-columns/${fx.label}`,
+            bytes,
+            maxRounds,
+            warm: true,
+            run: () => api.openTable(sealed, { ...openOpts, columns: ['id', 'amount'] }),
+          },
+        ]),
   ]
 }
 

@@ -39,6 +39,7 @@ export type ArrowSealErrorCode =
   | 'SESSION_EXPIRED'
   | 'STREAM_UNEXPECTED'
   | 'NOT_A_RECIPIENT'
+  | 'COLUMN_NOT_READABLE'
   | 'AUTH_FAILED'
   | 'AEAD_LIMIT'
   | 'ARROW_INVALID'

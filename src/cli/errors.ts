@@ -107,6 +107,7 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.auth,
     hint: 'this identity is not among the recipients; check --identity or ask the writer for access',
   },
+  COLUMN_NOT_READABLE: { exit: EXIT.usage, hint: 'run without --columns to see the columns you can read' },
   AUTH_FAILED: { exit: EXIT.auth, hint: 'the data was changed or corrupted after sealing; do not use it' },
   AEAD_LIMIT: { exit: EXIT.input, hint: 'the stream is too large for one key; split the input' },
   ARROW_INVALID: { exit: EXIT.input, hint: 'the Arrow input is malformed' },

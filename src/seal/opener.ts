@@ -28,6 +28,7 @@ import { verifyCredential, verifySessionHeader } from '../keys/session.js'
 import { hybridVerify } from '../keys/sign.js'
 import { FrameOpener, type FrameOpenerKeys, type OpenedFrame } from './frame-opener.js'
 import { checkOpenOptions, type OpenOptions, type SessionPolicy } from './options.js'
+import { checkColumns, type Projection, planProjection } from './projection.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
 
 interface ReadableGroup {
@@ -110,6 +111,8 @@ export class Opener {
   readonly frames: FrameOpener
   readonly #layouts: GroupLayout[]
   readonly #denied: GroupLayout[]
+  /** The `columns` cut, or null for every readable column. */
+  readonly #projection: Projection | null
   #index = 0
   #ended = false
   /** Decode-phase state of this stream (each group's verified schema message, the merged schema); made on first use. */
@@ -122,6 +125,7 @@ export class Opener {
     frames: FrameOpener
     layouts: GroupLayout[]
     denied: GroupLayout[]
+    projection: Projection | null
   }) {
     this.schema = init.schema
     this.header = init.header
@@ -129,6 +133,7 @@ export class Opener {
     this.frames = init.frames
     this.#layouts = init.layouts
     this.#denied = init.denied
+    this.#projection = init.projection
   }
 
   /** The verified writer session that signed the header (suite 2), or null for a hybrid signature (suite 1). */
@@ -157,6 +162,7 @@ export class Opener {
     exportKeys?: (keys: FrameOpenerKeys) => void,
   ): Promise<Opener> {
     const { signers, maxFrameBytes, sessions, expectedStreamId } = checkOpenOptions(options)
+    const columns = checkColumns(options.columns)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 
@@ -230,10 +236,18 @@ export class Opener {
     }
     // Hidden group schemas show their positions only to their readers: check every group this reader sees.
     assertDisjointPositions([...groups.map((g) => ({ id: g.id, positions: g.layout.positions })), ...deniedIds])
-    const schema = mergeSchemas(
-      groups.map((g) => g.layout),
-      denied,
+    // Projection: groups without an asked column leave the frame opener, so their units are never opened.
+    const projection =
+      columns && planProjection(columns, [...groups, ...denied.map((layout, i) => ({ id: deniedIds[i]!.id, layout }))])
+    const keep = (id: number) => !projection || projection.groupIds.has(id)
+    const readGroups = groups.filter((g) => keep(g.id))
+    const readKeys = rawKeys.filter((g) => keep(g.id))
+    const readDenied = denied.filter((_, i) => keep(deniedIds[i]!.id))
+    const merged = mergeSchemas(
+      readGroups.map((g) => g.layout),
+      readDenied,
     )
+    const schema = projection ? projection.selectSchema(merged) : merged
     const init = {
       headerDigest,
       macKey,
@@ -242,9 +256,20 @@ export class Opener {
       macCount: header.stanzas.length,
       maxInflatedBytes: maxFrameBytes,
     }
-    if (exportKeys) exportKeys({ ...init, headerDigest: headerDigest.slice(), macKey: macKey.slice(), groups: rawKeys })
-    const frames = new FrameOpener(backend, groups, init)
-    return new Opener({ schema, header, signer, frames, layouts: groups.map((g) => g.layout), denied })
+    if (exportKeys)
+      exportKeys({ ...init, headerDigest: headerDigest.slice(), macKey: macKey.slice(), groups: readKeys })
+    // Keys of groups left out by the projection are not kept (the exported copies above are only the read ones).
+    for (const g of rawKeys) if (!keep(g.id)) g.encKey?.fill(0)
+    const frames = new FrameOpener(backend, readGroups, init)
+    return new Opener({
+      schema,
+      header,
+      signer,
+      frames,
+      layouts: readGroups.map((g) => g.layout),
+      denied: readDenied,
+      projection: projection || null,
+    })
   }
 
   /** Verifies one frame (bytes after its length field) and returns its batch, or the end marker. */
@@ -266,7 +291,8 @@ export class Opener {
       return { type: 'end', batches: this.#index }
     }
     this.#decoder ??= new BatchDecoder(this.#layouts, this.#denied)
-    const batch = this.#decoder.decode(opened.plains, opened.rows)
+    const merged = this.#decoder.decode(opened.plains, opened.rows)
+    const batch = this.#projection ? this.#projection.select(merged) : merged
     this.#index++
     return { type: 'batch', batch }
   }

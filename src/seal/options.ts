@@ -108,6 +108,12 @@ export interface OpenOptions {
   readonly expectedStreamId?: string | Uint8Array
   /** Largest frame this reader will buffer, in bytes (default 256 MiB, at most 1 GiB). */
   readonly maxFrameBytes?: number
+  /**
+   * Return only these top-level columns, in this order. Access groups holding none of them are not decrypted,
+   * inflated or decoded at all (each frame is still authenticated whole). A name matches the first field of that
+   * name; a name this reader cannot see is refused with `COLUMN_NOT_READABLE` once the header is verified.
+   */
+  readonly columns?: readonly string[]
   /** AEAD and hash backend, as for sealing. */
   readonly backend?: CryptoBackend
 }

@@ -2,7 +2,7 @@
  * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV or NDJSON.
  * @module
  */
-import { makeData, RecordBatch, Schema, Struct } from 'apache-arrow'
+import type { RecordBatch } from 'apache-arrow'
 import { OpenStream } from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { OpenOptions } from '../../node/files.js'
@@ -88,6 +88,8 @@ Options:
       sessions,
       backend: nodeBackend(),
       ...(streamId === undefined ? {} : { expectedStreamId: streamId }),
+      // The library projects: groups without an asked column are never decrypted.
+      ...(columns === undefined ? {} : { columns }),
     }
 
     const source = await inputStream(input)
@@ -99,7 +101,7 @@ Options:
       const batches = source.pipeThrough(new OpenStream(options)) as unknown as AsyncIterable<RecordBatch>
       let count = 0
       for await (const batch of batches) {
-        await writer.write(columns ? selectColumns(batch, columns) : batch)
+        await writer.write(batch)
         progress.update(++count, out.bytesWritten)
       }
       await writer.finish()
@@ -107,22 +109,4 @@ Options:
     if (process.stderr.isTTY && !isStdio(output))
       process.stderr.write(`wrote ${output} (${formatBytes(out.bytesWritten)})\n`)
   },
-}
-
-function selectColumns(batch: RecordBatch, columns: readonly string[]): RecordBatch {
-  const names = new Set(batch.schema.fields.map((f) => f.name))
-  const missing = columns.find((c) => !names.has(c))
-  // Do not say whether the column exists: with a hidden schema the CLI cannot know, and must not guess.
-  if (missing !== undefined)
-    throw new CliError(
-      'USAGE',
-      `column "${missing}" is not among the columns this identity can read`,
-      'run without --columns to see them',
-    )
-  // RecordBatch.select keeps schema order; --columns promises the order the user asked for.
-  const at = columns.map((c) => batch.schema.fields.findIndex((f) => f.name === c))
-  const fields = at.map((i) => batch.schema.fields[i]!)
-  const children = at.map((i) => batch.data.children[i]!)
-  const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children })
-  return new RecordBatch(new Schema(fields, batch.schema.metadata), data)
 }
