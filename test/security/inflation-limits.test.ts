@@ -3,7 +3,7 @@
  * unit, and refuses on the units' authenticated sizes before it allocates for any of them. The reviewer's case:
  * four deflate units of 240 MiB each, every one under `maxFrameBytes`, in well under 1 MB of input.
  */
-import { Int32, type RecordBatch, Table, vectorFromArray } from 'apache-arrow'
+import { makeVector, type RecordBatch, Table } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ArrowSealError } from '../../src/errors.js'
 import { OpenStream as NodeOpenStream, WorkerPool } from '../../src/index.node.js'
@@ -29,7 +29,7 @@ const ROWS = 40_000
 const UNIT_ALLOC = 100 * 1024
 
 function table(batches: number): Table {
-  const col = () => vectorFromArray(new Int32Array(ROWS * batches), new Int32())
+  const col = () => makeVector(new Int32Array(ROWS * batches))
   const t = new Table({ a: col(), b: col(), c: col(), d: col() })
   // Cut into `batches` batches of ROWS rows.
   const out: RecordBatch[] = []
@@ -49,9 +49,10 @@ let forge: Forger
 /** The honest units of one batch, and the bytes they inflate to together. */
 let honest: Awaited<ReturnType<Forger['honest']>>
 let perFrame = 0
-const pool = new WorkerPool(2)
+let pool: WorkerPool
 
 beforeAll(async () => {
+  pool = await WorkerPool.start(2)
   const t = table(1)
   forge = await forger(t.schema, sealOptions)
   honest = await forge.honest(t.batches[0]!)
