@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   const open = openOptions(parties)
   open.identity = parties.readers.analysts
   const info = machine()
-  console.log(`dictionary chunks: ${SIZES.join(' vs ')}, deflate, ${rounds} rounds, ${info.cpu}, load ${info.loadAverage}`)
+  console.log(
+    `dictionary chunks: ${SIZES.join(' vs ')}, deflate, ${rounds} rounds, ${info.cpu}, load ${info.loadAverage}`,
+  )
   const cases: Case[] = []
   for (const n of SIZES) {
     const table = chunkedTable(n)

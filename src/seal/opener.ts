@@ -163,7 +163,12 @@ export class Opener {
     exportKeys?: (keys: FrameOpenerKeys) => void,
     defaultStreamInflation?: number,
   ): Promise<Opener> {
-    const { signers, sessions, expectedStreamId, limits: readerLimits } = checkOpenOptions(options, defaultStreamInflation)
+    const {
+      signers,
+      sessions,
+      expectedStreamId,
+      limits: readerLimits,
+    } = checkOpenOptions(options, defaultStreamInflation)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
 

@@ -100,13 +100,7 @@ describe('units with dictionary deltas (earlier writers)', () => {
     const slice = (u: Uint8Array, m: { metadataStart: number; bodyStart: number; bodyLength: number }) =>
       u.subarray(m.metadataStart - 8, m.bodyStart + m.bodyLength)
     const eos = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0)
-    const spliced = concatAll([
-      slice(a, schemaMsg!),
-      slice(a, dictA!),
-      slice(b, dictB!),
-      slice(b, batchB!),
-      eos,
-    ])
+    const spliced = concatAll([slice(a, schemaMsg!), slice(a, dictA!), slice(b, dictB!), slice(b, batchB!), eos])
     expect(dictionaryBatches(spliced)).toBe(2)
     expect(new GroupDecoder(layout!, new DeltaBudget(1)).decode(spliced, 3).getChildAt(0)!.toArray()).toEqual([
       'b',
