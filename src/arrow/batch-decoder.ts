@@ -5,7 +5,7 @@
  */
 
 import type { Data, RecordBatch, Schema } from 'apache-arrow'
-import { GroupDecoder } from './ipc.js'
+import { DeltaBudget, GroupDecoder } from './ipc.js'
 import type { GroupLayout } from './layout.js'
 import { BatchMerger } from './merge.js'
 
@@ -27,8 +27,14 @@ export class BatchDecoder {
   readonly #groups: readonly GroupDecoder[]
   readonly #merger: BatchMerger
 
-  constructor(layouts: readonly GroupLayout[], denied: readonly GroupLayout[] = []) {
-    this.#groups = layouts.map((layout) => new GroupDecoder(layout))
+  /** @param maxDictionaryDeltas - dictionary deltas the whole stream may send, over all groups (default: no limit). */
+  constructor(
+    layouts: readonly GroupLayout[],
+    denied: readonly GroupLayout[] = [],
+    maxDictionaryDeltas = Number.POSITIVE_INFINITY,
+  ) {
+    const deltas = new DeltaBudget(maxDictionaryDeltas)
+    this.#groups = layouts.map((layout) => new GroupDecoder(layout, deltas))
     this.#merger = new BatchMerger(layouts, denied)
   }
 

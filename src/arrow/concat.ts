@@ -79,6 +79,24 @@ export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): 
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }))
 }
 
+/**
+ * The chunks of one column (all of `type`) as one Data, or null when this kernel cannot join them exactly.
+ *
+ * @example
+ * ```ts
+ * const joined = concatChunks(dictionary.type, dictionary.data)
+ * ```
+ * @internal
+ */
+export function concatChunks(type: DataType, chunks: readonly Data[]): Data | null {
+  if (chunks.length === 1) return chunks[0]!
+  return concatColumn(
+    type,
+    chunks,
+    chunks.reduce((n, c) => n + c.length, 0),
+  )
+}
+
 function concatColumn(type: DataType, chunks: readonly Data[], rows: number): Data | null {
   if (!canConcatType(type) || chunks.some((c) => c.offset !== 0)) return null
   const nullCount = chunks.reduce((n, c) => n + c.nullCount, 0)

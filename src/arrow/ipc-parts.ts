@@ -13,6 +13,7 @@ import { AsyncByteQueue, type Data, type RecordBatch, RecordBatchStreamWriter, t
 import { ArrowSealError, asArrowSealError } from '../errors.js'
 import { concatAll } from '../format/bytes.js'
 import { recordBatchOf } from './batch.js'
+import { compactDictionaries } from './dictionary-compact.js'
 import { typesEqual } from './equality.js'
 import type { GroupLayout } from './layout.js'
 import { ValidityAssembler } from './validity.js'
@@ -112,7 +113,7 @@ export function encodeGroupParts(batch: RecordBatch, layout: GroupLayout): IpcPa
     if (!child || (child.type !== type && !typesEqual(child.type, type))) {
       throw new ArrowSealError('ARROW_INVALID', `record batch field ${i} does not match the sealed schema`)
     }
-    children.push(unsliceViews(child))
+    children.push(compactDictionaries(unsliceViews(child)))
   }
   try {
     const sink = new PartsSink()

@@ -26,7 +26,7 @@ import type { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata
 // (see GroupDecoder); for 1,024-row batches that machinery cost more than the data. It is the same module file the
 // package root loads, so its Data and Vector are the package's own classes.
 import { VectorLoader } from 'apache-arrow/visitor/vectorloader'
-import { ArrowSealError, asArrowSealError } from '../errors.js'
+import { ArrowSealError, asArrowSealError, FormatError } from '../errors.js'
 import { recordBatchOf } from './batch.js'
 import { schemasEqual, typesEqual } from './equality.js'
 import { encodeGroupParts, joinParts } from './ipc-parts.js'
@@ -148,10 +148,13 @@ function decodeSchemaMessage(meta: Uint8Array, layout: GroupLayout): Schema {
 export class GroupDecoder {
   /** The group this decoder accepts units of. */
   readonly layout: GroupLayout
+  readonly #deltas: DeltaBudget | undefined
   #verified: VerifiedSchema | undefined
 
-  constructor(layout: GroupLayout) {
+  /** @param deltas - the stream's budget of dictionary deltas, shared by its groups' decoders (default: none). */
+  constructor(layout: GroupLayout, deltas?: DeltaBudget) {
     this.layout = layout
+    this.#deltas = deltas
   }
 
   /**
@@ -193,7 +196,7 @@ export class GroupDecoder {
       // Byte-identical to the schema message of a unit that passed every check below (compared by scanStream).
       const reuse = cached !== undefined && messages[0]!.known
       const schema = reuse ? cached.schema : decodeSchemaMessage(schemaMeta, layout)
-      const columns = loadUnit(bytes, messages, schema, layout, rows, reuse ? cached.types : undefined)
+      const columns = loadUnit(bytes, messages, schema, layout, rows, reuse ? cached.types : undefined, this.#deltas)
       if (!reuse) {
         // Only now, with the whole unit checked, does this schema message become the one to compare against.
         // A copy: the unit's bytes are the caller's buffer and may be reused for the next frame.
@@ -209,6 +212,38 @@ export class GroupDecoder {
       throw asArrowSealError(err, 'ARROW_INVALID', 'group unit is not a valid Arrow IPC stream')
     }
   }
+}
+
+/**
+ * The dictionary batches a stream may still send that extend or replace a dictionary already in their unit
+ * (the reader's `maxDictionaryDeltas`), shared by the decoders of one stream's groups.
+ *
+ * @example
+ * ```ts
+ * const budget = new DeltaBudget(10_000)
+ * const decoders = layouts.map((l) => new GroupDecoder(l, budget))
+ * ```
+ */
+export class DeltaBudget {
+  #left: number
+  constructor(limit: number) {
+    this.#left = limit
+  }
+  /** Takes one delta, or throws `LIMIT_EXCEEDED` when none is left. */
+  charge(): void {
+    if (this.#left <= 0)
+      throw new FormatError(
+        'LIMIT_EXCEEDED',
+        "the stream sends more dictionary deltas than this reader's maxDictionaryDeltas",
+      )
+    this.#left--
+  }
+}
+
+/** Whether values of `type` hold a dictionary themselves (loading them needs the dictionaries so far). */
+function hasDictionary(type: DataType): boolean {
+  if (DataType.isDictionary(type)) return true
+  return (type.children ?? []).some((c: Field) => DataType.isDictionary(c.type) || hasDictionary(c.type))
 }
 
 /** The columns of `types` from one message body, as arrow-js's reader loads them (uncompressed bodies only). */
@@ -238,10 +273,18 @@ function loadUnit(
   layout: GroupLayout,
   rows: number,
   verifiedTypes: readonly DataType[] | undefined,
+  deltas: DeltaBudget | undefined,
 ): Data[] {
   // Per unit, never shared: a unit must carry every dictionary it uses (a dictionary from an earlier unit of the
   // stream would otherwise fill in for a missing or delta one).
   const dictionaries = new Map<number, Vector>()
+  // Each dictionary's chunks, made into one Vector only when something reads it: concatenating at every delta,
+  // as arrow-js's reader does, costs the square of the number of deltas (issue 19's 11 KB, 13 s unit).
+  const chunks = new Map<number, Data[]>()
+  const materialise = () => {
+    for (const [id, list] of chunks) dictionaries.set(id, new Vector(list).memoize())
+    chunks.clear()
+  }
   const version = schema.metadataVersion
   const last = messages.length - 1
   for (let m = 1; m < last; m++) {
@@ -251,10 +294,21 @@ function loadUnit(
     const header = message.header()
     const type = schema.dictionaries.get(header.id)
     if (!type) throw new ArrowSealError('ARROW_INVALID', `dictionary batch for undeclared dictionary ${header.id}`)
+    const seen = chunks.get(header.id) ?? (dictionaries.has(header.id) ? [] : undefined)
+    // A second batch for one dictionary (delta or replacement) is charged before it is loaded.
+    if (seen) deltas?.charge()
+    if (hasDictionary(type)) materialise()
     const data = loadBody(bodyOf(bytes, msg), header.data, dictionaries, version, [type])
-    const prev = dictionaries.get(header.id)
-    dictionaries.set(header.id, (prev && header.isDelta ? prev.concat(new Vector(data)) : new Vector(data)).memoize())
+    if (header.isDelta && seen) {
+      const list = chunks.get(header.id) ?? [...dictionaries.get(header.id)!.data]
+      list.push(...data)
+      chunks.set(header.id, list)
+    } else {
+      dictionaries.delete(header.id)
+      chunks.set(header.id, data)
+    }
   }
+  materialise()
   const msg = messages[last]!
   const message = Message.decode(metadataOf(bytes, msg))
   if (!message.isRecordBatch()) throw new ArrowSealError('ARROW_INVALID', 'expected a record batch')

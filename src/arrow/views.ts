@@ -10,11 +10,18 @@
  * @module
  */
 
-import { type Data, Type, Vector, vectorFromArray } from 'apache-arrow'
+import { type Data, DataType, type Field, Type, Vector, vectorFromArray } from 'apache-arrow'
 import { ArrowSealError } from '../errors.js'
 
 function isView(data: Data): boolean {
   return data.type.typeId === Type.Utf8View || data.type.typeId === Type.BinaryView
+}
+
+/** Whether values of `type` are or contain view arrays: only then can a Data of it hold a sliced view. */
+function hasViewType(type: DataType): boolean {
+  if (type.typeId === Type.Utf8View || type.typeId === Type.BinaryView) return true
+  if (DataType.isDictionary(type) && hasViewType(type.dictionary)) return true
+  return (type.children ?? []).some((c: Field) => hasViewType(c.type))
 }
 
 function hasSlicedView(data: Data): boolean {
@@ -33,6 +40,8 @@ function hasSlicedView(data: Data): boolean {
  * @internal
  */
 export function unsliceViews(data: Data): Data {
+  // Decided from the type first: a dictionary of n chunks would otherwise be walked for every batch.
+  if (!hasViewType(data.type)) return data
   if (isView(data) && data.offset !== 0) {
     const values = new Vector([data]).toArray() as unknown[]
     return vectorFromArray(values as never, data.type).data[0] as Data

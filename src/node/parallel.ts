@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { concatAll } from '../format/bytes.js'
 import type { CryptoPool, PoolInit } from '../seal/crypto-pool.js'
-import type { OpenedFrame } from '../seal/frame-opener.js'
+import type { InflateBudget, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch } from '../seal/frame-sealer.js'
 import { fromWire, owned, type Reply, type Request, transferables } from './worker-protocol.js'
 
@@ -135,12 +135,12 @@ export class WorkerPool {
         if (reply.type !== 'sealed') throw new Error('arrowseal: unexpected worker reply')
         return reply.frame
       },
-      open: async (frame: Uint8Array, expected: number): Promise<OpenedFrame> => {
+      open: async (frame: Uint8Array, expected: number, budget: InflateBudget): Promise<OpenedFrame> => {
         // A frame is usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
         const mine = owned(frame)
         const reply = await this.#request(
           this.#next(),
-          (id) => ({ type: 'open', id, stream, frame: mine, expected }),
+          (id) => ({ type: 'open', id, stream, frame: mine, expected, budget }),
           mine === frame ? [] : transferables([mine]),
         )
         if (reply.type !== 'opened') throw new Error('arrowseal: unexpected worker reply')

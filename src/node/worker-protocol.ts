@@ -6,7 +6,7 @@
  */
 
 import { ArrowSealError, type ArrowSealErrorCode, AuthError, FormatError, KeyError, PolicyError } from '../errors.js'
-import type { FrameOpenerKeys, OpenedFrame } from '../seal/frame-opener.js'
+import type { FrameOpenerKeys, InflateBudget, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
 
 /**
@@ -29,6 +29,7 @@ export type Request =
       readonly stream: number
       readonly frame: Uint8Array
       readonly expected: number
+      readonly budget: InflateBudget
     }
 
 /**

@@ -49,7 +49,7 @@ port.on('message', async (req: Request) => {
         return
       }
       case 'open': {
-        const opened = await slot(openers, req.stream).open(req.frame, req.expected)
+        const opened = await slot(openers, req.stream).open(req.frame, req.expected, req.budget)
         if (opened.kind === 'end') {
           reply({ type: 'opened', id: req.id, opened })
           return

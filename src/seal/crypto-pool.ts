@@ -4,7 +4,7 @@
  * (`workers` option). Either way the bytes are the same.
  * @module
  */
-import type { FrameOpenerKeys, OpenedFrame } from './frame-opener.js'
+import type { FrameOpenerKeys, InflateBudget, OpenedFrame } from './frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from './frame-sealer.js'
 
 /**
@@ -19,7 +19,8 @@ import type { EncodedBatch, FrameSealerKeys } from './frame-sealer.js'
  */
 export interface CryptoPool {
   seal(batch: EncodedBatch): Promise<Uint8Array>
-  open(frame: Uint8Array, expected: number): Promise<OpenedFrame>
+  /** Verifies and decrypts one frame; its compressed units inflate only within `budget`. */
+  open(frame: Uint8Array, expected: number, budget: InflateBudget): Promise<OpenedFrame>
   /** Stops the executors; pending jobs fail. */
   close(): void
 }

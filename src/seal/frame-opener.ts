@@ -17,12 +17,33 @@ import { parseFrame } from '../format/frame.js'
  *
  * @example
  * ```ts
- * const opened: OpenedFrame = await opener.frames.open(frame, opener.nextIndex)
+ * const opened: OpenedFrame = await opener.frames.open(frame, opener.nextIndex, opener.inflateBudget())
  * ```
  */
 export type OpenedFrame =
-  | { readonly kind: 'batch'; readonly index: number; readonly rows: number; readonly plains: Uint8Array[] }
+  | {
+      readonly kind: 'batch'
+      readonly index: number
+      readonly rows: number
+      readonly plains: Uint8Array[]
+      /** Bytes inflated from this frame's compressed units (0 when none is compressed). */
+      readonly inflated: number
+    }
   | { readonly kind: 'end'; readonly index: number }
+
+/**
+ * How many bytes one frame's compressed units may inflate to, all together: the reader's per-frame limit, and
+ * what is left of its per-stream limit (Infinity when it has none). Two numbers, so an error names the one hit.
+ *
+ * @example
+ * ```ts
+ * const opened = await frameOpener.open(frame, 0, { frame: 256 * 2 ** 20, stream: Infinity })
+ * ```
+ */
+export interface InflateBudget {
+  readonly frame: number
+  readonly stream: number
+}
 
 /**
  * Raw keys of the crypto phase, to hand to a worker. Secret: never logged, wiped by whoever holds them.
@@ -39,8 +60,8 @@ export interface FrameOpenerKeys {
   readonly myIndex: number
   readonly groupCount: number
   readonly macCount: number
-  /** Largest inflated unit this reader accepts: its `maxFrameBytes` (a compressed unit must not outgrow it). */
-  readonly maxInflatedBytes: number
+  /** Most bytes one frame's compressed units may inflate to together: the reader's `maxInflatedFrameBytes`. */
+  readonly maxInflatedFrameBytes: number
   /** The groups this reader reads, in group order: a sealed group's AES key, or null for a public group. */
   readonly groups: readonly { readonly id: number; readonly encKey: Uint8Array | null }[]
 }
@@ -75,7 +96,7 @@ export class FrameOpener {
   readonly #myIndex: number
   readonly #groupCount: number
   readonly #macCount: number
-  readonly #maxInflatedBytes: number
+  readonly #maxInflatedFrameBytes: number
 
   constructor(backend: CryptoBackend, groups: readonly OpenableGroup[], init: Omit<FrameOpenerKeys, 'groups'>) {
     this.#backend = backend
@@ -85,7 +106,7 @@ export class FrameOpener {
     this.#myIndex = init.myIndex
     this.#groupCount = init.groupCount
     this.#macCount = init.macCount
-    this.#maxInflatedBytes = init.maxInflatedBytes
+    this.#maxInflatedFrameBytes = init.maxInflatedFrameBytes
   }
 
   /** Imports raw keys (in a worker, say) into `backend`. */
@@ -99,15 +120,21 @@ export class FrameOpener {
       myIndex: keys.myIndex,
       groupCount: keys.groupCount,
       macCount: keys.macCount,
-      maxInflatedBytes: keys.maxInflatedBytes,
+      maxInflatedFrameBytes: keys.maxInflatedFrameBytes,
     })
   }
 
   /**
    * Verifies one frame (bytes after its length field) expected at position `expected`: position, this reader's
-   * MAC, then every readable unit's AEAD tag. Throws before returning anything if any check fails.
+   * MAC, then every readable unit's AEAD tag; then inflates its compressed units if their authenticated sizes
+   * fit `budget` together (default: the per-frame limit alone). Throws before returning anything if any check
+   * fails.
    */
-  async open(bytes: Uint8Array, expected: number): Promise<OpenedFrame> {
+  async open(
+    bytes: Uint8Array,
+    expected: number,
+    budget: InflateBudget = { frame: this.#maxInflatedFrameBytes, stream: Number.POSITIVE_INFINITY },
+  ): Promise<OpenedFrame> {
     const frame = parseFrame(bytes, this.#groupCount, this.#macCount)
     // Batch indexes are bound into the MAC and every AAD; checking the plaintext index first gives a clear error.
     if (frame.index !== expected) {
@@ -122,7 +149,7 @@ export class FrameOpener {
     if (frame.kind === FRAME_KIND_END) return { kind: 'end', index: frame.index }
     const rows = frame.rows
     const nonce = unitNonce(frame.index)
-    const plains = await Promise.all(
+    const opened = await Promise.all(
       this.#groups.map(async (g) => {
         const unit = frame.units[g.id]!
         let plain = unit.payload
@@ -130,23 +157,42 @@ export class FrameOpener {
           const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
           plain = await this.#backend.open(g.key, nonce, aad, unit.payload)
         }
-        return (unit.flags & UNIT_FLAG_DEFLATE) !== 0 ? inflate(plain, this.#maxInflatedBytes) : plain
+        return { plain, deflated: (unit.flags & UNIT_FLAG_DEFLATE) !== 0 }
       }),
     )
-    return { kind: 'batch', index: frame.index, rows, plains }
+    // Every compressed unit's authenticated size, summed and checked before the first one is inflated: bounded
+    // units alone would let a frame of many units (or a stream of many frames) inflate without bound (issue 19).
+    let inflated = 0
+    for (const u of opened) if (u.deflated) inflated += declaredSize(u.plain)
+    checkBudget(inflated, budget, Math.min(this.#maxInflatedFrameBytes, HARD_LIMITS.maxFrameBytes))
+    const plains = opened.map((u) => (u.deflated ? inflate(u.plain) : u.plain))
+    return { kind: 'batch', index: frame.index, rows, plains, inflated }
   }
 }
 
-/** Inflates a unit whose authenticated length prefix bounds the output (no decompression bombs). */
-function inflate(unit: Uint8Array, limit: number): Uint8Array {
-  const r = new ByteReader(unit, 'compressed unit')
-  const size = r.u32('inflated size')
-  // The reader's frame limit bounds memory; an inflated unit may not exceed it either.
-  if (size > Math.min(limit, HARD_LIMITS.maxFrameBytes))
+/** The inflated size a compressed unit declares: its authenticated u32 prefix. */
+function declaredSize(unit: Uint8Array): number {
+  return new ByteReader(unit, 'compressed unit').u32('inflated size')
+}
+
+/** Refuses a frame whose compressed units would inflate past either limit, naming the one it hits. */
+function checkBudget(inflated: number, budget: InflateBudget, frameLimit: number): void {
+  if (inflated > Math.min(budget.frame, frameLimit))
     throw new FormatError(
       'LIMIT_EXCEEDED',
-      `a compressed unit declares ${size} bytes, more than this reader's frame limit`,
+      `a frame's compressed units declare ${inflated} bytes, more than this reader's maxInflatedFrameBytes`,
     )
+  if (inflated > budget.stream)
+    throw new FormatError(
+      'LIMIT_EXCEEDED',
+      `a frame's compressed units declare ${inflated} bytes, more than is left of this reader's maxInflatedStreamBytes`,
+    )
+}
+
+/** Inflates a unit whose declared size was checked; the output buffer is exactly that size (no bombs). */
+function inflate(unit: Uint8Array): Uint8Array {
+  const r = new ByteReader(unit, 'compressed unit')
+  const size = r.u32('inflated size')
   const out = new Uint8Array(size)
   let inflated: Uint8Array
   try {

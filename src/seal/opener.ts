@@ -26,8 +26,8 @@ import { setupBaseR } from '../keys/hpke.js'
 import type { PublicKey } from '../keys/public-key.js'
 import { verifyCredential, verifySessionHeader } from '../keys/session.js'
 import { hybridVerify } from '../keys/sign.js'
-import { FrameOpener, type FrameOpenerKeys, type OpenedFrame } from './frame-opener.js'
-import { checkOpenOptions, type OpenOptions, type SessionPolicy } from './options.js'
+import { FrameOpener, type FrameOpenerKeys, type InflateBudget, type OpenedFrame } from './frame-opener.js'
+import { checkOpenOptions, type OpenOptions, type ReaderLimits, type SessionPolicy } from './options.js'
 import { checkColumns, type Projection, planProjection } from './projection.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
 
@@ -113,8 +113,11 @@ export class Opener {
   readonly #denied: GroupLayout[]
   /** The `columns` cut, or null for every readable column. */
   readonly #projection: Projection | null
+  readonly #limits: ReaderLimits
   #index = 0
   #ended = false
+  /** Bytes inflated from this stream's frames so far (accepted frames only). */
+  #inflated = 0
   /** Decode-phase state of this stream (each group's verified schema message, the merged schema); made on first use. */
   #decoder: BatchDecoder | undefined
 
@@ -126,6 +129,7 @@ export class Opener {
     layouts: GroupLayout[]
     denied: GroupLayout[]
     projection: Projection | null
+    limits: ReaderLimits
   }) {
     this.schema = init.schema
     this.header = init.header
@@ -134,6 +138,7 @@ export class Opener {
     this.#layouts = init.layouts
     this.#denied = init.denied
     this.#projection = init.projection
+    this.#limits = init.limits
   }
 
   /** The verified writer session that signed the header (suite 2), or null for a hybrid signature (suite 1). */
@@ -154,14 +159,21 @@ export class Opener {
    * Verifies a complete header and prepares to read frames.
    * @param runtime - default backend and X25519 (the Node entry passes node:crypto ones).
    * @param exportKeys - receives copies of the raw frame keys, for worker threads that run the crypto phase.
+   * @param defaultStreamInflation - `maxInflatedStreamBytes` when the options leave it out (the caller's default).
    */
   static async create(
     headerBytes: Uint8Array,
     options: OpenOptions,
     runtime: Runtime = webRuntime,
     exportKeys?: (keys: FrameOpenerKeys) => void,
+    defaultStreamInflation?: number,
   ): Promise<Opener> {
-    const { signers, maxFrameBytes, sessions, expectedStreamId } = checkOpenOptions(options)
+    const {
+      signers,
+      sessions,
+      expectedStreamId,
+      limits: readerLimits,
+    } = checkOpenOptions(options, defaultStreamInflation)
     const columns = checkColumns(options.columns)
     const backend = backendFor(options, runtime)
     const header = parseHeader(headerBytes)
@@ -254,7 +266,7 @@ export class Opener {
       myIndex,
       groupCount: header.groups.length,
       macCount: header.stanzas.length,
-      maxInflatedBytes: maxFrameBytes,
+      maxInflatedFrameBytes: readerLimits.maxInflatedFrameBytes,
     }
     if (exportKeys)
       exportKeys({ ...init, headerDigest: headerDigest.slice(), macKey: macKey.slice(), groups: readKeys })
@@ -269,13 +281,27 @@ export class Opener {
       layouts: readGroups.map((g) => g.layout),
       denied: readDenied,
       projection: projection || null,
+      limits: readerLimits,
     })
   }
 
   /** Verifies one frame (bytes after its length field) and returns its batch, or the end marker. */
   async openFrame(bytes: Uint8Array): Promise<FrameResult> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
-    return this.accept(await this.frames.open(bytes, this.#index))
+    return this.accept(await this.frames.open(bytes, this.#index, this.inflateBudget(0)!))
+  }
+
+  /**
+   * What the next frame to be dispatched may inflate, with `inFlight` frames already dispatched and not yet
+   * accepted; null when those could use up the stream's limit, so the caller must accept them first. Each frame
+   * in flight is counted at the per-frame limit, so a frame is refused exactly when it would be in order.
+   */
+  inflateBudget(inFlight = 0): InflateBudget | null {
+    const frame = this.#limits.maxInflatedFrameBytes
+    const left = this.#limits.maxInflatedStreamBytes - this.#inflated
+    if (inFlight === 0) return { frame, stream: left }
+    const unreserved = left - inFlight * frame
+    return unreserved >= frame ? { frame, stream: unreserved } : null
   }
 
   /**
@@ -290,7 +316,11 @@ export class Opener {
       this.#ended = true
       return { type: 'end', batches: this.#index }
     }
-    this.#decoder ??= new BatchDecoder(this.#layouts, this.#denied)
+    // The crypto phase checked the frame against the budget it was given; this checks the stream's total.
+    if (this.#inflated + opened.inflated > this.#limits.maxInflatedStreamBytes)
+      throw new FormatError('LIMIT_EXCEEDED', "the stream inflates to more than this reader's maxInflatedStreamBytes")
+    this.#inflated += opened.inflated
+    this.#decoder ??= new BatchDecoder(this.#layouts, this.#denied, this.#limits.maxDictionaryDeltas)
     const merged = this.#decoder.decode(opened.plains, opened.rows)
     const batch = this.#projection ? this.#projection.select(merged) : merged
     this.#index++

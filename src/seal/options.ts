@@ -114,8 +114,47 @@ export interface OpenOptions {
    * name; a name this reader cannot see is refused with `COLUMN_NOT_READABLE` once the header is verified.
    */
   readonly columns?: readonly string[]
+  /**
+   * Most bytes this reader inflates from one frame's deflate-compressed units together (default: `maxFrameBytes`,
+   * so a compressed frame costs no more memory than an uncompressed one could; at most 1 GiB). Checked against
+   * the units' authenticated sizes before any is inflated (`LIMIT_EXCEEDED`).
+   */
+  readonly maxInflatedFrameBytes?: number
+  /**
+   * Most bytes this reader inflates from the whole stream (default: 4 GiB for `openTable`, which holds every
+   * batch; no limit for `OpenStream`, which holds one frame at a time). Checked before each frame is inflated
+   * (`LIMIT_EXCEEDED`); `Infinity` turns it off. Uncompressed units do not count: their size is the input's.
+   */
+  readonly maxInflatedStreamBytes?: number
+  /**
+   * Most dictionary batches that extend (delta) or replace a dictionary already sent in the same unit, over the
+   * whole stream (default 10,000; `Infinity` turns it off). This writer sends none; earlier versions sent one per
+   * extra chunk of a dictionary, and each costs the reader a message to decode (`LIMIT_EXCEEDED`).
+   */
+  readonly maxDictionaryDeltas?: number
   /** AEAD and hash backend, as for sealing. */
   readonly backend?: CryptoBackend
+}
+
+/** Default `maxInflatedStreamBytes` of `openTable`: the table it returns holds all of it in memory. */
+export const DEFAULT_MAX_INFLATED_TABLE_BYTES = 4 * 1024 ** 3
+
+/** Default `maxDictionaryDeltas`: this writer sends none; earlier ones one per extra dictionary chunk per unit. */
+export const DEFAULT_MAX_DICTIONARY_DELTAS = 10_000
+
+/**
+ * The reader's limits on its writer's output, checked before the work they bound (format.md §Limits).
+ *
+ * @example
+ * ```ts
+ * const limits: ReaderLimits = checkOpenOptions(options).limits
+ * ```
+ * @internal
+ */
+export interface ReaderLimits {
+  readonly maxInflatedFrameBytes: number
+  readonly maxInflatedStreamBytes: number
+  readonly maxDictionaryDeltas: number
 }
 
 /** Checks the caller's seal options; wrong types are TypeErrors (misuse), not data errors. */
@@ -138,11 +177,15 @@ export function checkSealOptions(options: SealOptions): void {
 }
 
 /** Checks the caller's open options and parses the trusted signer keys. */
-export function checkOpenOptions(options: OpenOptions): {
+export function checkOpenOptions(
+  options: OpenOptions,
+  defaultStreamInflation = Number.POSITIVE_INFINITY,
+): {
   signers: PublicKey[]
   maxFrameBytes: number
   sessions: SessionPolicy
   expectedStreamId: Uint8Array | null
+  limits: ReaderLimits
 } {
   if (typeof options !== 'object' || options === null) throw new TypeError('open options must be an object')
   if (!(options.identity instanceof Identity))
@@ -170,7 +213,39 @@ export function checkOpenOptions(options: OpenOptions): {
   if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject') {
     throw new TypeError("options.sessions must be 'accept', 'current' or 'reject'")
   }
-  return { signers, maxFrameBytes, sessions, expectedStreamId: parseStreamId(options.expectedStreamId) }
+  const limits: ReaderLimits = {
+    maxInflatedFrameBytes: checkLimit(
+      'maxInflatedFrameBytes',
+      options.maxInflatedFrameBytes ?? maxFrameBytes,
+      HARD_LIMITS.maxFrameBytes,
+    ),
+    maxInflatedStreamBytes: checkLimit(
+      'maxInflatedStreamBytes',
+      options.maxInflatedStreamBytes ?? defaultStreamInflation,
+      Number.POSITIVE_INFINITY,
+    ),
+    maxDictionaryDeltas: checkLimit(
+      'maxDictionaryDeltas',
+      options.maxDictionaryDeltas ?? DEFAULT_MAX_DICTIONARY_DELTAS,
+      Number.POSITIVE_INFINITY,
+      0,
+    ),
+  }
+  return { signers, maxFrameBytes, sessions, expectedStreamId: parseStreamId(options.expectedStreamId), limits }
+}
+
+/** A limit option: an integer from `min` to `max`, or Infinity where `max` is (no limit). Else caller misuse. */
+function checkLimit(name: string, value: unknown, max: number, min = 1): number {
+  const ok =
+    typeof value === 'number' &&
+    value >= min &&
+    value <= max &&
+    (Number.isSafeInteger(value) || value === Number.POSITIVE_INFINITY)
+  if (!ok) {
+    const upper = max === Number.POSITIVE_INFINITY ? 'a safe integer, or Infinity' : String(max)
+    throw new RangeError(`options.${name} must be an integer from ${min} to ${upper}`)
+  }
+  return value
 }
 
 /** `expectedStreamId` as bytes: 16 bytes, or 32 hex digits (either case); anything else is caller misuse. */

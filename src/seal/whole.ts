@@ -13,7 +13,7 @@ import { FrameSplitter } from '../format/reader.js'
 import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
 import { Opener } from './opener.js'
-import { checkOpenOptions, type OpenOptions, type SealOptions } from './options.js'
+import { checkOpenOptions, DEFAULT_MAX_INFLATED_TABLE_BYTES, type OpenOptions, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
 import { type Runtime, webRuntime } from './runtime.js'
 import { Sealer } from './sealer.js'
@@ -121,13 +121,14 @@ export async function openWholeWithInfo(
   runtime: Runtime = webRuntime,
 ): Promise<OpenedTable> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('openTable: the first argument must be a Uint8Array')
-  const { maxFrameBytes } = checkOpenOptions(options)
+  // The table holds every batch at once, so by default the stream's inflated total is bounded too.
+  const { maxFrameBytes } = checkOpenOptions(options, DEFAULT_MAX_INFLATED_TABLE_BYTES)
   const splitter = new FrameSplitter(maxFrameBytes)
   let opener: Opener | undefined
   const batches: RecordBatch[] = []
   for (const piece of splitter.push(bytes)) {
     if (piece.type === 'header') {
-      opener = await Opener.create(piece.bytes, options, runtime)
+      opener = await Opener.create(piece.bytes, options, runtime, undefined, DEFAULT_MAX_INFLATED_TABLE_BYTES)
       continue
     }
     if (!opener) throw new FormatError('FORMAT_INVALID', 'frame before header')

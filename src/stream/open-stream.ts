@@ -137,7 +137,14 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
             // The end frame (kind byte 2; a forged kind fails its MAC) is verified here, after every batch
             // before it, so that nothing after it is ever dispatched.
             if (pool && piece.bytes[0] !== FRAME_KIND_END) {
-              inFlight.push(pool.open(piece.bytes, dispatched++))
+              // Frames in flight may each inflate up to the per-frame limit; near the stream's limit, accept them
+              // first, so the next frame gets exactly the budget it would get in order.
+              let budget = opener.inflateBudget(inFlight.size)
+              while (!budget) {
+                await releaseOne(controller)
+                budget = opener.inflateBudget(inFlight.size)
+              }
+              inFlight.push(pool.open(piece.bytes, dispatched++, budget))
               // One job per worker plus one: deeper queues measured no faster and hold more fresh memory.
               while (inFlight.size > workers) await releaseOne(controller)
               continue

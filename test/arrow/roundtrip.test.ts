@@ -291,7 +291,7 @@ describe('planGroups argument checks', () => {
 })
 
 describe('dictionaries', () => {
-  it('round-trips a dictionary Vector with several chunks (written as initial + delta dictionary batches)', () => {
+  it('round-trips a dictionary Vector with several chunks (written as one dictionary batch: chunks are joined first)', () => {
     const type = new Dictionary(new Utf8(), new Int32(), 777)
     const schema = new Schema([new Field('d', type), new Field('e', type)])
     const dictionary = vectorFromArray(['a', 'b'], new Utf8()).concat(vectorFromArray(['c', 'd', 'e'], new Utf8()))
