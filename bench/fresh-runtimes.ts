@@ -7,8 +7,9 @@
  *   npx tsx bench/fresh-runtimes.ts            every runtime found (this one, then .cache/node/<v>/bin/node)
  *   npx tsx bench/fresh-runtimes.ts --here     this runtime only, one JSON line (what the children run)
  *
- * Runtimes: the running Node, every `scripts/install-node.sh` install under `.cache/node/`, and the bin dirs in
- * `ARROWSEAL_BENCH_NODES` (colon-separated). Measures `src/` (the provider seam is set on the source modules).
+ * Runtimes: the running Node, every `scripts/install-node.sh` install under `.cache/node/`, every `node` on PATH and
+ * the bin dirs in `ARROWSEAL_BENCH_NODES` (colon-separated); one per version. Measures `src/` (the provider seam
+ * is set on the source modules).
  *
  * @module
  */
@@ -108,8 +109,10 @@ function runtimes(): string[] {
       if (existsSync(bin)) found.push(bin)
     }
   }
-  for (const dir of (process.env['ARROWSEAL_BENCH_NODES'] ?? '').split(':').filter(Boolean)) {
-    found.push(join(dir, 'node'))
+  // Then every `node` on PATH (the system's Node 20 when this one is Node 24), and any dirs named explicitly.
+  const dirs = [...(process.env['PATH'] ?? '').split(':'), ...(process.env['ARROWSEAL_BENCH_NODES'] ?? '').split(':')]
+  for (const dir of dirs.filter(Boolean)) {
+    if (existsSync(join(dir, 'node'))) found.push(join(dir, 'node'))
   }
   const seen = new Set<string>()
   return found.filter((bin) => {
