@@ -52,6 +52,8 @@ export interface ArrowSealApi {
   createWriterSession?: (signer: Identity, options?: { lifetimeSeconds?: number }) => Promise<Identity>
   /** Node entry only: a shared worker-thread pool for the crypto phase of streams (issue 3, item 3). */
   WorkerPool?: { start(size: number): Promise<WorkerPoolHandle> }
+  /** Node entry: the post-quantum backend in use, `'native'` or `'noble'` (issue 12). */
+  pqBackend?: () => string
   /** Where the API came from, for the report. */
   source: string
 }

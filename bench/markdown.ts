@@ -9,7 +9,7 @@
  * `*-batch-sizes.json` in `bench/results/`. Without `--write` it prints the blocks.
  *
  * Markers in the page: `<!-- bench:NAME -->` … `<!-- /bench:NAME -->` with NAME one of machine, results, targets,
- * quick-targets, breakdown, memory, batch-sizes.
+ * quick-targets, breakdown, fresh-runtimes, memory, batch-sizes.
  *
  * @module
  */
@@ -166,6 +166,29 @@ export function breakdownBlock(r: RunReport): string {
 }
 
 /**
+ * The fresh-stream latency per runtime and post-quantum backend (bench/fresh-runtimes.ts), empty for older runs.
+ *
+ * @example
+ * ```ts
+ * console.log(freshRuntimesBlock(report))
+ * ```
+ */
+export function freshRuntimesBlock(r: RunReport): string {
+  const rows = r.freshRuntimes ?? []
+  if (!rows.length) return '_Not measured in this run._'
+  const lines = [
+    '| runtime | post-quantum backend | hybrid-signed header (ms) | CPU ms | writer session (ms) | CPU ms | load (1 min) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ]
+  for (const x of rows) {
+    lines.push(
+      `| Node ${x.node.slice(1)} | ${x.pq}${x.isDefault ? ' (default)' : ''} | ${fmt(x.hybridMs)} | ${fmt(x.hybridCpuMs)} | ${fmt(x.sessionMs)} | ${fmt(x.sessionCpuMs)} | ${fmt(x.load)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/**
  * The memory table.
  *
  * @example
@@ -246,6 +269,7 @@ function main(): void {
     blocks['results'] = resultsBlock(main)
     blocks['targets'] = targetsBlock(main.targets)
     blocks['breakdown'] = breakdownBlock(main)
+    if (main.freshRuntimes) blocks['fresh-runtimes'] = freshRuntimesBlock(main)
   }
   if (quick) blocks['quick-targets'] = `${resultsBlock(quick)}\n\n${targetsBlock(quick.targets)}`
   if (memory) blocks['memory'] = memoryBlock(memory)

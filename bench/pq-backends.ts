@@ -1,7 +1,8 @@
 /**
  * Post-quantum primitives per backend on the running Node: ML-DSA-65 sign/verify and X-Wing encapsulate/
  * decapsulate, noble against node:crypto (where present), medians of interleaved rounds in one process.
- * Run: `npx tsx bench/pq-backends.ts` (and with PATH="$(scripts/install-node.sh 24)":$PATH for Node 24).
+ * Run: `npx tsx bench/pq-backends.ts` (and with PATH="$(scripts/install-node.sh 24)":$PATH for Node 24); the
+ * fresh-stream latency per backend and runtime is `npx tsx bench/fresh-runtimes.ts`.
  */
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js'
 import { prepareXWingPublicKey, xwingDecapsulate, xwingEncapsulate, xwingKeygen } from '../src/keys/xwing.js'
@@ -48,37 +49,4 @@ for (let r = 0; r < ROUNDS; r++) {
 console.log(`Node ${process.versions.node} (OpenSSL ${process.versions.openssl}), median ms per operation`)
 for (const [i, [name]] of cases.entries()) console.log(`${name.padEnd(50)} ${median(times[i] ?? []).toFixed(3)}`)
 
-// A fresh one-row stream with a hybrid-signed header, sealed and opened, and the same with a writer session,
-// per provider installed (identities made by that provider): what sealTable/openTable pay per new stream.
-const { tableFromArrays } = await import('apache-arrow')
-const entry = await import('../src/index.node.js')
-const { installPostQuantum, noblePostQuantum } = await import('../src/keys/pq.js')
-const { nativeProvider } = await import('../src/node/pq.js')
-const providers = [noblePostQuantum, ...(pq === undefined ? [] : [nativeProvider(pq)])]
-const table = tableFromArrays({ id: Int32Array.from([1]), amount: Float64Array.from([9.5]) })
-console.log('\nfresh one-row stream, sealed + opened, median ms')
-for (const provider of providers) {
-  installPostQuantum(provider)
-  const writer = await entry.generateIdentity()
-  const reader = await entry.generateIdentity()
-  const session = await entry.createWriterSession(writer, { lifetimeSeconds: 3600 })
-  for (const [label, signer] of [
-    ['hybrid-signed', writer],
-    ['writer session', session],
-  ] as const) {
-    const opts = { recipients: { r: [reader.publicKey] }, policy: { fields: { id: ['r'], amount: ['r'] } } }
-    const once = async () =>
-      entry.openTable(await entry.sealTable(table, { ...opts, signer }), {
-        identity: reader,
-        trustedSigners: [writer.publicKey],
-      })
-    for (let i = 0; i < 5; i++) await once()
-    const samples: number[] = []
-    for (let i = 0; i < 40; i++) {
-      const t = performance.now()
-      await once()
-      samples.push(performance.now() - t)
-    }
-    console.log(`${`${label}, ${provider.name}`.padEnd(50)} ${median(samples).toFixed(3)}`)
-  }
-}
+// The fresh one-row stream per provider and runtime is bench/fresh-runtimes.ts (also run by bench/run.ts).

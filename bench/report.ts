@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, totalmem } from 'node:os'
 import { dirname } from 'node:path'
 import type { Step } from './fresh-breakdown.js'
+import type { FreshRuntimeRow } from './fresh-runtimes.js'
 import type { CaseResult } from './harness.js'
 import type { Target } from './targets.js'
 
@@ -35,6 +36,10 @@ export interface RunReport {
   results: CaseResult[]
   targets: Target[]
   freshBreakdown: Step[]
+  /** Fresh one-row stream latency per runtime and post-quantum backend (absent in runs before issue 12). */
+  freshRuntimes?: FreshRuntimeRow[]
+  /** The post-quantum backend the measured entry used (`pqBackend()`), which sets the fresh-stream target. */
+  pqBackend?: string
   notes: string[]
 }
 

@@ -3,6 +3,8 @@
  *
  *   npx tsx bench/run.ts [--quick] [--filter <substring>]... [--rounds N] [--dist|--src] [--no-breakdown]
  *
+ * `--no-breakdown` also skips the fresh-stream latency per runtime (bench/fresh-runtimes.ts, child processes).
+ *
  * `npm run bench` builds and measures `dist/`; `npx tsx bench/run.ts` measures `src/` unless given `--dist`.
  *
  * Cases are named `layer/fixture[/op]`: `baseline/…` (Arrow IPC, raw node:crypto AES-GCM), `peer/…` (age,
@@ -18,6 +20,7 @@ import { freshCases, MERGED_ROWS, makeParties, type Parties, sealOpenCases, stre
 import { baselineCases, type Fixture } from './baselines.js'
 import { mixedTable, oneRowTable } from './fixtures.js'
 import { freshBreakdown, printBreakdown, type Step } from './fresh-breakdown.js'
+import { type FreshRuntimeRow, freshAcrossRuntimes, printFreshRuntimes } from './fresh-runtimes.js'
 import { type Case, type CaseResult, runInterleaved } from './harness.js'
 import { ageCases, awsCases } from './peers.js'
 import { machine, printTable, type RunReport, writeReport } from './report.js'
@@ -158,14 +161,23 @@ async function main(): Promise<void> {
 
   for (const pool of pools) await pool.close()
   printTable(results, [BIG, SMALL])
-  const targets = evaluateTargets(results, BIG, SMALL)
-  console.log('\nTargets (issue 3); a MISS is reported, not failed:')
+  const pq = arrowseal?.pqBackend?.() ?? 'noble'
+  const targets = evaluateTargets(results, BIG, SMALL, pq)
+  console.log(`\nTargets (issues 3 and 12; post-quantum backend ${pq}); a MISS is reported, not failed:`)
   for (const t of targets) console.log(formatTarget(t))
 
   let breakdown: Step[] = []
   if (args.breakdown && wanted('fresh-breakdown')) {
     breakdown = await freshBreakdown(args.quick)
     printBreakdown(breakdown)
+  }
+  // Per runtime and backend (Node 20 noble against Node 24 native), each runtime in a child process.
+  let freshRuntimes: FreshRuntimeRow[] = []
+  if (args.breakdown && wanted('fresh-runtimes')) {
+    const { rows: found, errors } = freshAcrossRuntimes(args.quick)
+    freshRuntimes = found
+    printFreshRuntimes(found)
+    for (const e of errors) notes.push(`fresh-runtimes: ${e}`)
   }
 
   const date = new Date().toISOString().slice(0, 10)
@@ -179,6 +191,8 @@ async function main(): Promise<void> {
     results,
     targets,
     freshBreakdown: breakdown,
+    freshRuntimes,
+    pqBackend: pq,
     notes,
   }
   if (args.filters.length) notes.push(`filtered: ${args.filters.join(', ')}`)

@@ -1,5 +1,5 @@
 /**
- * The targets of issue 3, computed from one run's results. A target whose inputs were filtered out or skipped is
+ * The targets of issues 3 and 12, computed from one run's results. A target whose inputs were filtered out or skipped is
  * reported as `n/a`, never as a pass. Benchmarks are not tests: a MISS is reported, it does not fail the process.
  *
  * @module
@@ -49,44 +49,60 @@ function target(
  *
  * @example
  * ```ts
- * for (const t of evaluateTargets(results, '64k', '1k')) console.log(t.target, t.status)
+ * for (const t of evaluateTargets(results, '64k', '1k', 'native')) console.log(t.target, t.status)
  * ```
  */
-export function evaluateTargets(results: readonly CaseResult[], big: string, small: string): Target[] {
-  const wall = evaluateOn(results, big, small, 'ms')
-  const cpu = evaluateOn(results, big, small, 'cpuMs')
+export function evaluateTargets(
+  results: readonly CaseResult[],
+  big: string,
+  small: string,
+  pq: string = 'noble',
+): Target[] {
+  const wall = evaluateOn(results, big, small, 'ms', pq)
+  const cpu = evaluateOn(results, big, small, 'cpuMs', pq)
   return wall.map((t, i) => ({ ...t, measuredCpu: cpu[i]?.measured ?? null }))
 }
 
-function evaluateOn(results: readonly CaseResult[], big: string, small: string, clock: 'ms' | 'cpuMs'): Target[] {
+function evaluateOn(
+  results: readonly CaseResult[],
+  big: string,
+  small: string,
+  clock: 'ms' | 'cpuMs',
+  pq: string,
+): Target[] {
   const ms: Lookup = (name) => results.find((r) => r.name === name)?.[clock]
   const seal = ms(`arrowseal/seal/${big}`)
   const open = ms(`arrowseal/open/${big}`)
   const div = ([a, b]: number[]) => a! / b!
+  // The floors of issue 12: every design with property 4 (each reader checks a MAC over every ciphertext byte)
+  // pays one SHA-256 pass and one AES-GCM pass over the bytes on top of Arrow IPC, so that sum is the baseline,
+  // and 1.10 × it is the target. The older 1.25 × (IPC + AES-GCM) left SHA-256 out and no design could meet it.
   const out: Target[] = [
     target(
-      `seal ${big} / (IPC write + AES-GCM encrypt)`,
-      1.25,
+      `seal ${big} / floor (IPC write + SHA-256 + AES-GCM encrypt)`,
+      1.1,
       '<=',
       [
         ['seal', seal],
         ['write', ms(`baseline/arrow-ipc-write/${big}`)],
+        ['sha', ms(`baseline/sha256-node/${big}`)],
         ['aes', ms(`baseline/aes-gcm-node/${big}/encrypt`)],
       ],
-      ([s, w, a]) => s! / (w! + a!),
-      'seal / (write + aes)',
+      ([s, w, h, a]) => s! / (w! + h! + a!),
+      'seal / (write + sha + aes)',
     ),
     target(
-      `open ${big} / (AES-GCM decrypt + IPC read)`,
-      1.25,
+      `open ${big} / floor (SHA-256 + AES-GCM decrypt + IPC read)`,
+      1.1,
       '<=',
       [
         ['open', open],
+        ['sha', ms(`baseline/sha256-node/${big}`)],
         ['aes', ms(`baseline/aes-gcm-node/${big}/decrypt`)],
         ['read', ms(`baseline/arrow-ipc-read/${big}`)],
       ],
-      ([o, a, r]) => o! / (a! + r!),
-      'open / (aes + read)',
+      ([o, h, a, r]) => o! / (h! + a! + r!),
+      'open / (sha + aes + read)',
     ),
   ]
   for (const [peer, limit] of [
@@ -145,21 +161,22 @@ function evaluateOn(results: readonly CaseResult[], big: string, small: string, 
       )
     }
   }
-  // Parallelism (issue 3, item 3): the speed-up of a 2-worker pool over one thread, same stream API and data.
-  // A gain is claimed only from 10 % up, so run-to-run noise is not reported as one.
-  for (const [what, one, two] of [
-    ['stream seal', `arrowseal/stream-seal/${big}`, `arrowseal/stream-seal-workers2/${big}`],
-    ['stream open', `arrowseal/stream-open/${big}`, `arrowseal/stream-open-workers2/${big}`],
+  // Parallelism: the speed-up of a 2-worker pool over one thread, same stream API and data. Issue 12 asks 1.3×
+  // on uncompressed streams; compressed units (inflating is shared work) keep issue 3's 1.1× bar.
+  for (const [what, one, two, limit] of [
+    ['stream seal', `arrowseal/stream-seal/${big}`, `arrowseal/stream-seal-workers2/${big}`, 1.3],
+    ['stream open', `arrowseal/stream-open/${big}`, `arrowseal/stream-open-workers2/${big}`, 1.3],
     [
       'stream open, deflate units',
       `arrowseal/stream-open-deflate/${big}`,
       `arrowseal/stream-open-deflate-workers2/${big}`,
+      1.1,
     ],
   ] as const) {
     out.push(
       target(
         `${what} ${big}: speed-up with workers: 2`,
-        1.1,
+        limit,
         '>=',
         [
           ['one thread', ms(one)],
@@ -170,18 +187,20 @@ function evaluateOn(results: readonly CaseResult[], big: string, small: string, 
       ),
     )
   }
+  // Issue 12: ≤ 5 ms with the native post-quantum backend (Node 24); the noble fallback keeps issue 3's 15 ms.
+  const freshLimit = pq === 'native' ? 5 : 15
   out.push(
     target(
-      'fresh one-row stream, seal + open (ms)',
-      15,
+      `fresh one-row stream, seal + open (ms, pq ${pq})`,
+      freshLimit,
       '<=',
       [['fresh', ms('arrowseal/fresh-1row')]],
       ([f]) => f!,
       'median ms',
     ),
     target(
-      'fresh one-row stream with a writer session, seal + open (ms)',
-      15,
+      `fresh one-row stream with a writer session, seal + open (ms, pq ${pq})`,
+      freshLimit,
       '<=',
       [['fresh-session', ms('arrowseal/fresh-1row-session')]],
       ([f]) => f!,

@@ -10,16 +10,19 @@
  */
 import type { Table } from 'apache-arrow'
 import type { CryptoBackend } from './aead/types.js'
-// First: installs the native post-quantum provider before anything below can make a key (side effect only).
-import './node/install-pq.js'
 import { postQuantum } from './keys/pq.js'
 import { nodeBackend } from './node/backend.js'
+import { installNodePostQuantum } from './node/install-pq.js'
 import { nodeRuntime } from './node/runtime.js'
 import type { OpenOptions, SealOptions } from './seal/options.js'
 import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
 import { type SealedInput, type TableInput, toBytes, toTable } from './table-input.js'
+
+// At import, before any caller can make a key: the native post-quantum provider where the runtime has it. A call,
+// not a bare side-effect import, which the bundler dropped (package.json declares no side effects).
+installNodePostQuantum()
 
 export * from './index.js'
 export { WorkerPool } from './node/parallel.js'

@@ -21,6 +21,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { ArrowSealError } from '../errors.js'
 import type { MlDsaKey, MlKemKey, PostQuantum } from '../keys/pq.js'
 import { combine } from '../keys/xwing.js'
+import { cachedPublicKey } from './public-key-cache.js'
 import { nodeX25519 } from './x25519.js'
 
 const MLKEM_PK = 1184
@@ -45,12 +46,15 @@ const privateFromSeed = (seed: Uint8Array, type: string): KeyObject =>
     format: 'raw-seed',
     asymmetricKeyType: type,
   } satisfies RawKeyInput as never)
-const publicFromRaw = (raw: Uint8Array, type: string): KeyObject =>
+const importPublic = (raw: Uint8Array, type: string): KeyObject =>
   createPublicKey({
     key: Buffer.from(raw),
     format: 'raw-public',
     asymmetricKeyType: type,
   } satisfies RawKeyInput as never)
+// Recipients' and trusted signers' keys repeat across streams: import each once (src/node/public-key-cache.ts).
+const publicFromRaw = (raw: Uint8Array, type: string): KeyObject =>
+  cachedPublicKey(raw, type, () => importPublic(raw, type))
 const rawPublic = (key: KeyObject): Uint8Array =>
   new Uint8Array(createPublicKey(key).export({ format: 'raw-public' } as never) as unknown as Buffer)
 

@@ -51,6 +51,44 @@ describe('post-quantum provider of the Node entry', () => {
     expect(calls.filter((c) => c === 'keygen')).toHaveLength(2)
   })
 
+  it('sealing with the default randomness encapsulates through the provider, injected randomness does not', async () => {
+    // A provider with a fresh-encapsulation hook on every runtime (noble's own, made fresh), so the check runs on
+    // Node 20 and 22 too: the sealer must leave the randomness to the provider when none was injected.
+    const { ml_kem768 } = await import('@noble/post-quantum/ml-kem.js')
+    let encapsulations = 0
+    installPostQuantum({
+      ...installed,
+      mlkemEncapsulate: (pk) => {
+        encapsulations++
+        return installed.mlkemEncapsulate?.(pk) ?? ml_kem768.encapsulate(pk)
+      },
+    })
+    const writer = await generateIdentity()
+    const readers = [await generateIdentity(), await generateIdentity()]
+    const sealed = await sealTable(tableFromArrays({ id: Int32Array.from([7]) }), {
+      signer: writer,
+      recipients: { r: readers.map((r) => r.publicKey) },
+      policy: { fields: { id: ['r'] } },
+    })
+    expect(encapsulations).toBe(2)
+    for (const reader of readers) {
+      const table = await openTable(sealed, { identity: reader, trustedSigners: [writer.publicKey] })
+      expect(table.getChild('id')?.get(0)).toBe(7)
+    }
+    // Injected randomness (golden files) must stay on the message-taking path, or the bytes would change.
+    const { Sealer } = await import('../../src/seal/sealer.js')
+    const { webRuntime } = await import('../../src/seal/runtime.js')
+    const t = tableFromArrays({ id: Int32Array.from([7]) })
+    const before = encapsulations
+    await Sealer.create(
+      t.schema,
+      { signer: writer, recipients: { r: [readers[0]!.publicKey] }, policy: { fields: { id: ['r'] } } },
+      (n) => new Uint8Array(n).fill(1),
+      webRuntime,
+    )
+    expect(encapsulations).toBe(before)
+  })
+
   it('a stream sealed with each backend opens with the other', { timeout: 120_000 }, async () => {
     const writer = await generateIdentity()
     const reader = await generateIdentity()
