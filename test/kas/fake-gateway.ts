@@ -8,6 +8,7 @@ import { unwrapForService } from '../../src/kas/service-view.js'
 import type { KeyAccessProvider, KeyAccessRequest } from '../../src/kas/types.js'
 import type { Identity } from '../../src/keys/identity.js'
 import type { PublicKey } from '../../src/keys/public-key.js'
+import type { Runtime } from '../../src/seal/runtime.js'
 
 export interface FakeGateway extends KeyAccessProvider {
   /** Every request it was asked, in order. */
@@ -19,13 +20,14 @@ export function fakeGateway(
   gateway: Identity,
   writers: readonly PublicKey[],
   entitled?: readonly string[],
+  runtime?: Runtime,
 ): FakeGateway {
   const requests: KeyAccessRequest[] = []
   return {
     requests,
     async requestKeys(request) {
       requests.push(request)
-      const view = await unwrapForService(request.header, gateway, writers)
+      const view = await unwrapForService(request.header, gateway, writers, runtime ? { runtime } : {})
       try {
         const granted = request.service.roles.filter((r) => view.roles.has(r) && (!entitled || entitled.includes(r)))
         const groupKeys = new Map<number, Uint8Array>()
