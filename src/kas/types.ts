@@ -19,7 +19,14 @@ import type { PublicKey } from '../keys/public-key.js'
  */
 export type PrincipalName = string
 
-/** What a gateway learns from a header it verified and whose service stanza it opened. */
+/**
+ * What a gateway learns from a header it verified and whose service stanza it opened.
+ *
+ * @example
+ * ```ts
+ * const show = (v: ServiceView) => `${v.url} ${v.dataset}: ${[...v.roles.keys()].join(', ')}`
+ * ```
+ */
 export interface ServiceView {
   /** The stream's 16-byte id, authentic (the writer's signature verified). */
   readonly streamId: Uint8Array
@@ -35,7 +42,15 @@ export interface ServiceView {
   readonly roles: ReadonlyMap<string, readonly number[]>
 }
 
-/** A {@link ServiceView} plus the group keys of the service stanza. Callers zero the keys after use. */
+/**
+ * A {@link ServiceView} plus the group keys of the service stanza. Callers zero the keys after use.
+ *
+ * @example
+ * ```ts
+ * const view: UnwrappedService = await unwrapForService(header, gateway, [writerKey])
+ * for (const key of view.groupKeys.values()) key.fill(0)
+ * ```
+ */
 export interface UnwrappedService extends ServiceView {
   readonly groupKeys: ReadonlyMap<number, Uint8Array>
 }
@@ -47,7 +62,14 @@ export type UnwrapForService = (
   trustedWriters: readonly PublicKey[],
 ) => Promise<UnwrappedService>
 
-/** What the opener hands a key-access provider when the reader is not a direct recipient of the roles it wants. */
+/**
+ * What the opener hands a key-access provider when the reader is not a direct recipient of the roles it wants.
+ *
+ * @example
+ * ```ts
+ * const describe = (r: KeyAccessRequest) => `${r.service.url} for ${r.service.roles.join(', ')}`
+ * ```
+ */
 export interface KeyAccessRequest {
   /** The whole header, byte for byte as read. */
   readonly header: Uint8Array
@@ -59,7 +81,14 @@ export interface KeyAccessRequest {
   readonly identity: Identity
 }
 
-/** The receipt of a grant: the audit entry, its inclusion proof and the signed checkpoint it verifies against. */
+/**
+ * The receipt of a grant: the audit entry, its inclusion proof and the signed checkpoint it verifies against.
+ *
+ * @example
+ * ```ts
+ * const where = (r: KeyAccessReceipt) => `entry ${r.index}, ${r.proof.length} proof hashes`
+ * ```
+ */
 export interface KeyAccessReceipt {
   /** Index of the audit entry. */
   readonly index: number
@@ -71,7 +100,14 @@ export interface KeyAccessReceipt {
   readonly checkpoint: string
 }
 
-/** What a key-access provider returns. The opener checks every key against its commitment before using it. */
+/**
+ * What a key-access provider returns. The opener checks every key against its commitment before using it.
+ *
+ * @example
+ * ```ts
+ * const none: KeyAccessResult = { groupKeys: new Map(), rolesGranted: [] }
+ * ```
+ */
 export interface KeyAccessResult {
   /** Group id → group key, only for the groups granted. */
   readonly groupKeys: ReadonlyMap<number, Uint8Array>
@@ -80,7 +116,15 @@ export interface KeyAccessResult {
   readonly receipt?: KeyAccessReceipt
 }
 
-/** Fetches group keys for a stream from a gateway. The opener calls it at most once per stream. */
+/**
+ * Fetches group keys for a stream from a gateway. The opener calls it at most once per stream.
+ *
+ * @example
+ * ```ts
+ * const provider: KeyAccessProvider = { requestKeys: async (request) => askMyGateway(request) }
+ * await openTable(sealed, { identity, trustedSigners: [writerKey], keyAccess: provider })
+ * ```
+ */
 export interface KeyAccessProvider {
   requestKeys(request: KeyAccessRequest): Promise<KeyAccessResult>
 }

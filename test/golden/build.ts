@@ -95,7 +95,7 @@ export interface GoldenManifest {
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 
 /** Three columns, two batches: id public, email for support (bob), amount for analysts (alice) and support. */
-function goldenTable(): Table {
+export function goldenTable(): Table {
   const fields = [
     new Field('id', new Int32(), false),
     new Field('email', new Utf8(), true),
