@@ -35,6 +35,7 @@ export type { SessionCredential } from './format/session.js'
 export {
   type InspectedField,
   type InspectedGroup,
+  type InspectedRecipient,
   type InspectedService,
   type InspectResult,
   inspect,

@@ -10,6 +10,7 @@ import {
   GROUP_FLAG_SCHEMA_REVEALED,
   GROUP_KIND_PUBLIC,
   HARD_LIMITS,
+  HEADER_FLAG_ANONYMOUS,
   HEADER_FLAG_REVEAL_SCHEMA,
   HEADER_FLAG_SERVICE_ACCESS,
 } from './format/constants.js'
@@ -68,8 +69,23 @@ export interface InspectedService {
   readonly dataset: string
   /** Each role the gateway serves, with the sealed groups it reads. */
   readonly roles: readonly { readonly name: string; readonly groups: readonly number[] }[]
-  /** The gateway's stanza: the fingerprint and key id of the key the groups are wrapped to. */
-  readonly recipient: { readonly fingerprint: string; readonly keyId: string }
+  /** The gateway's stanza: the fingerprint and key id of the key the groups are wrapped to (null: anonymous). */
+  readonly recipient: InspectedRecipient
+}
+
+/**
+ * One recipient as `inspect` shows it: its key's fingerprint (hex) and key id, or nulls when the writer sealed
+ * with `anonymousRecipients`, where the header names no recipient.
+ *
+ * @example
+ * ```ts
+ * import type { InspectedRecipient } from 'arrowseal'
+ * const r: InspectedRecipient = { fingerprint: null, keyId: null } // anonymous
+ * ```
+ */
+export interface InspectedRecipient {
+  readonly fingerprint: string | null
+  readonly keyId: string | null
 }
 
 /**
@@ -94,7 +110,10 @@ export interface InspectResult {
    */
   readonly session?: { readonly keyId: string; readonly notBefore: string; readonly notAfter: string }
   readonly revealSchema: boolean
-  readonly recipients: readonly { readonly fingerprint: string; readonly keyId: string }[]
+  /** True when the writer left the recipients' key ids out (header flag bit 3): then every recipient shows nulls. */
+  readonly anonymousRecipients: boolean
+  /** One entry per stanza, in header order. */
+  readonly recipients: readonly InspectedRecipient[]
   /**
    * Service-access streams (header flag bit 2): which roles go through which key-access gateway, and the key id
    * of the stream's frame key, which signs every frame. Absent when no recipient is a gateway.
@@ -178,6 +197,8 @@ export function inspect(bytes: Uint8Array): InspectResult {
     return revealed ? { ...base, fields: fieldsOf(g.schema) } : base
   })
   const id = (fp: Uint8Array) => ({ fingerprint: hex(fp), keyId: hex(fp.subarray(0, 8)) })
+  const anonymous = (header.flags & HEADER_FLAG_ANONYMOUS) !== 0
+  const recipient = (fp: Uint8Array): InspectedRecipient => (anonymous ? { fingerprint: null, keyId: null } : id(fp))
   return {
     format: 'arrowseal',
     version: header.version,
@@ -199,14 +220,15 @@ export function inspect(bytes: Uint8Array): InspectResult {
         }
       : {}),
     revealSchema: (header.flags & HEADER_FLAG_REVEAL_SCHEMA) !== 0,
-    recipients: header.stanzas.map((s) => id(s.fingerprint)),
+    anonymousRecipients: anonymous,
+    recipients: header.stanzas.map((s) => recipient(s.fingerprint)),
     ...(header.service
       ? {
           services: header.service.services.map((s) => ({
             url: s.url,
             dataset: s.dataset,
             roles: s.roles.map((r) => ({ name: r.name, groups: [...r.groups] })),
-            recipient: id(header.stanzas[s.stanzaIndex]!.fingerprint),
+            recipient: recipient(header.stanzas[s.stanzaIndex]!.fingerprint),
           })),
           frameKeyId: sessionKeyId(header.service.frameKey),
         }

@@ -18,7 +18,8 @@ const fieldText = (f: Field) => `${f.name} ${f.type}${f.nullable ? '' : ' not nu
  * ```
  */
 export function renderInspect(r: Facts, indent = '', names: Record<string, string> = {}): string {
-  const label = (keyId: string) => (names[keyId] ? `${keyId} (${names[keyId]})` : keyId)
+  const label = (keyId: string | null) =>
+    keyId === null ? 'anonymous' : names[keyId] ? `${keyId} (${names[keyId]})` : keyId
   const lines: [string, string][] = [
     ['format', `${r.format} v${r.version} — not verified: inspect reads structure only`],
     ['suite', r.suite.name],
@@ -30,7 +31,12 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
           string,
         ][])
       : []),
-    ['recipients', `${r.recipients.length}: ${r.recipients.map((x) => label(x.keyId)).join(', ')}`],
+    [
+      'recipients',
+      r.anonymousRecipients
+        ? `${r.recipients.length}, anonymous (the header names no recipient key)`
+        : `${r.recipients.length}: ${r.recipients.map((x) => label(x.keyId)).join(', ')}`,
+    ],
     ...(r.services ?? []).map((s): [string, string] => [
       'service',
       `${s.roles.map((x) => `${x.name} (groups ${x.groups.join(', ') || 'none'})`).join(', ')} through ${s.url}, ` +

@@ -24,7 +24,12 @@ export const HEADER_FLAG_REVEAL_SCHEMA = 0x0001
  * ends with a signature by the stream's frame key. Bit 1 is reserved for grants (format.md §Reserved).
  */
 export const HEADER_FLAG_SERVICE_ACCESS = 0x0004
-export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_SERVICE_ACCESS
+/**
+ * Bit 3: anonymous recipients. Every stanza's fingerprint is 32 zero bytes, so the header names no recipient key;
+ * readers find their stanza by trial decryption (format.md §Anonymous recipients).
+ */
+export const HEADER_FLAG_ANONYMOUS = 0x0008
+export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_SERVICE_ACCESS | HEADER_FLAG_ANONYMOUS
 
 export const GROUP_KIND_PUBLIC = 0
 export const GROUP_KIND_SEALED = 1

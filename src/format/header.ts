@@ -13,6 +13,7 @@ import {
   GROUP_KIND_PUBLIC,
   GROUP_KIND_SEALED,
   HARD_LIMITS,
+  HEADER_FLAG_ANONYMOUS,
   HEADER_FLAG_SERVICE_ACCESS,
   HEADER_FLAGS_KNOWN,
   HEADER_PREFIX_BYTES,
@@ -234,12 +235,19 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     )
   const stanzas: StanzaEntry[] = []
   const seen = new Set<string>()
+  const anonymous = (flags & HEADER_FLAG_ANONYMOUS) !== 0
   for (let i = 0; i < stanzaCount; i++) {
     const fingerprint = r.bytes(FINGERPRINT_BYTES, 'recipient fingerprint')
-    const key = String.fromCharCode(...fingerprint)
-    if (seen.has(key))
-      throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
-    seen.add(key)
+    // Anonymous: the fingerprint field is all zero, so it names nobody (and cannot repeat anybody).
+    if (anonymous) {
+      if (fingerprint.some((b) => b !== 0))
+        throw new FormatError('FORMAT_INVALID', `recipient ${i} has a fingerprint in a header of anonymous recipients`)
+    } else {
+      const key = String.fromCharCode(...fingerprint)
+      if (seen.has(key))
+        throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
+      seen.add(key)
+    }
     const enc = r.bytes(XWING_ENC_BYTES, 'recipient encapsulation')
     const payload = r.bytes(r.u16('stanza length'), 'stanza payload')
     stanzas.push({ fingerprint, enc, payload })

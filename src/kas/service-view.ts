@@ -6,12 +6,11 @@
  * @module
  */
 import { AuthError, FormatError } from '../errors.js'
-import { constantTimeEqual } from '../format/bytes.js'
 import { HEADER_PREFIX_BYTES } from '../format/constants.js'
 import { headerLength, parseHeader } from '../format/header.js'
 import { Identity } from '../keys/identity.js'
 import { PublicKey } from '../keys/public-key.js'
-import { committedKey, openStanza, verifyOrigin } from '../seal/header-verify.js'
+import { committedKey, findStanza, verifyOrigin } from '../seal/header-verify.js'
 import type { SessionPolicy } from '../seal/options.js'
 import { backendFor, type Runtime, webRuntime } from '../seal/runtime.js'
 import type { UnwrappedService } from './types.js'
@@ -84,15 +83,23 @@ export async function unwrapForService(
   const signer = verifyOrigin(parsed, trustedWriters, sessions, runtime)
   const section = parsed.service
   if (!section) throw new AuthError('NOT_A_RECIPIENT', 'the stream names no key-access service')
-  const me = gateway.publicKeyObject.fingerprint
-  const index = parsed.stanzas.findIndex((s) => constantTimeEqual(s.fingerprint, me))
-  if (index === -1) throw new AuthError('NOT_A_RECIPIENT', 'the stream wraps no keys to this gateway')
-  const entry = section.services.find((s) => s.stanzaIndex === index)
-  if (!entry)
-    throw new AuthError('NOT_A_RECIPIENT', "this gateway's key is a direct recipient of the stream, not a service")
-
   const backend = backendFor({}, runtime)
-  const { groupKeys, macKey } = openStanza(gateway, parsed, index, await backend.sha256(parsed.preamble), runtime)
+  // By fingerprint, or by trial decryption of every stanza when the recipients are anonymous (format.md).
+  const found = await findStanza(
+    gateway,
+    parsed,
+    parsed.stanzas.map((_, i) => i),
+    () => backend.sha256(parsed.preamble),
+    runtime,
+  )
+  if (!found) throw new AuthError('NOT_A_RECIPIENT', 'the stream wraps no keys to this gateway')
+  const { index, groupKeys, macKey } = found
+  const entry = section.services.find((s) => s.stanzaIndex === index)
+  if (!entry) {
+    macKey.fill(0)
+    for (const k of groupKeys.values()) k.fill(0)
+    throw new AuthError('NOT_A_RECIPIENT', "this gateway's key is a direct recipient of the stream, not a service")
+  }
   // The gateway never authenticates frames: its MAC key has no use here.
   macKey.fill(0)
   try {

@@ -4,9 +4,9 @@
  * who signed it, whether the signature verifies, opening one stanza, and each group key's commitment.
  * @module
  */
-import { AuthError } from '../errors.js'
+import { AuthError, FormatError } from '../errors.js'
 import { concatBytes, constantTimeEqual } from '../format/bytes.js'
-import { LABEL, SESSION_CLOCK_SKEW_SECONDS } from '../format/constants.js'
+import { HEADER_FLAG_ANONYMOUS, LABEL, SESSION_CLOCK_SKEW_SECONDS } from '../format/constants.js'
 import { deriveGroupKeys } from '../format/derive.js'
 import type { ParsedHeader } from '../format/header.js'
 import type { SessionCredential } from '../format/session.js'
@@ -96,6 +96,52 @@ export function openStanza(
   })
   const groupKeys = parseStanzaPayload(ctx.open(preambleDigest, stanza.payload), header)
   return { groupKeys, macKey: ctx.export(LABEL.macExport, 32) }
+}
+
+/**
+ * Finds and opens this identity's stanza among `candidates` (stanza indices). By fingerprint when the header names
+ * its recipients; by trial decryption when it does not (anonymous recipients): a stanza wrapped to another key
+ * fails its AEAD tag and the next one is tried, so the cost is at most one X-Wing decapsulation per stanza,
+ * bounded by the recipient limit. Returns null when no stanza is this identity's.
+ *
+ * @throws FormatError `FORMAT_INVALID` when the header names this key twice.
+ */
+export function findStanza(
+  identity: Identity,
+  header: ParsedHeader,
+  candidates: readonly number[],
+  preambleDigest: () => Promise<Uint8Array>,
+  runtime: Runtime,
+): Promise<{ index: number; groupKeys: Map<number, Uint8Array>; macKey: Uint8Array } | null> {
+  return (async () => {
+    if ((header.flags & HEADER_FLAG_ANONYMOUS) === 0) {
+      const me = identity.publicKeyObject.fingerprint
+      let index = -1
+      for (const i of candidates) {
+        if (!constantTimeEqual(header.stanzas[i]!.fingerprint, me)) continue
+        if (index !== -1) throw new FormatError('FORMAT_INVALID', 'the header lists the same recipient twice')
+        index = i
+      }
+      if (index === -1) return null
+      return { index, ...openStanza(identity, header, index, await preambleDigest(), runtime) }
+    }
+    const digest = await preambleDigest()
+    const info = concatBytes(LABEL.stanzaInfo, header.streamId)
+    for (const index of candidates) {
+      const stanza = header.stanzas[index]!
+      const ctx = setupBaseR(identity, stanza.enc, info, { x25519: runtime.x25519 })
+      let plain: Uint8Array
+      try {
+        plain = ctx.open(digest, stanza.payload)
+      } catch (err) {
+        // Not ours (or not authentic): either way, not a stanza this identity can use. Try the next.
+        if (err instanceof AuthError) continue
+        throw err
+      }
+      return { index, groupKeys: parseStanzaPayload(plain, header), macKey: ctx.export(LABEL.macExport, 32) }
+    }
+    return null
+  })()
 }
 
 /**

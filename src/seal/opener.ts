@@ -17,7 +17,7 @@ import { assertDisjointPositions } from '../format/positions.js'
 import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
 import { FrameOpener, type FrameOpenerKeys, type InflateBudget, type OpenedFrame } from './frame-opener.js'
-import { committedKey, openStanza, verifyOrigin } from './header-verify.js'
+import { committedKey, findStanza, verifyOrigin } from './header-verify.js'
 import { type KeyAccessInfo, keysFromGateway } from './key-access.js'
 import { checkOpenOptions, type OpenOptions, type ReaderLimits } from './options.js'
 import { checkColumns, type Projection, planProjection } from './projection.js'
@@ -152,24 +152,20 @@ export class Opener {
 
     // 2. Our stanza: found by fingerprint; a stream naming one key twice is malformed. Without one, a stream with
     //    service recipients can still be read through a gateway (options.keyAccess), asked once per stream.
-    const me = options.identity.publicKeyObject.fingerprint
-    let myIndex = -1
-    for (const [i, s] of header.stanzas.entries()) {
-      if (!constantTimeEqual(s.fingerprint, me)) continue
-      if (myIndex !== -1) throw new FormatError('FORMAT_INVALID', 'the header lists the same recipient twice')
-      myIndex = i
-    }
+    //    With anonymous recipients the stanza is found by trial decryption instead (format.md).
+    const mine = await findStanza(
+      options.identity,
+      header,
+      header.stanzas.map((_, i) => i),
+      () => backend.sha256(header.preamble),
+      runtime,
+    )
+    const myIndex = mine?.index ?? -1
     let groupKeys: Map<number, Uint8Array>
     let macKey: Uint8Array | null = null
     let keyAccess: KeyAccessInfo | null = null
-    if (myIndex !== -1) {
-      ;({ groupKeys, macKey } = openStanza(
-        options.identity,
-        header,
-        myIndex,
-        await backend.sha256(header.preamble),
-        runtime,
-      ))
+    if (mine) {
+      ;({ groupKeys, macKey } = mine)
     } else {
       ;({ groupKeys, info: keyAccess } = await keysFromGateway(header, headerDigest, options))
     }

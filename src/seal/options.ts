@@ -42,6 +42,13 @@ export interface SealOptions {
    * Refused (`POLICY_INVALID`) when a sealed group carries schema-level or field metadata, which would be published.
    */
   readonly revealSchema?: boolean
+  /**
+   * Leave the recipients' key fingerprints out of the header (default false), so a party holding the bytes cannot
+   * tell whose keys can open the stream, nor link streams by recipient. Readers then find their stanza by trial
+   * decryption: up to one X-Wing decapsulation per recipient (about 1 ms each in JS, far less natively), so
+   * opening costs grow with the recipient count. See docs/threat-model.md § Recipient privacy.
+   */
+  readonly anonymousRecipients?: boolean
   /** Compress each unit before sealing (default `'none'`). Compression leaks information through sizes. */
   readonly compression?: 'none' | 'deflate'
   /** AEAD and hash backend; default: node:crypto on Node (via the node export), WebCrypto, else noble. */
@@ -188,6 +195,8 @@ export function checkSealOptions(options: SealOptions): void {
     throw new TypeError('options.policy must be a policy object')
   if (options.revealSchema !== undefined && typeof options.revealSchema !== 'boolean')
     throw new TypeError('options.revealSchema must be a boolean')
+  if (options.anonymousRecipients !== undefined && typeof options.anonymousRecipients !== 'boolean')
+    throw new TypeError('options.anonymousRecipients must be a boolean')
   if (options.compression !== undefined && options.compression !== 'none' && options.compression !== 'deflate') {
     throw new TypeError("options.compression must be 'none' or 'deflate'")
   }

@@ -18,6 +18,7 @@ import {
   GROUP_KIND_PUBLIC,
   GROUP_KIND_SEALED,
   HARD_LIMITS,
+  HEADER_FLAG_ANONYMOUS,
   HEADER_FLAG_REVEAL_SCHEMA,
   HEADER_FLAG_SERVICE_ACCESS,
   LABEL,
@@ -179,7 +180,11 @@ export class Sealer {
     // their keys from a gateway, and hold no MAC key, can still tell the writer's frames from another reader's.
     const frameSeed = services.size > 0 ? random(32) : null
     const service = frameSeed ? planServices(plan, services, options.dataset ?? '', frameKeyOf(frameSeed)) : null
-    const flags = (reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0) | (service ? HEADER_FLAG_SERVICE_ACCESS : 0)
+    const anonymous = options.anonymousRecipients === true
+    const flags =
+      (reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0) |
+      (service ? HEADER_FLAG_SERVICE_ACCESS : 0) |
+      (anonymous ? HEADER_FLAG_ANONYMOUS : 0)
     const signer = options.signer.publicKeyObject.fingerprint
     const by = options.signer
     const session = by instanceof WriterSession ? by.credential : null
@@ -202,7 +207,12 @@ export class Sealer {
       for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
       payload.reserve(stanzaBytes - payload.offset) // left zero: a ByteWriter starts zero-filled
       const plaintext = payload.done()
-      stanzas.push({ fingerprint: r.key.fingerprint, enc: ctx.enc, payload: ctx.seal(preambleDigest, plaintext) })
+      stanzas.push({
+        // Anonymous recipients: the field is zero, and readers find their stanza by trial decryption.
+        fingerprint: anonymous ? new Uint8Array(32) : r.key.fingerprint,
+        enc: ctx.enc,
+        payload: ctx.seal(preambleDigest, plaintext),
+      })
       plaintext.fill(0)
       macKeys.push(ctx.export(LABEL.macExport, 32))
     }

@@ -53,6 +53,8 @@ Options:
       --delimiter C         CSV field separator: one character, or tab (default , and tab for .tsv files); a
                             header that is one column holding tabs or semicolons gets a warning
       --reveal-schema       publish the names and types of sealed fields in the header (default: hidden)
+      --anonymous-recipients
+                            leave recipients' key ids out of the header (readers try each stanza)
       --compression C       none (default) or deflate; compression leaks information through sizes
       --min-batch-rows N    merge consecutive smaller batches into batches of at least N rows (faster for
                             many small Arrow batches; readers get the merged batches)
@@ -69,6 +71,7 @@ Options:
     format: { type: 'string' },
     delimiter: { type: 'string' },
     'reveal-schema': { type: 'boolean' },
+    'anonymous-recipients': { type: 'boolean' },
     compression: { type: 'string' },
     'min-batch-rows': { type: 'string' },
     dataset: { type: 'string' },
@@ -113,6 +116,7 @@ Options:
       recipients,
       policy: policy as SealOptions['policy'],
       revealSchema: flag(inv, 'reveal-schema'),
+      anonymousRecipients: flag(inv, 'anonymous-recipients'),
       compression,
       ...(minBatchRows === undefined ? {} : { minBatchRows }),
       ...(dataset === undefined ? {} : { dataset }),
