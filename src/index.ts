@@ -27,6 +27,8 @@ export {
   AuditError,
   AuthError,
   FormatError,
+  KeyAccessError,
+  type KeyAccessErrorCode,
   KeyError,
   PolicyError,
 } from './errors.js'
