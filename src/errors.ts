@@ -266,7 +266,7 @@ export class StoreError extends ArrowSealError {
 export class KeyAccessError extends ArrowSealError {
   declare readonly code: KeyAccessErrorCode
   /** The gateway's id of the request, when it assigned one. */
-  readonly requestId?: string
+  declare readonly requestId?: string
 
   constructor(code: KeyAccessErrorCode, message: string, options?: { cause?: unknown; requestId?: string }) {
     super(code, message, options)
