@@ -36,7 +36,7 @@ const TOKEN_ALGORITHMS = [
   'Ed25519',
 ]
 const MAX_TOKEN_LENGTH = 16_384
-const MAX_SUBJECT_LENGTH = 255
+const SUBJECT_RE = /^[\x21-\x7e]{1,255}$/
 const DISCOVERY_TIMEOUT_MS = 5_000
 const MAX_DISCOVERY_BYTES = 256 * 1024
 
@@ -114,10 +114,10 @@ export function createOidcAuthenticator(config: OidcConfig): TokenAuthenticator 
       const t = typ?.toLowerCase().replace(/^application\//, '')
       if (t !== undefined && t !== 'jwt' && t !== 'at+jwt') throw unauthenticated('token is not an access or ID token')
       const subject = payload.sub
-      if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
-        throw unauthenticated('token sub is empty or too long')
+      // OpenID Connect Core §2: sub is at most 255 ASCII characters; printable ones only, as principal names are.
+      if (typeof subject !== 'string' || !SUBJECT_RE.test(subject)) {
+        throw unauthenticated('token sub is not 1 to 255 printable ASCII characters')
       }
-      if (/\p{Cc}/u.test(subject)) throw unauthenticated('token sub contains control characters')
       // RFC 9449 §6.1: the token names the thumbprint of the key it is bound to.
       const cnf = payload['cnf'] as { jkt?: unknown } | undefined
       const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined
@@ -150,6 +150,8 @@ export function createOidcAuthenticator(config: OidcConfig): TokenAuthenticator 
 function checkIssuerConfig(issuer: OidcIssuerConfig, i: number): void {
   if (typeof issuer !== 'object' || issuer === null) throw new TypeError(`oidc: issuers[${i}] must be an object`)
   const url = checkUrl(issuer.issuer, `issuers[${i}].issuer`)
+  if (!SUBJECT_RE.test(issuer.issuer))
+    throw new TypeError(`oidc: issuers[${i}].issuer must be 1 to 255 printable ASCII characters`)
   // OpenID Connect Discovery §2: an issuer is a URL without query or fragment; the principal name relies on it.
   if (url.search !== '' || url.hash !== '' || issuer.issuer.includes('#') || issuer.issuer.includes('?')) {
     throw new TypeError(`oidc: issuers[${i}].issuer must have no query or fragment`)
