@@ -149,9 +149,36 @@ describe('createAnomalyMonitor', () => {
     // A steady 2.5 requests/s; the first minutes are above the floor and alert once, then the baseline learns it.
     for (let i = 0; i < 2.5 * 4 * 3600; i++, t += 400) alerts.push(...m.observe(obs(t)))
     expect(kinds(alerts)).toEqual(['rate'])
+    // After a pause (the episode ends), the habitual rate raises nothing: it is judged against the baseline.
+    t += 10 * 60 * S
     const later: KasAlert[] = []
     for (let i = 0; i < 2.5 * 3600; i++, t += 400) later.push(...m.observe(obs(t)))
     expect(later).toEqual([])
+    // Four times the habit is over factor 3 × baseline: it alerts.
+    for (let i = 0; i < 10 * 120; i++, t += 100) later.push(...m.observe(obs(t)))
+    expect(kinds(later)).toEqual(['rate'])
+  })
+
+  it('one flood does not teach the rate baseline: a second flood alerts again', () => {
+    const m = createAnomalyMonitor()
+    const alerts: KasAlert[] = []
+    let t = normalLife(m, alerts, T0, 1)
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 50 * 600; i++, t += 20) alerts.push(...m.observe(obs(t)))
+      t += 10 * 60 * S
+      alerts.push(...m.observe(obs(t)))
+    }
+    expect(kinds(alerts)).toEqual(['rate', 'rate'])
+  })
+
+  it('one huge window does not teach the fan-out baseline: the next window alerts again', () => {
+    const m = createAnomalyMonitor()
+    const alerts: KasAlert[] = []
+    let t = normalLife(m, alerts, T0, 3)
+    for (let i = 0; i < 1000; i++, t += 3 * S) alerts.push(...m.observe(obs(t, { stream: `a-${i}` })))
+    t += H
+    for (let i = 0; i < 100; i++, t += 30 * S) alerts.push(...m.observe(obs(t, { stream: `b-${i}` })))
+    expect(kinds(alerts)).toEqual(['fan-out', 'fan-out'])
   })
 
   it('throttled requests raise one throttled alert, not a denial burst', () => {
