@@ -40,8 +40,8 @@ export const ANOMALY_DEFAULTS = {
   maxPrincipals: 10_000,
 } as const
 
-/** The audit reason of a request the throttle refused; such denials raise `throttled`, not `denial-burst`. */
-export const THROTTLED_REASON = 'KAS_RATE_LIMITED'
+/** The audit reason (the code without `KAS_`) of a request the throttle refused: raises `throttled`, not `denial-burst`. */
+export const THROTTLED_REASON = 'RATE_LIMITED'
 /** Distinct streams (and, separately, roles) remembered per principal and window; a threshold above never fires. */
 export const ANOMALY_MAX_DISTINCT = 1024
 /** The rate detector measures over a sliding minute. */
@@ -86,7 +86,7 @@ interface State {
  * import { createAnomalyMonitor } from 'arrowseal/kas'
  * const monitor = createAnomalyMonitor({ denialBurst: { count: 3, windowSeconds: 60 }, suspendOn: ['denial-burst'] })
  * const deny = (time: number) =>
- *   monitor.observe({ time, principal: 'key:ab', source: '10.0.0.1', roles: ['analysts'], decision: 'deny', reason: 'KAS_DENIED' })
+ *   monitor.observe({ time, principal: 'key:ab', source: '10.0.0.1', roles: ['analysts'], decision: 'deny', reason: 'DENIED' })
  * deny(0)
  * deny(1000)
  * const [alert] = deny(2000)

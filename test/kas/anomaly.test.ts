@@ -41,7 +41,7 @@ function normalLife(
           principal,
           stream: `stream-${i % 5}`,
           decision: deny ? 'deny' : 'grant',
-          reason: deny ? 'KAS_DENIED' : 'granted',
+          reason: deny ? 'DENIED' : 'granted',
         }),
       ),
     )
@@ -66,14 +66,14 @@ describe('createAnomalyMonitor', () => {
     let t = normalLife(m, alerts, T0, 2)
     expect(alerts).toEqual([])
     for (let i = 0; i < 15; i++, t += 2 * S)
-      alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'KAS_DENIED' })))
+      alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'DENIED' })))
     expect(kinds(alerts)).toEqual(['denial-burst'])
     const [a] = alerts
     expect(a).toMatchObject({ principal: 'key:alice', value: 10, threshold: 10, suspend: false })
     expect(a!.why).toMatch(/denied 10 times within 60 s \(threshold 10\)/)
     // After the window, a second burst alerts again.
     t += 60 * S
-    for (let i = 0; i < 10; i++, t += S) alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'KAS_DENIED' })))
+    for (let i = 0; i < 10; i++, t += S) alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'DENIED' })))
     expect(kinds(alerts)).toEqual(['denial-burst', 'denial-burst'])
   })
 
@@ -81,7 +81,7 @@ describe('createAnomalyMonitor', () => {
     const m = createAnomalyMonitor()
     const alerts: KasAlert[] = []
     for (let i = 0; i < 50; i++)
-      alerts.push(...m.observe(obs(T0 + i * 7 * S, { decision: 'deny', reason: 'KAS_DENIED' })))
+      alerts.push(...m.observe(obs(T0 + i * 7 * S, { decision: 'deny', reason: 'DENIED' })))
     expect(alerts).toEqual([])
   })
 
@@ -195,8 +195,8 @@ describe('createAnomalyMonitor', () => {
   it('sets suspend only for the kinds in suspendOn', () => {
     const m = createAnomalyMonitor({ suspendOn: ['denial-burst'], denialBurst: { count: 2 } })
     const a = [
-      ...m.observe(obs(T0, { decision: 'deny', reason: 'KAS_DENIED' })),
-      ...m.observe(obs(T0 + 1, { decision: 'deny', reason: 'KAS_DENIED' })),
+      ...m.observe(obs(T0, { decision: 'deny', reason: 'DENIED' })),
+      ...m.observe(obs(T0 + 1, { decision: 'deny', reason: 'DENIED' })),
       ...m.observe(obs(T0 + 2, { decision: 'deny', reason: THROTTLED_REASON })),
     ]
     expect(a.map((x) => [x.kind, x.suspend])).toEqual([
@@ -208,7 +208,7 @@ describe('createAnomalyMonitor', () => {
   it('keeps principals apart, and survives observations out of order', () => {
     const m = createAnomalyMonitor({ denialBurst: { count: 3 } })
     const deny = (t: number, principal: string) =>
-      m.observe(obs(t, { principal, decision: 'deny', reason: 'KAS_DENIED' }))
+      m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
     expect([...deny(T0, 'a'), ...deny(T0, 'b'), ...deny(T0 - 50 * S, 'a'), ...deny(T0, 'b')]).toEqual([])
     expect(kinds(deny(T0 - 90 * S, 'a'))).toEqual(['denial-burst'])
   })
@@ -216,7 +216,7 @@ describe('createAnomalyMonitor', () => {
   it('bounds its memory: past maxPrincipals the least recently seen principal is forgotten', () => {
     const m = createAnomalyMonitor({ denialBurst: { count: 3 }, maxPrincipals: 2 })
     const deny = (t: number, principal: string) =>
-      m.observe(obs(t, { principal, decision: 'deny', reason: 'KAS_DENIED' }))
+      m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
     deny(T0, 'a')
     deny(T0, 'a')
     deny(T0, 'b')
@@ -267,7 +267,7 @@ describe('createAnomalyMonitor', () => {
                 stream: `s${next() % streams}`,
                 roles: [`r${next() % roles}`],
                 decision: deny ? 'deny' : 'grant',
-                reason: deny ? 'KAS_DENIED' : 'granted',
+                reason: deny ? 'DENIED' : 'granted',
               }),
             )
             if (out.length > 0) throw new Error(`unexpected alert: ${out[0]!.why}`)
@@ -297,7 +297,7 @@ describe('createAnomalyMonitor', () => {
           let t = T0
           for (const st of steps) {
             t += st.dt
-            const reason = st.deny ? (st.throttled ? THROTTLED_REASON : 'KAS_DENIED') : 'granted'
+            const reason = st.deny ? (st.throttled ? THROTTLED_REASON : 'DENIED') : 'granted'
             for (const a of m.observe(
               obs(t, { principal: st.p, stream: `s${st.s}`, decision: st.deny ? 'deny' : 'grant', reason }),
             )) {
