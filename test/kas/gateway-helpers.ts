@@ -130,7 +130,7 @@ export const session = createRequestSession(readerId)
 
 export async function post(
   url: string,
-  body: string | Uint8Array,
+  body: string,
 ): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(`${url}/v1/rewrap`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
   return { status: res.status, json: await res.json(), headers: res.headers }
