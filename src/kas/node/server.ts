@@ -56,6 +56,11 @@ export interface KasServerOptions {
   readonly headerCacheSize?: number
   readonly ed25519?: Ed25519
   readonly x25519?: X25519
+  /**
+   * The base URL clients address (e.g. `https://kas.example` behind a TLS-terminating proxy), without a trailing
+   * slash; DPoP proofs are checked against it. Default: the protocol and Host of each request.
+   */
+  readonly publicUrl?: string
   /** Test seam for the clock. */
   readonly now?: () => number
   /** Called for every suspension the anomaly monitor causes (and logged). */
@@ -181,7 +186,7 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
         authorization,
         dpop: typeof dpop === 'string' ? dpop : undefined,
         method: request.method,
-        url: `${request.protocol}://${request.host}${request.url}`,
+        url: `${options.publicUrl ?? `${request.protocol}://${request.host}`}${request.url}`,
         bodyDigest: sha256(raw),
         now: t,
       })
@@ -263,6 +268,7 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
     if (slot && !slot.ok) {
       // Not audited one by one (a flood would become a flood of writes): counted, and the monitor may alert.
       metrics.throttled.inc({ scope: slot.scope })
+      await observe(principal.name, request.ip, req, undefined, 'deny', 'RATE_LIMITED', t, requestId)
       throw deny('KAS_RATE_LIMITED', `too many requests (${slot.scope})`, slot.retryAfterMs)
     }
     if (await store.suspension(principal.name)) {
