@@ -34,7 +34,22 @@ export {
 } from './errors.js'
 export { HARD_LIMITS } from './format/constants.js'
 export type { SessionCredential } from './format/session.js'
-export { type InspectedField, type InspectedGroup, type InspectResult, inspect } from './inspect.js'
+export {
+  type InspectedField,
+  type InspectedGroup,
+  type InspectedService,
+  type InspectResult,
+  inspect,
+} from './inspect.js'
+export { type UnwrapOptions, unwrapForService } from './kas/service-view.js'
+export type {
+  KeyAccessProvider,
+  KeyAccessReceipt,
+  KeyAccessRequest,
+  KeyAccessResult,
+  ServiceView,
+  UnwrappedService,
+} from './kas/types.js'
 export { exportIdentity, generateIdentity, Identity, importIdentity } from './keys/identity.js'
 export { PublicKey, parsePublicKey } from './keys/public-key.js'
 export { createWriterSession, WriterSession, type WriterSessionOptions } from './keys/session.js'
@@ -46,9 +61,12 @@ export {
   type Policy,
   parsePolicy,
   parseRecipients,
+  type RecipientEntry,
   type Recipients,
+  type ServiceRecipient,
 } from './policy/policy.js'
 export type { SharedPool } from './seal/crypto-pool.js'
+export type { KeyAccessInfo } from './seal/key-access.js'
 export type { OpenOptions, SealOptions, SessionPolicy } from './seal/options.js'
 export type { Runtime } from './seal/runtime.js'
 export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'

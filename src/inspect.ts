@@ -11,6 +11,7 @@ import {
   GROUP_KIND_PUBLIC,
   HARD_LIMITS,
   HEADER_FLAG_REVEAL_SCHEMA,
+  HEADER_FLAG_SERVICE_ACCESS,
 } from './format/constants.js'
 import { parseFrame } from './format/frame.js'
 import { parseHeader } from './format/header.js'
@@ -51,6 +52,27 @@ export interface InspectedGroup {
 }
 
 /**
+ * One key-access gateway (service recipient) as `inspect` shows it: where readers of its roles ask for keys.
+ *
+ * @example
+ * ```ts
+ * import type { InspectedService } from 'arrowseal'
+ * const s: InspectedService = {
+ *   url: 'https://kas.example', dataset: 'sales', roles: [{ name: 'analysts', groups: [1] }],
+ *   recipient: { fingerprint: 'ab…', keyId: 'abcdef0123456789' },
+ * }
+ * ```
+ */
+export interface InspectedService {
+  readonly url: string
+  readonly dataset: string
+  /** Each role the gateway serves, with the sealed groups it reads. */
+  readonly roles: readonly { readonly name: string; readonly groups: readonly number[] }[]
+  /** The gateway's stanza: the fingerprint and key id of the key the groups are wrapped to. */
+  readonly recipient: { readonly fingerprint: string; readonly keyId: string }
+}
+
+/**
  * What {@link inspect} returns: plain JSON-safe data.
  *
  * @example
@@ -73,6 +95,12 @@ export interface InspectResult {
   readonly session?: { readonly keyId: string; readonly notBefore: string; readonly notAfter: string }
   readonly revealSchema: boolean
   readonly recipients: readonly { readonly fingerprint: string; readonly keyId: string }[]
+  /**
+   * Service-access streams (header flag bit 2): which roles go through which key-access gateway, and the key id
+   * of the stream's frame key, which signs every frame. Absent when no recipient is a gateway.
+   */
+  readonly services?: readonly InspectedService[]
+  readonly frameKeyId?: string
   readonly groups: readonly InspectedGroup[]
   /** Fields of the public group, in their original order. */
   readonly publicFields: readonly InspectedField[]
@@ -118,7 +146,8 @@ export function inspect(bytes: Uint8Array): InspectResult {
         header = parseHeader(piece.bytes)
         continue
       }
-      const frame = parseFrame(piece.bytes, header!.groups.length, header!.stanzas.length)
+      const signed = (header!.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0
+      const frame = parseFrame(piece.bytes, header!.groups.length, header!.stanzas.length, signed)
       frameBytes += piece.bytes.length + 4
       if (frame.kind === FRAME_KIND_END) {
         ended = true
@@ -171,6 +200,17 @@ export function inspect(bytes: Uint8Array): InspectResult {
       : {}),
     revealSchema: (header.flags & HEADER_FLAG_REVEAL_SCHEMA) !== 0,
     recipients: header.stanzas.map((s) => id(s.fingerprint)),
+    ...(header.service
+      ? {
+          services: header.service.services.map((s) => ({
+            url: s.url,
+            dataset: s.dataset,
+            roles: s.roles.map((r) => ({ name: r.name, groups: [...r.groups] })),
+            recipient: id(header.stanzas[s.stanzaIndex]!.fingerprint),
+          })),
+          frameKeyId: sessionKeyId(header.service.frameKey),
+        }
+      : {}),
     groups,
     publicFields: groups[0]?.kind === 'public' ? (groups[0].fields ?? []) : [],
     headerBytes: header.bytes.length,

@@ -31,6 +31,12 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
         ][])
       : []),
     ['recipients', `${r.recipients.length}: ${r.recipients.map((x) => label(x.keyId)).join(', ')}`],
+    ...(r.services ?? []).map((s): [string, string] => [
+      'service',
+      `${s.roles.map((x) => `${x.name} (groups ${x.groups.join(', ') || 'none'})`).join(', ')} through ${s.url}, ` +
+        `dataset ${JSON.stringify(s.dataset)}, key ${label(s.recipient.keyId)}`,
+    ]),
+    ...(r.frameKeyId ? ([['frame key', `${r.frameKeyId} (signs every frame)`]] as [string, string][]) : []),
     ['public', r.publicFields.length === 0 ? '(none)' : r.publicFields.map(fieldText).join(', ')],
   ]
   for (const g of r.groups) {

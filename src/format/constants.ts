@@ -19,7 +19,12 @@ export const SUITE_SESSION = 0x0002
 
 /** Header flag bits. */
 export const HEADER_FLAG_REVEAL_SCHEMA = 0x0001
-export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA
+/**
+ * Bit 2: the header carries a service section (gateway recipients, format.md §Service recipients) and every frame
+ * ends with a signature by the stream's frame key. Bit 1 is reserved for grants (format.md §Reserved).
+ */
+export const HEADER_FLAG_SERVICE_ACCESS = 0x0004
+export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_SERVICE_ACCESS
 
 export const GROUP_KIND_PUBLIC = 0
 export const GROUP_KIND_SEALED = 1
@@ -39,6 +44,9 @@ export const COMMITMENT_BYTES = 32
 export const XWING_ENC_BYTES = 1120
 export const TAG_BYTES = 16
 export const MAC_BYTES = 16
+/** Ed25519 public key of a stream's frame key, and the frame signature it makes. */
+export const FRAME_KEY_BYTES = 32
+export const FRAME_SIG_BYTES = 64
 export const SIGNATURE_BYTES = 64 + 3309
 /** Suite 2's header signature: Ed25519 by the session key. */
 export const SESSION_SIGNATURE_BYTES = 64
@@ -66,7 +74,20 @@ export const LABEL = {
   schemaAad: ascii('arrowseal/v1 schema'),
   unitAad: ascii('arrowseal/v1 unit'),
   frameMac: ascii('arrowseal/v1 frame'),
+  /** Signature label of a frame signature (service-access streams), made by the stream's frame key. */
+  frameSignature: 'frame',
 } as const
+
+/**
+ * Bounds of the service section (format.md §Service recipients). Readers refuse anything outside them while
+ * parsing, before allocating for it; writers refuse a recipients list that would exceed them (`POLICY_INVALID`).
+ */
+export const SERVICE_LIMITS = Object.freeze({
+  maxServices: 16,
+  maxUrlBytes: 2048,
+  maxDatasetBytes: 256,
+  maxRolesPerService: 1024,
+} as const)
 
 /**
  * Hard limits. A reader refuses anything larger before allocating for it (DESIGN property 9). Readers may

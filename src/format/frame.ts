@@ -6,7 +6,14 @@
  */
 import { FormatError } from '../errors.js'
 import { ByteReader, ByteWriter } from './bytes.js'
-import { FRAME_KIND_BATCH, FRAME_KIND_END, HARD_LIMITS, MAC_BYTES, UNIT_FLAG_DEFLATE } from './constants.js'
+import {
+  FRAME_KIND_BATCH,
+  FRAME_KIND_END,
+  FRAME_SIG_BYTES,
+  HARD_LIMITS,
+  MAC_BYTES,
+  UNIT_FLAG_DEFLATE,
+} from './constants.js'
 
 /** One unit as written: the group it belongs to, its flags and its payload (ciphertext, or IPC for public). */
 export interface UnitBytes {
@@ -24,6 +31,8 @@ export interface ParsedFrame {
   /** Kind through the end of the units: what the frame digest covers. */
   readonly body: Uint8Array
   readonly macs: readonly Uint8Array[]
+  /** The frame signature (64 bytes) of a service-access stream (header flag bit 2), else null. */
+  readonly signature: Uint8Array | null
 }
 
 /** Bytes of the frame fields before the units: kind, index, rows, unit count. */
@@ -41,10 +50,11 @@ export function writeFrame(
   rows: number,
   units: readonly UnitBytes[],
   macCount: number,
-): { frame: Uint8Array; body: Uint8Array; macs: Uint8Array } {
+  signed = false,
+): { frame: Uint8Array; body: Uint8Array; macs: Uint8Array; signature: Uint8Array | null } {
   let bodyLen = FRAME_FIXED
   for (const u of units) bodyLen += UNIT_FIXED + u.payload.length
-  const frameLen = bodyLen + 2 + macCount * MAC_BYTES
+  const frameLen = bodyLen + 2 + macCount * MAC_BYTES + (signed ? FRAME_SIG_BYTES : 0)
   if (frameLen > HARD_LIMITS.maxFrameBytes) {
     throw new FormatError(
       'LIMIT_EXCEEDED',
@@ -56,15 +66,17 @@ export function writeFrame(
   for (const u of units) w.u16(u.groupId).u8(u.flags).u32(u.payload.length).put(u.payload)
   w.u16(macCount)
   const macs = w.reserve(macCount * MAC_BYTES)
+  const signature = signed ? w.reserve(FRAME_SIG_BYTES) : null
   const frame = w.done()
-  return { frame, body: frame.subarray(4, 4 + bodyLen), macs }
+  return { frame, body: frame.subarray(4, 4 + bodyLen), macs, signature }
 }
 
 /**
- * Parses one frame. `groupCount` and `macCount` come from the verified header; a batch frame must carry exactly
- * one unit per group in group order, an end frame none.
+ * Parses one frame. `groupCount`, `macCount` and `signed` (header flag bit 2) come from the verified header; a
+ * batch frame must carry exactly one unit per group in group order, an end frame none, and a signed stream's
+ * frames end with a 64-byte signature.
  */
-export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: number): ParsedFrame {
+export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: number, signed = false): ParsedFrame {
   const r = new ByteReader(bytes, 'frame')
   const kind = r.u8('kind')
   if (kind !== FRAME_KIND_BATCH && kind !== FRAME_KIND_END)
@@ -95,6 +107,9 @@ export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: numb
   if (count !== macCount) throw new FormatError('FORMAT_INVALID', `frame has ${count} MACs, expected ${macCount}`)
   const macs: Uint8Array[] = []
   for (let i = 0; i < count; i++) macs.push(r.bytes(MAC_BYTES, 'mac'))
+  if (signed && r.remaining < FRAME_SIG_BYTES)
+    throw new FormatError('FORMAT_INVALID', 'the frame lacks its frame signature (the header has service recipients)')
+  const signature = signed ? r.bytes(FRAME_SIG_BYTES, 'frame signature') : null
   r.end()
-  return { kind, index, rows, units, body: bytes.subarray(0, bodyEnd), macs }
+  return { kind, index, rows, units, body: bytes.subarray(0, bodyEnd), macs, signature }
 }

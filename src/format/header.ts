@@ -13,6 +13,7 @@ import {
   GROUP_KIND_PUBLIC,
   GROUP_KIND_SEALED,
   HARD_LIMITS,
+  HEADER_FLAG_SERVICE_ACCESS,
   HEADER_FLAGS_KNOWN,
   HEADER_PREFIX_BYTES,
   MAGIC,
@@ -25,6 +26,7 @@ import {
   XWING_ENC_BYTES,
 } from './constants.js'
 import { assertDisjointPositions, blobPositions } from './positions.js'
+import { readServiceSection, type ServiceSection, serviceSectionSize, writeServiceSection } from './service.js'
 import { encodeCredential, readCredential, type SessionCredential } from './session.js'
 
 /** One access group as the header describes it. */
@@ -54,6 +56,11 @@ export interface HeaderFields {
   readonly stanzas: readonly StanzaEntry[]
   /** Suite 2 only: the writer session that signs this header. Absent or null: suite 1 (hybrid signature). */
   readonly session?: SessionCredential | null
+  /**
+   * Service recipients and the frame key (format.md §Service recipients), after the stanzas. Present exactly when
+   * `flags` has bit 2 (`service_access`).
+   */
+  readonly service?: ServiceSection | null
 }
 
 /** A parsed header plus the exact byte regions that the signature and digests cover. */
@@ -61,6 +68,7 @@ export interface ParsedHeader extends HeaderFields {
   readonly version: number
   readonly suite: number
   readonly session: SessionCredential | null
+  readonly service: ServiceSection | null
   /** Magic through the end of the body: what the signature covers. */
   readonly signed: Uint8Array
   /** Magic, version and suite, then the body up to the end of the groups: what stanzas are bound to. */
@@ -122,7 +130,10 @@ function signatureBytes(suite: number): number {
 export function encodeSignedPart(fields: HeaderFields): Uint8Array {
   let stanzas = 2
   for (const s of fields.stanzas) stanzas += FINGERPRINT_BYTES + XWING_ENC_BYTES + 2 + s.payload.length
-  const bodyLen = headFixed(fields) + groupsSize(fields.groups) + stanzas
+  const service = fields.service ?? null
+  if ((service !== null) !== ((fields.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0))
+    throw new TypeError('header flag bit 2 must be set exactly when the header has a service section')
+  const bodyLen = headFixed(fields) + groupsSize(fields.groups) + stanzas + (service ? serviceSectionSize(service) : 0)
   if (bodyLen > HARD_LIMITS.maxHeaderBytes)
     throw new FormatError('LIMIT_EXCEEDED', `header body of ${bodyLen} bytes exceeds the limit`)
   const w = new ByteWriter(HEADER_PREFIX_BYTES + bodyLen)
@@ -130,6 +141,7 @@ export function encodeSignedPart(fields: HeaderFields): Uint8Array {
   writeHead(w, fields)
   w.u16(fields.stanzas.length)
   for (const s of fields.stanzas) w.put(s.fingerprint).put(s.enc).u16(s.payload.length).put(s.payload)
+  if (service) writeServiceSection(w, service)
   return w.done()
 }
 
@@ -232,6 +244,8 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     const payload = r.bytes(r.u16('stanza length'), 'stanza payload')
     stanzas.push({ fingerprint, enc, payload })
   }
+  // The service section follows the stanzas, inside the body: the signature covers it, the stanzas' AAD does not.
+  const service = (flags & HEADER_FLAG_SERVICE_ACCESS) !== 0 ? readServiceSection(r, groups, stanzas.length) : null
   r.end()
   const preamble = new Uint8Array(MAGIC.length + 3 + (preambleEnd - HEADER_PREFIX_BYTES))
   preamble.set(bytes.subarray(0, MAGIC.length + 3))
@@ -240,6 +254,7 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
     version: FORMAT_VERSION,
     suite,
     session,
+    service,
     flags,
     streamId,
     signer,

@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads'
 import { FrameOpener } from '../seal/frame-opener.js'
 import { FrameSealer } from '../seal/frame-sealer.js'
 import { nodeBackend } from './backend.js'
+import { nodeEd25519 } from './ed25519.js'
 import { owned, type Reply, type Request, toWire, transferables } from './worker-protocol.js'
 
 const port = parentPort
@@ -28,18 +29,20 @@ port.on('message', async (req: Request) => {
   try {
     switch (req.type) {
       case 'seal-init':
-        sealers.set(req.stream, await FrameSealer.fromKeys(nodeBackend(), req.keys))
+        sealers.set(req.stream, await FrameSealer.fromKeys(nodeBackend(), req.keys, nodeEd25519))
         for (const k of req.keys.macKeys) k.fill(0)
         for (const k of req.keys.encKeys) k?.fill(0)
+        req.keys.frameSeed?.fill(0)
         reply({ type: 'ready', id: req.id })
         return
       case 'open-init':
-        openers.set(req.stream, await FrameOpener.fromKeys(nodeBackend(), req.keys))
-        req.keys.macKey.fill(0)
+        openers.set(req.stream, await FrameOpener.fromKeys(nodeBackend(), req.keys, nodeEd25519))
+        req.keys.macKey?.fill(0)
         for (const g of req.keys.groups) g.encKey?.fill(0)
         reply({ type: 'ready', id: req.id })
         return
       case 'release':
+        sealers.get(req.stream)?.wipe()
         sealers.delete(req.stream)
         openers.delete(req.stream)
         return

@@ -4,6 +4,7 @@
  * @module
  */
 import { PolicyError } from '../errors.js'
+import { serviceUrlProblem } from '../format/service.js'
 
 /**
  * What happens to one field: `'public'` (authenticated, not encrypted: everyone who can open the stream reads
@@ -43,16 +44,50 @@ export interface Policy {
 }
 
 /**
- * Recipients by role: each role maps to the `aseal1…` public keys of the readers that hold it.
+ * A key-access gateway as the recipient of a role: the groups of the role are wrapped to the gateway's key
+ * (`aseal1…`), and readers ask the gateway at `service` (an `http:` or `https:` URL) for them when they open the
+ * stream (docs/format.md §Service recipients).
+ *
+ * @example
+ * ```ts
+ * import type { ServiceRecipient } from 'arrowseal'
+ * declare const gatewayPublicKey: string
+ * const kas: ServiceRecipient = { service: 'https://kas.example', key: gatewayPublicKey }
+ * ```
+ */
+export interface ServiceRecipient {
+  readonly service: string
+  readonly key: string
+}
+
+/**
+ * One recipient of a role: a reader's public key (`aseal1…`), or a key-access gateway.
+ *
+ * @example
+ * ```ts
+ * import type { RecipientEntry } from 'arrowseal'
+ * declare const alice: string, gatewayPublicKey: string
+ * const entries: RecipientEntry[] = [alice, { service: 'https://kas.example', key: gatewayPublicKey }]
+ * ```
+ */
+export type RecipientEntry = string | ServiceRecipient
+
+/**
+ * Recipients by role: each role maps to the `aseal1…` public keys of the readers that hold it, or to key-access
+ * gateways that serve it (`{ service, key }`); a role may have both.
  *
  * @example
  * ```ts
  * import type { Recipients } from 'arrowseal'
- * declare const alice: string, bob: string
- * const recipients: Recipients = { analysts: [alice], auditors: [alice, bob] }
+ * declare const alice: string, bob: string, gatewayPublicKey: string
+ * const recipients: Recipients = {
+ *   analysts: [alice],
+ *   auditors: [alice, bob],
+ *   partners: [{ service: 'https://kas.example', key: gatewayPublicKey }],
+ * }
  * ```
  */
-export type Recipients = Readonly<Record<string, readonly string[]>>
+export type Recipients = Readonly<Record<string, readonly RecipientEntry[]>>
 
 const ROLE_RE = /^[A-Za-z0-9_.:-]{1,128}$/
 const MAX_FIELD_RULES = 65_536
@@ -134,9 +169,25 @@ export function parsePolicy(input: unknown): Policy {
   return Object.freeze(out)
 }
 
+/** A `{ service, key }` entry, checked and frozen; anything else in the object is refused. */
+function parseServiceEntry(v: Record<string, unknown>, where: string): ServiceRecipient {
+  for (const key of Object.keys(v)) {
+    if (key !== 'service' && key !== 'key')
+      throw new PolicyError('POLICY_INVALID', `${where}: unknown key "${key}" (a service entry has service and key)`)
+  }
+  const { service, key } = v
+  if (typeof service !== 'string')
+    throw new PolicyError('POLICY_INVALID', `${where}.service: must be the gateway's URL`)
+  const why = serviceUrlProblem(service)
+  if (why) throw new PolicyError('POLICY_INVALID', `${where}.service: the URL ${why}`)
+  if (typeof key !== 'string')
+    throw new PolicyError('POLICY_INVALID', `${where}.key: must be the gateway's public key (aseal1…)`)
+  return Object.freeze({ service, key })
+}
+
 /**
- * Validates a recipients object: role names to non-empty arrays of public key texts. Key texts are parsed
- * later, when sealing, so that the error can name the role and index.
+ * Validates a recipients object: role names to non-empty arrays of public key texts or `{ service, key }`
+ * gateway entries. Key texts are parsed later, when sealing, so that the error can name the role and index.
  *
  * @example
  * ```ts
@@ -157,18 +208,24 @@ export function parseRecipients(input: unknown): Recipients {
   }
   if (!isRecord(input))
     throw new PolicyError('POLICY_INVALID', 'recipients: must be an object mapping roles to arrays of public keys')
-  const out: Record<string, readonly string[]> = Object.create(null)
+  const out: Record<string, readonly RecipientEntry[]> = Object.create(null)
   for (const [role, keys] of Object.entries(input)) {
     if (!ROLE_RE.test(role))
       throw new PolicyError('POLICY_INVALID', `recipients[${JSON.stringify(role)}]: invalid role name`)
     if (!Array.isArray(keys) || keys.length === 0) {
       throw new PolicyError('POLICY_INVALID', `recipients.${role}: must be a non-empty array of public keys`)
     }
+    const entries: RecipientEntry[] = []
     for (const [i, k] of keys.entries()) {
-      if (typeof k !== 'string')
-        throw new PolicyError('POLICY_INVALID', `recipients.${role}[${i}]: must be a public key string`)
+      if (typeof k === 'string') entries.push(k)
+      else if (isRecord(k)) entries.push(parseServiceEntry(k, `recipients.${role}[${i}]`))
+      else
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `recipients.${role}[${i}]: must be a public key string or a { "service", "key" } gateway entry`,
+        )
     }
-    out[role] = Object.freeze([...(keys as string[])])
+    out[role] = Object.freeze(entries)
   }
   if (Object.keys(out).length === 0) throw new PolicyError('POLICY_INVALID', 'recipients: at least one role is needed')
   return Object.freeze(out)

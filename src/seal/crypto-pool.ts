@@ -136,8 +136,9 @@ export function wipePoolInit(init: PoolInit): void {
   if ('seal' in init) {
     for (const k of init.seal.macKeys) k.fill(0)
     for (const k of init.seal.encKeys) k?.fill(0)
+    init.seal.frameSeed?.fill(0)
   } else {
-    init.open.macKey.fill(0)
+    init.open.macKey?.fill(0)
     for (const g of init.open.groups) g.encKey?.fill(0)
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { FormatError } from '../errors.js'
-import { HARD_LIMITS, MAC_BYTES } from '../format/constants.js'
+import { FRAME_SIG_BYTES, HARD_LIMITS, MAC_BYTES } from '../format/constants.js'
 
 /** Kind, index, rows, unit count. */
 const FRAME_FIXED = 1 + 8 + 4 + 2
@@ -44,6 +44,8 @@ export interface FrameSlots {
   readonly payloads: Uint8Array[]
   /** All MAC slots, 16 bytes per recipient. */
   readonly macs: Uint8Array
+  /** The frame signature's slot (64 bytes) in a service-access stream, else null. */
+  readonly signature: Uint8Array | null
 }
 
 /**
@@ -54,10 +56,10 @@ export interface FrameSlots {
  * const size = frameSize([{ groupId: 0, flags: 0, length: 100 }], 2)
  * ```
  */
-export function frameSize(units: readonly UnitShape[], macCount: number): number {
+export function frameSize(units: readonly UnitShape[], macCount: number, signed = false): number {
   let bodyLen = FRAME_FIXED
   for (const u of units) bodyLen += UNIT_FIXED + u.length
-  const frameLen = bodyLen + 2 + macCount * MAC_BYTES
+  const frameLen = bodyLen + 2 + macCount * MAC_BYTES + (signed ? FRAME_SIG_BYTES : 0)
   if (frameLen > HARD_LIMITS.maxFrameBytes) {
     throw new FormatError(
       'LIMIT_EXCEEDED',
@@ -84,8 +86,9 @@ export function layoutFrame(
   rows: number,
   units: readonly UnitShape[],
   macCount: number,
+  signed = false,
 ): FrameSlots {
-  const size = frameSize(units, macCount)
+  const size = frameSize(units, macCount, signed)
   if (out.length !== size) throw new RangeError(`frame buffer is ${out.length} bytes, the frame needs ${size}`)
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
   view.setUint32(0, size - 4)
@@ -107,5 +110,7 @@ export function layoutFrame(
   const body = out.subarray(4, pos)
   view.setUint16(pos, macCount)
   pos += 2
-  return { frame: out, body, payloads, macs: out.subarray(pos, pos + macCount * MAC_BYTES) }
+  const macs = out.subarray(pos, pos + macCount * MAC_BYTES)
+  pos += macCount * MAC_BYTES
+  return { frame: out, body, payloads, macs, signature: signed ? out.subarray(pos, pos + FRAME_SIG_BYTES) : null }
 }

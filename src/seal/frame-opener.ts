@@ -11,6 +11,8 @@ import { ByteReader, constantTimeEqual } from '../format/bytes.js'
 import { FRAME_KIND_END, HARD_LIMITS, UNIT_FLAG_DEFLATE } from '../format/constants.js'
 import { frameMac, unitAad, unitNonce } from '../format/derive.js'
 import { parseFrame } from '../format/frame.js'
+import { type Ed25519, nobleEd25519 } from '../keys/sign.js'
+import { verifyFrameSig } from './frame-sig.js'
 
 /**
  * A verified frame: a batch's plaintext units (one per readable group, in group order), or the end.
@@ -34,9 +36,15 @@ export type OpenedFrame =
  */
 export interface FrameOpenerKeys {
   readonly headerDigest: Uint8Array
-  readonly macKey: Uint8Array
-  /** This reader's position among the stanzas (and so among each frame's MACs). */
+  /** This reader's MAC key; null for a reader that got its keys from a gateway (it has no stanza). */
+  readonly macKey: Uint8Array | null
+  /** This reader's position among the stanzas (and so among each frame's MACs); -1 without a stanza. */
   readonly myIndex: number
+  /**
+   * Service-access streams (header flag bit 2): the frame key every frame's signature must verify under, for
+   * direct and gateway readers alike; null otherwise.
+   */
+  readonly frameKey: Uint8Array | null
   readonly groupCount: number
   readonly macCount: number
   /** Largest inflated unit this reader accepts: its `maxFrameBytes` (a compressed unit must not outgrow it). */
@@ -71,17 +79,30 @@ export class FrameOpener {
   readonly #backend: CryptoBackend
   readonly #groups: readonly OpenableGroup[]
   readonly #headerDigest: Uint8Array
-  readonly #macKey: Uint8Array
+  readonly #macKey: Uint8Array | null
+  readonly #frameKey: Uint8Array | null
+  readonly #ed: Ed25519
   readonly #myIndex: number
   readonly #groupCount: number
   readonly #macCount: number
   readonly #maxInflatedBytes: number
 
-  constructor(backend: CryptoBackend, groups: readonly OpenableGroup[], init: Omit<FrameOpenerKeys, 'groups'>) {
+  /** @param ed25519 - verifies frame signatures of service-access streams. */
+  constructor(
+    backend: CryptoBackend,
+    groups: readonly OpenableGroup[],
+    init: Omit<FrameOpenerKeys, 'groups'>,
+    ed25519: Ed25519 = nobleEd25519,
+  ) {
+    // A reader must authenticate frames somehow: by its own MAC, by the frame signature, or (normally) both.
+    if (init.macKey === null && init.frameKey === null)
+      throw new TypeError('a frame opener needs a MAC key or a frame key')
     this.#backend = backend
     this.#groups = groups
     this.#headerDigest = init.headerDigest
     this.#macKey = init.macKey
+    this.#frameKey = init.frameKey
+    this.#ed = ed25519
     this.#myIndex = init.myIndex
     this.#groupCount = init.groupCount
     this.#macCount = init.macCount
@@ -89,26 +110,37 @@ export class FrameOpener {
   }
 
   /** Imports raw keys (in a worker, say) into `backend`. */
-  static async fromKeys(backend: CryptoBackend, keys: FrameOpenerKeys): Promise<FrameOpener> {
+  static async fromKeys(
+    backend: CryptoBackend,
+    keys: FrameOpenerKeys,
+    ed25519: Ed25519 = nobleEd25519,
+  ): Promise<FrameOpener> {
     const groups = await Promise.all(
       keys.groups.map(async (g) => ({ id: g.id, key: g.encKey === null ? null : await backend.importKey(g.encKey) })),
     )
-    return new FrameOpener(backend, groups, {
-      headerDigest: keys.headerDigest.slice(),
-      macKey: keys.macKey.slice(),
-      myIndex: keys.myIndex,
-      groupCount: keys.groupCount,
-      macCount: keys.macCount,
-      maxInflatedBytes: keys.maxInflatedBytes,
-    })
+    return new FrameOpener(
+      backend,
+      groups,
+      {
+        headerDigest: keys.headerDigest.slice(),
+        macKey: keys.macKey ? keys.macKey.slice() : null,
+        frameKey: keys.frameKey ? keys.frameKey.slice() : null,
+        myIndex: keys.myIndex,
+        groupCount: keys.groupCount,
+        macCount: keys.macCount,
+        maxInflatedBytes: keys.maxInflatedBytes,
+      },
+      ed25519,
+    )
   }
 
   /**
    * Verifies one frame (bytes after its length field) expected at position `expected`: position, this reader's
-   * MAC, then every readable unit's AEAD tag. Throws before returning anything if any check fails.
+   * MAC (if it has a stanza), the frame signature (service-access streams), then every readable unit's AEAD tag.
+   * Throws before returning anything if any check fails.
    */
   async open(bytes: Uint8Array, expected: number): Promise<OpenedFrame> {
-    const frame = parseFrame(bytes, this.#groupCount, this.#macCount)
+    const frame = parseFrame(bytes, this.#groupCount, this.#macCount, this.#frameKey !== null)
     // Batch indexes are bound into the MAC and every AAD; checking the plaintext index first gives a clear error.
     if (frame.index !== expected) {
       throw new FormatError(
@@ -117,8 +149,16 @@ export class FrameOpener {
       )
     }
     const digest = await this.#backend.sha256(frame.body)
-    const mac = frameMac(this.#macKey, this.#headerDigest, digest)
-    if (!constantTimeEqual(mac, frame.macs[this.#myIndex]!)) throw new AuthError('AUTH_FAILED')
+    if (this.#macKey !== null) {
+      const mac = frameMac(this.#macKey, this.#headerDigest, digest)
+      if (!constantTimeEqual(mac, frame.macs[this.#myIndex]!)) throw new AuthError('AUTH_FAILED')
+    }
+    // Every reader of a service-access stream checks the signature, so all of them accept the same frames; for a
+    // gateway reader it is the only proof that the writer, not another key holder, made the frame.
+    if (this.#frameKey !== null) {
+      if (!verifyFrameSig(this.#ed, this.#frameKey, this.#headerDigest, digest, frame.signature!))
+        throw new AuthError('AUTH_FAILED')
+    }
     if (frame.kind === FRAME_KIND_END) return { kind: 'end', index: frame.index }
     const rows = frame.rows
     const nonce = unitNonce(frame.index)

@@ -8,7 +8,9 @@ import { sealParts } from '../aead/parts.js'
 import type { AeadKey, CryptoBackend } from '../aead/types.js'
 import { FRAME_KIND_BATCH, FRAME_KIND_END, MAC_BYTES } from '../format/constants.js'
 import { frameMac, unitAad, unitNonce } from '../format/derive.js'
+import { type Ed25519, nobleEd25519 } from '../keys/sign.js'
 import { frameSize, layoutFrame, type UnitShape } from './frame-layout.js'
+import { FrameSigner } from './frame-sig.js'
 
 /**
  * One unit of a batch after the encode phase: Arrow IPC (maybe deflated), not yet sealed.
@@ -59,6 +61,8 @@ export interface FrameSealerKeys {
   readonly macKeys: readonly Uint8Array[]
   /** Per group: the AES-256 key, or null for a public group. */
   readonly encKeys: readonly (Uint8Array | null)[]
+  /** Service-access streams: the frame key's secret seed, to sign every frame; else null. */
+  readonly frameSeed: Uint8Array | null
 }
 
 /** GCM appends a 16-byte tag to each sealed unit. */
@@ -91,33 +95,42 @@ export class FrameSealer {
   readonly #keys: readonly (AeadKey | null)[]
   readonly #headerDigest: Uint8Array
   readonly #macKeys: readonly Uint8Array[]
+  readonly #signer: FrameSigner | null
 
+  /** @param signer - service-access streams: signs every frame (format.md §Service recipients). */
   constructor(
     backend: CryptoBackend,
     keys: readonly (AeadKey | null)[],
     headerDigest: Uint8Array,
     macKeys: readonly Uint8Array[],
+    signer: FrameSigner | null = null,
   ) {
     this.#backend = backend
     this.#keys = keys
     this.#headerDigest = headerDigest
     this.#macKeys = macKeys
+    this.#signer = signer
   }
 
-  /** Imports raw keys (in a worker, say) into `backend`. */
-  static async fromKeys(backend: CryptoBackend, keys: FrameSealerKeys): Promise<FrameSealer> {
+  /** Imports raw keys (in a worker, say) into `backend`; `ed25519` signs frames of a service-access stream. */
+  static async fromKeys(
+    backend: CryptoBackend,
+    keys: FrameSealerKeys,
+    ed25519: Ed25519 = nobleEd25519,
+  ): Promise<FrameSealer> {
     const imported = await Promise.all(keys.encKeys.map((k) => (k === null ? null : backend.importKey(k))))
     return new FrameSealer(
       backend,
       imported,
       keys.headerDigest.slice(),
       keys.macKeys.map((k) => k.slice()),
+      keys.frameSeed ? new FrameSigner(keys.frameSeed, ed25519) : null,
     )
   }
 
   /** Bytes the frame of `batch` takes. */
   size(batch: EncodedBatch): number {
-    return frameSize(unitShapes(batch), this.#macKeys.length)
+    return frameSize(unitShapes(batch), this.#macKeys.length, this.#signer !== null)
   }
 
   /**
@@ -125,8 +138,9 @@ export class FrameSealer {
    */
   async seal(batch: EncodedBatch, out?: Uint8Array): Promise<Uint8Array> {
     const shapes = unitShapes(batch)
-    const frame = out ?? new Uint8Array(frameSize(shapes, this.#macKeys.length))
-    const slots = layoutFrame(frame, FRAME_KIND_BATCH, batch.index, batch.rows, shapes, this.#macKeys.length)
+    const signed = this.#signer !== null
+    const frame = out ?? new Uint8Array(frameSize(shapes, this.#macKeys.length, signed))
+    const slots = layoutFrame(frame, FRAME_KIND_BATCH, batch.index, batch.rows, shapes, this.#macKeys.length, signed)
     const nonce = unitNonce(batch.index)
     await Promise.all(
       batch.units.map(async (u, i) => {
@@ -145,26 +159,38 @@ export class FrameSealer {
         await sealParts(this.#backend, key, nonce, aad, u.parts, slot)
       }),
     )
-    await this.#mac(slots.body, slots.macs)
+    await this.#authenticate(slots.body, slots.macs, slots.signature)
     return frame
   }
 
   /** Bytes the end frame takes. */
   endSize(): number {
-    return frameSize([], this.#macKeys.length)
+    return frameSize([], this.#macKeys.length, this.#signer !== null)
   }
 
-  /** The authenticated end frame after `count` batches, written into `out` when given. */
+  /**
+   * The authenticated end frame after `count` batches, written into `out` when given. The frame secret is wiped
+   * once it is signed: nothing more can be signed for this stream.
+   */
   async end(count: number, out?: Uint8Array): Promise<Uint8Array> {
     const frame = out ?? new Uint8Array(this.endSize())
-    const slots = layoutFrame(frame, FRAME_KIND_END, count, 0, [], this.#macKeys.length)
-    await this.#mac(slots.body, slots.macs)
+    const signed = this.#signer !== null
+    const slots = layoutFrame(frame, FRAME_KIND_END, count, 0, [], this.#macKeys.length, signed)
+    await this.#authenticate(slots.body, slots.macs, slots.signature)
+    this.#signer?.wipe()
     return frame
   }
 
-  async #mac(body: Uint8Array, macs: Uint8Array): Promise<void> {
+  /** The stream failed or was dropped: forget the frame secret. */
+  wipe(): void {
+    this.#signer?.wipe()
+  }
+
+  /** One MAC per recipient over the frame digest, then (service-access streams) the frame signature. */
+  async #authenticate(body: Uint8Array, macs: Uint8Array, signature: Uint8Array | null): Promise<void> {
     const digest = await this.#backend.sha256(body)
     for (const [i, macKey] of this.#macKeys.entries())
       macs.set(frameMac(macKey, this.#headerDigest, digest), i * MAC_BYTES)
+    if (signature && this.#signer) signature.set(this.#signer.sign(this.#headerDigest, digest))
   }
 }

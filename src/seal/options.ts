@@ -3,8 +3,10 @@
  * @module
  */
 import type { CryptoBackend } from '../aead/types.js'
-import { KeyError } from '../errors.js'
+import { KeyError, PolicyError } from '../errors.js'
 import { DEFAULT_MAX_FRAME_BYTES, HARD_LIMITS, STREAM_ID_BYTES } from '../format/constants.js'
+import { datasetProblem } from '../format/service.js'
+import type { KeyAccessProvider } from '../kas/types.js'
 import { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { WriterSession } from '../keys/session.js'
@@ -55,6 +57,12 @@ export interface SealOptions {
    * dictionary. Other streams are sealed batch by batch as written.
    */
   readonly minBatchRows?: number
+  /**
+   * The dataset (stream family) a key-access gateway grants access to, written into the header's service section
+   * (0 … 256 bytes of UTF-8, no control characters). Used only when a recipient is a service
+   * (`{ service, key }`); default `''`, the unnamed dataset, which a gateway treats as a dataset of its own.
+   */
+  readonly dataset?: string
 }
 
 /**
@@ -110,6 +118,18 @@ export interface OpenOptions {
   readonly maxFrameBytes?: number
   /** AEAD and hash backend, as for sealing. */
   readonly backend?: CryptoBackend
+  /**
+   * Where to get group keys when this identity has no stanza of its own and the stream names key-access gateways
+   * (service recipients): the opener calls `requestKeys` once per stream, checks every key it returns against the
+   * header's key commitments, and then verifies each frame by its frame signature (format.md §Service
+   * recipients). Without it such a reader gets `NOT_A_RECIPIENT`, whose message names the gateway.
+   */
+  readonly keyAccess?: KeyAccessProvider
+  /**
+   * The roles to ask a gateway for (default: every role of the first service the stream names). The request goes
+   * to the first service whose entry lists all of them.
+   */
+  readonly keyAccessRoles?: readonly string[]
 }
 
 /** Checks the caller's seal options; wrong types are TypeErrors (misuse), not data errors. */
@@ -129,6 +149,11 @@ export function checkSealOptions(options: SealOptions): void {
   const min = options.minBatchRows
   if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0 && min <= HARD_LIMITS.maxRowsPerBatch))
     throw new TypeError(`options.minBatchRows must be an integer from 0 to ${HARD_LIMITS.maxRowsPerBatch}`)
+  if (options.dataset !== undefined) {
+    if (typeof options.dataset !== 'string') throw new TypeError('options.dataset must be a string')
+    const why = datasetProblem(options.dataset)
+    if (why) throw new PolicyError('POLICY_INVALID', `options.dataset ${why}`)
+  }
 }
 
 /** Checks the caller's open options and parses the trusted signer keys. */
@@ -164,6 +189,18 @@ export function checkOpenOptions(options: OpenOptions): {
   if (sessions !== 'accept' && sessions !== 'current' && sessions !== 'reject') {
     throw new TypeError("options.sessions must be 'accept', 'current' or 'reject'")
   }
+  const keyAccess = options.keyAccess
+  if (
+    keyAccess !== undefined &&
+    (typeof keyAccess !== 'object' || keyAccess === null || typeof keyAccess.requestKeys !== 'function')
+  )
+    throw new TypeError('options.keyAccess must be a key-access provider (an object with requestKeys)')
+  const roles = options.keyAccessRoles
+  if (
+    roles !== undefined &&
+    (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => typeof r === 'string' && r.length > 0))
+  )
+    throw new TypeError('options.keyAccessRoles must be a non-empty array of role names')
   return { signers, maxFrameBytes, sessions, expectedStreamId: parseStreamId(options.expectedStreamId) }
 }
 
@@ -182,19 +219,60 @@ function parseStreamId(value: string | Uint8Array | undefined): Uint8Array | nul
   return out
 }
 
-/** Parses every recipient key, naming the role and index of a bad one. */
-export function parseRecipientKeys(recipients: Recipients): Record<string, PublicKey[]> {
-  const out: Record<string, PublicKey[]> = Object.create(null)
-  for (const [role, keys] of Object.entries(recipients)) {
-    out[role] = keys.map((text, i) => {
+/**
+ * Recipient keys by role, and which of the keys are gateways (by fingerprint hex) with their URL.
+ *
+ * @example
+ * ```ts
+ * const { keys, services } = parseRecipientKeys(parseRecipients(options.recipients))
+ * ```
+ */
+export interface RecipientKeys {
+  readonly keys: Record<string, PublicKey[]>
+  readonly services: ReadonlyMap<string, string>
+}
+
+const fingerprintHex = (k: PublicKey): string =>
+  Array.from(k.fingerprint, (b) => b.toString(16).padStart(2, '0')).join('')
+
+/**
+ * Parses every recipient key, naming the role and index of a bad one. One key is either a reader or a gateway
+ * in one stream, and a gateway has one URL: a key named both ways, or with two URLs, is refused
+ * (`POLICY_INVALID`) rather than guessed at.
+ */
+export function parseRecipientKeys(recipients: Recipients): RecipientKeys {
+  const keys: Record<string, PublicKey[]> = Object.create(null)
+  const services = new Map<string, string>()
+  const direct = new Set<string>()
+  for (const [role, entries] of Object.entries(recipients)) {
+    keys[role] = entries.map((entry, i) => {
+      const text = typeof entry === 'string' ? entry : entry.key
+      let key: PublicKey
       try {
-        return parsePublicKey(text)
+        key = parsePublicKey(text)
       } catch (cause) {
         throw new KeyError(`recipients.${role}[${i}]: ${cause instanceof Error ? cause.message : 'not a public key'}`, {
           cause,
         })
       }
+      const id = fingerprintHex(key)
+      if (typeof entry === 'string') direct.add(id)
+      else {
+        const known = services.get(id)
+        if (known !== undefined && known !== entry.service)
+          throw new PolicyError(
+            'POLICY_INVALID',
+            `recipients.${role}[${i}]: gateway key ${key.keyId} is named with two URLs (${known}, ${entry.service})`,
+          )
+        services.set(id, entry.service)
+      }
+      if (direct.has(id) && services.has(id))
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `recipients.${role}[${i}]: key ${key.keyId} is named both as a reader and as a gateway; use one or the other`,
+        )
+      return key
     })
   }
-  return out
+  return { keys, services }
 }

@@ -19,6 +19,7 @@ import {
   GROUP_KIND_SEALED,
   HARD_LIMITS,
   HEADER_FLAG_REVEAL_SCHEMA,
+  HEADER_FLAG_SERVICE_ACCESS,
   LABEL,
   STREAM_ID_BYTES,
   UNIT_FLAG_DEFLATE,
@@ -32,9 +33,11 @@ import { planAccess } from '../policy/resolve.js'
 import { checkRevealable } from '../policy/reveal.js'
 import { Coalescer } from './coalesce.js'
 import { type EncodedBatch, type EncodedUnit, FrameSealer, type FrameSealerKeys } from './frame-sealer.js'
+import { FrameSigner, frameKeyOf } from './frame-sig.js'
 import { checkSealOptions, parseRecipientKeys, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
+import { planServices } from './service-plan.js'
 
 interface SealedGroup {
   readonly layout: GroupLayout
@@ -111,7 +114,7 @@ export class Sealer {
     checkSealOptions(options)
     const backend = backendFor(options, runtime)
     const policy = parsePolicy(options.policy)
-    const recipientKeys = parseRecipientKeys(parseRecipients(options.recipients))
+    const { keys: recipientKeys, services } = parseRecipientKeys(parseRecipients(options.recipients))
     const plan = planAccess(
       schema.fields.map((f) => f.name),
       schema.metadata.size > 0,
@@ -172,7 +175,11 @@ export class Sealer {
       })
     }
 
-    const flags = reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0
+    // Gateway recipients (format.md §Service recipients): a fresh frame key signs every frame, so readers who got
+    // their keys from a gateway, and hold no MAC key, can still tell the writer's frames from another reader's.
+    const frameSeed = services.size > 0 ? random(32) : null
+    const service = frameSeed ? planServices(plan, services, options.dataset ?? '', frameKeyOf(frameSeed)) : null
+    const flags = (reveal ? HEADER_FLAG_REVEAL_SCHEMA : 0) | (service ? HEADER_FLAG_SERVICE_ACCESS : 0)
     const signer = options.signer.publicKeyObject.fingerprint
     const by = options.signer
     const session = by instanceof WriterSession ? by.credential : null
@@ -199,7 +206,7 @@ export class Sealer {
     }
     for (const k of groupKeys) k?.fill(0)
 
-    const signed = encodeSignedPart({ flags, streamId, signer, session, groups: entries, stanzas })
+    const signed = encodeSignedPart({ flags, streamId, signer, session, groups: entries, stanzas, service })
     // A session signs with its certified Ed25519 key (suite 2); an identity with its hybrid key (suite 1).
     const signature =
       by instanceof WriterSession
@@ -207,9 +214,16 @@ export class Sealer {
         : by.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random, runtime.ed25519)
     const header = concatBytes(signed, signature)
     const headerDigest = await backend.sha256(header)
+    const frameSigner = frameSeed ? new FrameSigner(frameSeed, runtime.ed25519) : null
     if (exportKeys)
-      exportKeys({ headerDigest: headerDigest.slice(), macKeys: macKeys.map((k) => k.slice()), encKeys: rawKeys })
-    const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys)
+      exportKeys({
+        headerDigest: headerDigest.slice(),
+        macKeys: macKeys.map((k) => k.slice()),
+        encKeys: rawKeys,
+        frameSeed: frameSeed ? frameSeed.slice() : null,
+      })
+    frameSeed?.fill(0)
+    const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys, frameSigner)
     return new Sealer(header, schema, frames, sealed, options.compression === 'deflate', options.minBatchRows)
   }
 
@@ -295,9 +309,10 @@ export class Sealer {
     return this.frames.end(this.#index, out)
   }
 
-  /** Marks the stream failed, so that no end frame can be written. */
+  /** Marks the stream failed, so that no end frame can be written (and forgets the frame secret). */
   abort(): void {
     this.#state = 'failed'
+    this.frames.wipe()
   }
 
   #checkShape(batch: RecordBatch): void {

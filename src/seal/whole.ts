@@ -12,6 +12,7 @@ import { concatAll } from '../format/bytes.js'
 import { FrameSplitter } from '../format/reader.js'
 import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
+import type { KeyAccessInfo } from './key-access.js'
 import { Opener } from './opener.js'
 import { checkOpenOptions, type OpenOptions, type SealOptions } from './options.js'
 import { type RandomSource, webRandom } from './random.js'
@@ -104,6 +105,8 @@ export interface OpenedTable {
   readonly session: SessionCredential | null
   /** The stream's id, 32 lower-case hex digits, as `inspect` shows it and `expectedStreamId` accepts it. */
   readonly streamId: string
+  /** How the keys came from a key-access gateway (`keyAccess` option), or null for a direct recipient. */
+  readonly keyAccess: KeyAccessInfo | null
 }
 
 /**
@@ -136,6 +139,6 @@ export async function openWholeWithInfo(
     else batches.push(result.batch)
   }
   splitter.close()
-  const { schema, signer, session, header } = opener!
-  return { table: new Table(schema, batches), signer, session, streamId: bytesToHex(header.streamId) }
+  const { schema, signer, session, header, keyAccess } = opener!
+  return { table: new Table(schema, batches), signer, session, streamId: bytesToHex(header.streamId), keyAccess }
 }

@@ -19,6 +19,7 @@ import {
   type SharedPool,
 } from '../seal/crypto-pool.js'
 import type { OpenedFrame } from '../seal/frame-opener.js'
+import type { KeyAccessInfo } from '../seal/key-access.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { type Runtime, webRuntime } from '../seal/runtime.js'
@@ -54,6 +55,8 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   readonly session: Promise<SessionCredential | null>
   /** Resolves with the verified stream id (32 lower-case hex digits, as `inspect` shows it). */
   readonly streamId: Promise<string>
+  /** Resolves with how the keys came from a key-access gateway (`keyAccess` option), or null for a direct recipient. */
+  readonly keyAccess: Promise<KeyAccessInfo | null>
 
   /**
    * @param options - open options.
@@ -137,6 +140,8 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
     this.signer = ready.then((o) => o.signer)
     this.session = ready.then((o) => o.session)
     this.streamId = ready.then((o) => bytesToHex(o.header.streamId))
+    this.keyAccess = ready.then((o) => o.keyAccess)
+    this.keyAccess.catch(() => {})
     this.schema.catch(() => {})
     this.signer.catch(() => {})
     this.session.catch(() => {})

@@ -41,6 +41,8 @@ values with leading zeros stay text. Empty CSV fields and JSON null are null.
 POLICY.json:      {"fields": {"id": "public", "email": ["support", "auditor"], "tmp": "drop"}, "default": "drop"}
                   Every input column needs a rule, or a "default"; otherwise sealing fails (fail closed).
 RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", "aseal1…"]}
+                  A key-access gateway as a role's recipient: {"analyst": [{"service": "https://kas.example",
+                  "key": "aseal1…"}]}; readers of that role then get keys from the gateway when they open.
 
 Options:
       --policy FILE         policy file (required)
@@ -54,6 +56,8 @@ Options:
       --compression C       none (default) or deflate; compression leaks information through sizes
       --min-batch-rows N    merge consecutive smaller batches into batches of at least N rows (faster for
                             many small Arrow batches; readers get the merged batches)
+      --dataset NAME        the dataset a key-access gateway grants access to (default: the unnamed dataset
+                            ""); used only when a recipient is a gateway
       --debug               show a stack trace on errors
   -h, --help                show this help
 `,
@@ -67,6 +71,7 @@ Options:
     'reveal-schema': { type: 'boolean' },
     compression: { type: 'string' },
     'min-batch-rows': { type: 'string' },
+    dataset: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -86,6 +91,7 @@ Options:
     const minBatchRows = minRowsText === undefined ? undefined : Number(minRowsText)
     if (minBatchRows !== undefined && !(/^\d+$/.test(minRowsText!) && minBatchRows <= HARD_LIMITS.maxRowsPerBatch))
       throw new CliError('USAGE', `--min-batch-rows must be a row count, not "${minRowsText}"`, 'for example 65536')
+    const dataset = stringOption(inv, 'dataset')
     const output = stringOption(inv, 'output')
     const input = inv.positionals[0]
     if (isStdio(output) && process.stdout.isTTY)
@@ -109,6 +115,7 @@ Options:
       revealSchema: flag(inv, 'reveal-schema'),
       compression,
       ...(minBatchRows === undefined ? {} : { minBatchRows }),
+      ...(dataset === undefined ? {} : { dataset }),
       backend: nodeBackend(),
     }
 
