@@ -11,7 +11,7 @@
  */
 import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { KeyAccessError } from '../errors.js'
-import { constantTimeEqual } from '../format/bytes.js'
+import { concatAll, constantTimeEqual } from '../format/bytes.js'
 import { BoundedMap } from './bounded-map.js'
 import { verifyDpopProof } from './dpop.js'
 import type { OidcConfig, OidcIssuerConfig, PrincipalName, TokenAuthenticator, TokenAuthInput } from './types.js'
@@ -225,9 +225,7 @@ async function resolveJwksUri(config: OidcIssuerConfig): Promise<URL> {
       signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
     })
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`)
-    const text = await res.text()
-    if (text.length > MAX_DISCOVERY_BYTES) throw new Error('document too large')
-    doc = JSON.parse(text)
+    doc = JSON.parse(await boundedText(res, MAX_DISCOVERY_BYTES))
   } catch (err) {
     throw new KeyAccessError('KAS_UNAVAILABLE', `identity provider ${config.issuer}: discovery failed`, { cause: err })
   }
@@ -241,6 +239,27 @@ async function resolveJwksUri(config: OidcIssuerConfig): Promise<URL> {
   } catch {
     throw new KeyAccessError('KAS_UNAVAILABLE', `identity provider ${config.issuer}: discovery has no usable jwks_uri`)
   }
+}
+
+/** The body as text, read no further than `max` bytes (an issuer is trusted, but not to fill our memory). */
+async function boundedText(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0')
+  if (declared > max) throw new Error('document too large')
+  if (res.body === null) return ''
+  const reader = res.body.getReader()
+  const parts: Uint8Array[] = []
+  let n = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    n += value.length
+    if (n > max) {
+      await reader.cancel()
+      throw new Error('document too large')
+    }
+    parts.push(value)
+  }
+  return new TextDecoder().decode(concatAll(parts))
 }
 
 function tokenFailure(err: unknown): KeyAccessError {

@@ -302,6 +302,37 @@ describe('createOidcAuthenticator against a real OpenID provider', () => {
     }
   })
 
+  it('refuses an oversized discovery document without reading it all', async () => {
+    let served = 0
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json')
+      // No content-length: the limit must hold while reading, too.
+      const chunk = ' '.repeat(64 * 1024)
+      const write = () => {
+        while (served < 64 * 1024 * 1024 && res.write(chunk)) served += chunk.length
+        if (served < 64 * 1024 * 1024) res.once('drain', write)
+        else res.end('{}')
+      }
+      write()
+    })
+    try {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      const big = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const a = createOidcAuthenticator({ issuers: [{ issuer: big, audience: GATEWAY }] })
+      const forged = await new SignJWT({ sub: 's', aud: GATEWAY })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(big)
+        .setExpirationTime('1m')
+        .sign(key.privateKey)
+      const e = await refusal(a.authenticate(await input({ authorization: `DPoP ${forged}` })), 'KAS_UNAVAILABLE')
+      expect(e.message).toMatch(/discovery failed/)
+      expect(served).toBeLessThan(64 * 1024 * 1024)
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  })
+
   it('validates its configuration', () => {
     expect(() => createOidcAuthenticator({ issuers: [] })).toThrow(TypeError)
     expect(() => createOidcAuthenticator({ issuers: [{ issuer: 'http://idp.example', audience: GATEWAY }] })).toThrow(
