@@ -131,7 +131,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     // `audit` and `kas` take a subcommand word; the pair is looked up as one command name.
     const [name, ...rest] =
       (argv[0] === 'audit' || argv[0] === 'kas') && argv[1] !== undefined && !argv[1].startsWith('-')
-        ? [`audit ${argv[1]}`, ...argv.slice(2)]
+        ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)]
         : argv
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       if (name === 'help' && rest[0]) return await run([rest[0], '--help'])
