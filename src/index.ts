@@ -41,6 +41,8 @@ export {
   type InspectResult,
   inspect,
 } from './inspect.js'
+export { type KeyAccessClientOptions, keyAccessClient } from './kas/client.js'
+export { type DpopProofInput, dpopHeaders, dpopProof } from './kas/dpop.js'
 export { type UnwrapOptions, unwrapForService } from './kas/service-view.js'
 export type {
   KeyAccessProvider,
@@ -73,4 +75,3 @@ export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'
 export { SealStream, type SealStreamInit } from './stream/seal-stream.js'
 export { type OpenedTable, openTable, openTableWithInfo, sealTable } from './table.js'
 export type { SealedInput, TableInput } from './table-input.js'
-export { type KeyAccessClientOptions, keyAccessClient } from './kas/client.js'

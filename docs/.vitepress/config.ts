@@ -75,6 +75,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },
         { text: 'Keep and verify the audit log', link: '/guides/audit-log' },
+        { text: 'Run a key-access gateway', link: '/guides/gateway' },
         { text: 'Tune for throughput', link: '/guides/performance' },
       ],
     },

@@ -47,7 +47,7 @@ export interface DpopProofInput {
  *
  * @example
  * ```ts
- * import { dpopProof } from 'arrowseal/kas'
+ * import { dpopProof } from 'arrowseal'
  * const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
  * const body = new TextEncoder().encode('{}')
  * const bodyDigest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
@@ -86,6 +86,36 @@ export async function dpopProof(input: DpopProofInput): Promise<string> {
     .setProtectedHeader({ typ: 'dpop+jwt', alg, jwk })
     .setIssuedAt(Math.floor(now / 1000))
     .sign(key.privateKey)
+}
+
+/**
+ * The `headers` option of `keyAccessClient` for a reader that authenticates with a DPoP-bound token: for every
+ * request it sends `Authorization: DPoP <token>` and a fresh proof committing to that request's body and URL.
+ * `token` may be a function, called per request, so the reader can refresh an expiring token.
+ *
+ * @example
+ * ```ts
+ * import { dpopHeaders, keyAccessClient } from 'arrowseal'
+ * const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+ * const headers = dpopHeaders({ key, token: async () => 'eyJ…' }) // the token your IdP bound to `key`
+ * // const keyAccess = keyAccessClient({ gatewayKey: 'aseal1…', headers })
+ * const h = await headers(new TextEncoder().encode('{}'), 'https://kas.example/v1/rewrap')
+ * console.log(Object.keys(h)) // ['authorization', 'dpop']
+ * ```
+ */
+export function dpopHeaders(options: {
+  readonly key: CryptoKeyPair
+  readonly token: string | (() => Promise<string>)
+}): (body: Uint8Array, url: string) => Promise<Record<string, string>> {
+  const { key, token } = options
+  if (typeof token !== 'string' && typeof token !== 'function') {
+    throw new TypeError('dpopHeaders: token must be a string or a function returning one')
+  }
+  return async (body, url) => {
+    const t = typeof token === 'string' ? token : await token()
+    const bodyDigest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(body)))
+    return { authorization: `DPoP ${t}`, dpop: await dpopProof({ key, method: 'POST', url, token: t, bodyDigest }) }
+  }
 }
 
 /** What the gateway expects of a proof. */

@@ -19,7 +19,7 @@ export {
   createAnomalyMonitor,
   THROTTLED_REASON,
 } from './anomaly.js'
-export { dpopProof } from './dpop.js'
+export { type DpopProofInput, dpopHeaders, dpopProof } from './dpop.js'
 export { KAS_STATUS } from './node/errors.js'
 export { createKasServer, type KasServer, type KasServerOptions } from './node/server.js'
 export { type Entitlement, type KasStore, openKasStore, type Suspension } from './node/store.js'

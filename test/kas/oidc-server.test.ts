@@ -3,12 +3,13 @@
 // thief's own proof, and a proof moved to another request are refused with 401; the monitor suspends on a burst.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAnomalyMonitor } from '../../src/kas/anomaly.js'
-import { dpopProof } from '../../src/kas/dpop.js'
+import { keyAccessClient } from '../../src/kas/client.js'
+import { dpopHeaders, dpopProof } from '../../src/kas/dpop.js'
 import { createOidcAuthenticator } from '../../src/kas/oidc.js'
 import { b64u } from '../../src/kas/protocol.js'
 import { createThrottle } from '../../src/kas/throttle.js'
 import { BACKENDS } from '../store/backends.js'
-import { admin, type Running, rawRequest, startGateway } from './gateway-helpers.js'
+import { admin, gatewayId, headers, type Running, rawRequest, readerId, startGateway } from './gateway-helpers.js'
 import { CLIENT_ID, startIdp, type TestIdp } from './oidc-idp.js'
 
 const AUDIENCE = 'https://kas.test'
@@ -59,6 +60,36 @@ describe.skipIf(sqlite.skip !== null)('OIDC principals through the gateway (HTTP
     const res = await send(r.body, r.headers)
     expect(res.status).toBe(200)
     expect((res.json as { rolesGranted?: string[] }).rolesGranted).toEqual(['analysts'])
+  })
+
+  it('keyAccessClient with dpopHeaders gets the keys as the OIDC principal, with a receipt', async () => {
+    let calls = 0
+    const client = keyAccessClient({
+      url: g.url,
+      gatewayKey: gatewayId.publicKey,
+      headers: dpopHeaders({
+        key,
+        token: () => {
+          calls++
+          return idp.token(AUDIENCE, key)
+        },
+      }),
+    })
+    const h = headers[0]!
+    const r = await client.requestKeys({
+      header: h.header,
+      headerDigest: h.view.headerDigest,
+      streamId: h.view.streamId,
+      service: { url: g.url, dataset: 'sales', roles: ['analysts'] },
+      identity: readerId,
+    })
+    expect(r.rolesGranted).toEqual(['analysts'])
+    expect([...r.groupKeys.keys()]).toEqual([1])
+    expect(r.receipt?.entry.length).toBeGreaterThan(0)
+    expect(calls).toBe(1)
+    // The audit entry names the OIDC subject, not the reader's key.
+    const { decodeAuditEvent } = await import('../../src/audit/event.js')
+    expect(decodeAuditEvent(r.receipt!.entry).who).toMatchObject({ oidc: { issuer: idp.issuer, subject: CLIENT_ID } })
   })
 
   it('refuses a token for another audience with 401 KAS_UNAUTHENTICATED', async () => {
