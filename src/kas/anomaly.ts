@@ -21,6 +21,7 @@
  * @module
  */
 import { BoundedMap } from './bounded-map.js'
+import { orDefault } from './or-default.js'
 import type { AnomalyConfig, AnomalyMonitor, DecisionObservation, KasAlert, PrincipalName } from './types.js'
 
 /**
@@ -94,37 +95,57 @@ interface State {
  * ```
  */
 export function createAnomalyMonitor(config: AnomalyConfig = {}): AnomalyMonitor {
+  for (const [v, name] of [
+    [config, 'the configuration'],
+    [config?.denialBurst, 'denialBurst'],
+    [config?.fanOut, 'fanOut'],
+    [config?.rate, 'rate'],
+  ] as const) {
+    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+      throw new TypeError(`anomaly: ${name} must be an object`)
+    }
+  }
+  if (config.suspendOn !== undefined && !Array.isArray(config.suspendOn)) {
+    throw new TypeError('anomaly: suspendOn must be a list of alert kinds')
+  }
   const burstCount = int(
-    config.denialBurst?.count ?? ANOMALY_DEFAULTS.denialBurst.count,
+    orDefault(config.denialBurst?.count, ANOMALY_DEFAULTS.denialBurst.count),
     'denialBurst.count',
     1,
     10_000,
   )
   const burstWindow = seconds(
-    config.denialBurst?.windowSeconds ?? ANOMALY_DEFAULTS.denialBurst.windowSeconds,
+    orDefault(config.denialBurst?.windowSeconds, ANOMALY_DEFAULTS.denialBurst.windowSeconds),
     'denialBurst.windowSeconds',
   )
-  const fanFactor = factor(config.fanOut?.factor ?? ANOMALY_DEFAULTS.fanOut.factor, 'fanOut.factor')
+  const fanFactor = factor(orDefault(config.fanOut?.factor, ANOMALY_DEFAULTS.fanOut.factor), 'fanOut.factor')
   const fanMin = int(
-    config.fanOut?.minDistinct ?? ANOMALY_DEFAULTS.fanOut.minDistinct,
+    orDefault(config.fanOut?.minDistinct, ANOMALY_DEFAULTS.fanOut.minDistinct),
     'fanOut.minDistinct',
     1,
     ANOMALY_MAX_DISTINCT - 1,
   )
   const fanWindow = seconds(
-    config.fanOut?.windowSeconds ?? ANOMALY_DEFAULTS.fanOut.windowSeconds,
+    orDefault(config.fanOut?.windowSeconds, ANOMALY_DEFAULTS.fanOut.windowSeconds),
     'fanOut.windowSeconds',
   )
-  const rateFactor = factor(config.rate?.factor ?? ANOMALY_DEFAULTS.rate.factor, 'rate.factor')
+  const rateFactor = factor(orDefault(config.rate?.factor, ANOMALY_DEFAULTS.rate.factor), 'rate.factor')
   const halfLife = seconds(
-    config.rate?.halfLifeSeconds ?? ANOMALY_DEFAULTS.rate.halfLifeSeconds,
+    orDefault(config.rate?.halfLifeSeconds, ANOMALY_DEFAULTS.rate.halfLifeSeconds),
     'rate.halfLifeSeconds',
   )
-  const minRate = config.rate?.minRate ?? ANOMALY_DEFAULTS.rate.minRate
+  const minRate = orDefault(config.rate?.minRate, ANOMALY_DEFAULTS.rate.minRate)
   if (!Number.isFinite(minRate) || minRate <= 0) throw new RangeError('anomaly: rate.minRate must be a positive number')
-  const suspendOn = new Set(config.suspendOn ?? ANOMALY_DEFAULTS.suspendOn)
+  const suspendOn = new Set<KasAlert['kind']>(
+    orDefault<readonly KasAlert['kind'][]>(config.suspendOn, ANOMALY_DEFAULTS.suspendOn),
+  )
   for (const k of suspendOn) if (!KINDS.includes(k)) throw new RangeError(`anomaly: suspendOn has an unknown kind ${k}`)
-  const maxPrincipals = int(config.maxPrincipals ?? ANOMALY_DEFAULTS.maxPrincipals, 'maxPrincipals', 1, 10_000_000)
+  const maxPrincipals = int(
+    orDefault(config.maxPrincipals, ANOMALY_DEFAULTS.maxPrincipals),
+    'maxPrincipals',
+    1,
+    10_000_000,
+  )
 
   const burstMs = burstWindow * 1000
   const fanMs = fanWindow * 1000
@@ -293,7 +314,14 @@ function checkObservation(o: DecisionObservation): void {
     throw new TypeError('anomaly: observation.principal must be a non-empty string')
   if (o.decision !== 'grant' && o.decision !== 'deny')
     throw new TypeError('anomaly: observation.decision must be grant or deny')
-  if (!Array.isArray(o.roles)) throw new TypeError('anomaly: observation.roles must be an array')
+  if (!Array.isArray(o.roles) || !o.roles.every((r) => typeof r === 'string')) {
+    throw new TypeError('anomaly: observation.roles must be a list of strings')
+  }
+  for (const f of ['stream', 'dataset'] as const) {
+    if (o[f] !== undefined && typeof o[f] !== 'string')
+      throw new TypeError(`anomaly: observation.${f} must be a string`)
+  }
+  if (typeof o.reason !== 'string') throw new TypeError('anomaly: observation.reason must be a string')
 }
 
 function int(v: number, name: string, min: number, max: number): number {

@@ -12,6 +12,7 @@
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, errors, exportJWK, jwtVerify, SignJWT } from 'jose'
 import { KeyAccessError } from '../errors.js'
 import { constantTimeEqual } from '../format/bytes.js'
+import { orDefault } from './or-default.js'
 
 /** The private claim that commits a proof to the request body: base64url(SHA-256(body)), like `ath` for the token. */
 export const DPOP_BODY_CLAIM = 'bsh'
@@ -56,14 +57,24 @@ export interface DpopProofInput {
  * ```
  */
 export async function dpopProof(input: DpopProofInput): Promise<string> {
+  if (typeof input !== 'object' || input === null) throw new TypeError('dpopProof: input must be an object')
   const { key, method } = input
   if (typeof method !== 'string' || !/^[A-Z]{1,16}$/.test(method)) {
     throw new TypeError('dpopProof: method must be an upper-case HTTP method')
   }
-  if (!key || typeof key !== 'object' || !key.privateKey || !key.publicKey) {
+  if (
+    !key ||
+    typeof key !== 'object' ||
+    !(key.privateKey instanceof CryptoKey) ||
+    !(key.publicKey instanceof CryptoKey)
+  ) {
     throw new TypeError('dpopProof: key must be a CryptoKeyPair')
   }
-  const alg = input.alg ?? algorithmOf(key.privateKey)
+  if (!(typeof input.url === 'string' || input.url instanceof URL) || !URL.canParse(input.url)) {
+    throw new TypeError('dpopProof: url must be a URL')
+  }
+  if (input.alg !== undefined && typeof input.alg !== 'string') throw new TypeError('dpopProof: alg must be a string')
+  const alg = input.alg === undefined ? algorithmOf(key.privateKey) : input.alg
   const jwk = await exportJWK(key.publicKey)
   const payload: Record<string, unknown> = {
     jti: base64url.encode(crypto.getRandomValues(new Uint8Array(16))),
@@ -80,8 +91,9 @@ export async function dpopProof(input: DpopProofInput): Promise<string> {
     }
     payload[DPOP_BODY_CLAIM] = base64url.encode(input.bodyDigest)
   }
-  const now = input.now ?? Date.now()
-  if (!Number.isFinite(now)) throw new TypeError('dpopProof: now must be a finite number of milliseconds')
+  const now = orDefault(input.now, Date.now())
+  if (typeof now !== 'number' || !Number.isFinite(now))
+    throw new TypeError('dpopProof: now must be a finite number of milliseconds')
   return new SignJWT(payload)
     .setProtectedHeader({ typ: 'dpop+jwt', alg, jwk })
     .setIssuedAt(Math.floor(now / 1000))
@@ -107,7 +119,11 @@ export function dpopHeaders(options: {
   readonly key: CryptoKeyPair
   readonly token: string | (() => Promise<string>)
 }): (body: Uint8Array, url: string) => Promise<Record<string, string>> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('dpopHeaders: options must be an object')
   const { key, token } = options
+  if (!key || typeof key !== 'object' || !(key.privateKey instanceof CryptoKey)) {
+    throw new TypeError('dpopHeaders: key must be a CryptoKeyPair')
+  }
   if (typeof token !== 'string' && typeof token !== 'function') {
     throw new TypeError('dpopHeaders: token must be a string or a function returning one')
   }

@@ -14,6 +14,7 @@ import { KeyAccessError } from '../errors.js'
 import { concatAll, constantTimeEqual } from '../format/bytes.js'
 import { BoundedMap } from './bounded-map.js'
 import { verifyDpopProof } from './dpop.js'
+import { orDefault } from './or-default.js'
 import type { OidcConfig, OidcIssuerConfig, PrincipalName, TokenAuthenticator, TokenAuthInput } from './types.js'
 
 /** Default of `clockToleranceSeconds`: allowed clock difference for the token's `exp`/`nbf` and the proof's `iat`. */
@@ -69,7 +70,8 @@ interface Issuer {
  * ```
  */
 export function createOidcAuthenticator(config: OidcConfig): TokenAuthenticator {
-  const tolerance = config.clockToleranceSeconds ?? OIDC_DEFAULT_CLOCK_TOLERANCE_SECONDS
+  if (typeof config !== 'object' || config === null) throw new TypeError('oidc: the configuration must be an object')
+  const tolerance = orDefault(config.clockToleranceSeconds, OIDC_DEFAULT_CLOCK_TOLERANCE_SECONDS)
   if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 3600) {
     throw new RangeError('oidc: clockToleranceSeconds must be between 0 and 3600')
   }
@@ -87,6 +89,7 @@ export function createOidcAuthenticator(config: OidcConfig): TokenAuthenticator 
 
   return {
     async authenticate(input: TokenAuthInput) {
+      checkInput(input)
       const token = bearerOf(input.authorization)
       // Before any fetch or crypto: a token presented without its key proof is refused outright.
       if (input.dpop === undefined || input.dpop === '') {
@@ -145,6 +148,18 @@ export function createOidcAuthenticator(config: OidcConfig): TokenAuthenticator 
       return { principal, oidc: { issuer: issuer.config.issuer, subject } }
     },
   }
+}
+
+/** The server's side of the call: wrong types here are a bug of the caller, not a bad request. */
+function checkInput(input: TokenAuthInput): void {
+  if (typeof input !== 'object' || input === null) throw new TypeError('oidc: authenticate needs an input object')
+  if (typeof input.method !== 'string') throw new TypeError('oidc: input.method must be a string')
+  if (typeof input.url !== 'string' || !URL.canParse(input.url)) throw new TypeError('oidc: input.url must be a URL')
+  if (!(input.bodyDigest instanceof Uint8Array) || input.bodyDigest.length !== 32) {
+    throw new TypeError('oidc: input.bodyDigest must be 32 bytes (SHA-256 of the body)')
+  }
+  if (typeof input.now !== 'number' || !Number.isFinite(input.now))
+    throw new TypeError('oidc: input.now must be a finite number')
 }
 
 function checkIssuerConfig(issuer: OidcIssuerConfig, i: number): void {

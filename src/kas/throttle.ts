@@ -11,6 +11,7 @@
  * @module
  */
 import { BoundedMap } from './bounded-map.js'
+import { orDefault } from './or-default.js'
 import type { PrincipalName, Throttle, ThrottleConfig } from './types.js'
 
 /**
@@ -59,9 +60,12 @@ interface Limit {
  * ```
  */
 export function createThrottle(config: ThrottleConfig = {}): Throttle {
+  section(config, 'the configuration')
+  section(config.perPrincipal, 'perPrincipal')
+  section(config.perSource, 'perSource')
   const principalLimit = limitOf(config.perPrincipal, THROTTLE_DEFAULTS.perPrincipal, 'perPrincipal')
   const sourceLimit = limitOf(config.perSource, THROTTLE_DEFAULTS.perSource, 'perSource')
-  const maxKeys = config.maxKeys ?? THROTTLE_DEFAULTS.maxKeys
+  const maxKeys = orDefault(config.maxKeys, THROTTLE_DEFAULTS.maxKeys)
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1)
     throw new RangeError('throttle: maxKeys must be a positive integer')
   const principals = new BoundedMap<PrincipalName, Bucket>(maxKeys)
@@ -91,9 +95,15 @@ export function createThrottle(config: ThrottleConfig = {}): Throttle {
   }
 }
 
+function section(v: unknown, name: string): void {
+  if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) {
+    throw new TypeError(`throttle: ${name} must be an object`)
+  }
+}
+
 function limitOf(given: ThrottleConfig['perPrincipal'], defaults: Limit, name: string): Limit {
-  const rate = given?.rate ?? defaults.rate
-  const burst = given?.burst ?? defaults.burst
+  const rate = orDefault(given?.rate, defaults.rate)
+  const burst = orDefault(given?.burst, defaults.burst)
   if (!Number.isFinite(rate) || rate <= 0) throw new RangeError(`throttle: ${name}.rate must be a positive number`)
   if (!Number.isFinite(burst) || burst < 1) throw new RangeError(`throttle: ${name}.burst must be at least 1`)
   return { rate, burst }
