@@ -62,6 +62,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Identities, recipients and trust', link: '/concepts/identities' },
         { text: 'Streams and batches', link: '/concepts/streams' },
         { text: 'The audit log', link: '/concepts/audit-log' },
+        { text: 'Online key access', link: '/concepts/key-access' },
       ],
     },
     {
@@ -84,6 +85,7 @@ const sidebar: DefaultTheme.Sidebar = {
       items: [
         { text: 'API reference', link: '/api/' },
         { text: 'Format specification', link: '/format' },
+        { text: 'Gateway HTTP API', link: '/reference/kas-http' },
         { text: 'Threat model', link: '/threat-model' },
         { text: 'Benchmarks', link: '/benchmarks' },
         { text: 'Errors', link: '/errors' },
