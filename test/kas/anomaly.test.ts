@@ -65,8 +65,7 @@ describe('createAnomalyMonitor', () => {
     const alerts: KasAlert[] = []
     let t = normalLife(m, alerts, T0, 2)
     expect(alerts).toEqual([])
-    for (let i = 0; i < 15; i++, t += 2 * S)
-      alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'DENIED' })))
+    for (let i = 0; i < 15; i++, t += 2 * S) alerts.push(...m.observe(obs(t, { decision: 'deny', reason: 'DENIED' })))
     expect(kinds(alerts)).toEqual(['denial-burst'])
     const [a] = alerts
     expect(a).toMatchObject({ principal: 'key:alice', value: 10, threshold: 10, suspend: false })
@@ -80,8 +79,7 @@ describe('createAnomalyMonitor', () => {
   it('denials spread wider than the window raise nothing', () => {
     const m = createAnomalyMonitor()
     const alerts: KasAlert[] = []
-    for (let i = 0; i < 50; i++)
-      alerts.push(...m.observe(obs(T0 + i * 7 * S, { decision: 'deny', reason: 'DENIED' })))
+    for (let i = 0; i < 50; i++) alerts.push(...m.observe(obs(T0 + i * 7 * S, { decision: 'deny', reason: 'DENIED' })))
     expect(alerts).toEqual([])
   })
 
@@ -207,16 +205,14 @@ describe('createAnomalyMonitor', () => {
 
   it('keeps principals apart, and survives observations out of order', () => {
     const m = createAnomalyMonitor({ denialBurst: { count: 3 } })
-    const deny = (t: number, principal: string) =>
-      m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
+    const deny = (t: number, principal: string) => m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
     expect([...deny(T0, 'a'), ...deny(T0, 'b'), ...deny(T0 - 50 * S, 'a'), ...deny(T0, 'b')]).toEqual([])
     expect(kinds(deny(T0 - 90 * S, 'a'))).toEqual(['denial-burst'])
   })
 
   it('bounds its memory: past maxPrincipals the least recently seen principal is forgotten', () => {
     const m = createAnomalyMonitor({ denialBurst: { count: 3 }, maxPrincipals: 2 })
-    const deny = (t: number, principal: string) =>
-      m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
+    const deny = (t: number, principal: string) => m.observe(obs(t, { principal, decision: 'deny', reason: 'DENIED' }))
     deny(T0, 'a')
     deny(T0, 'a')
     deny(T0, 'b')
