@@ -280,57 +280,61 @@ describe('createOidcAuthenticator against a real OpenID provider', () => {
     await refusal(a.authenticate(await input()), 'KAS_UNAVAILABLE')
   })
 
-  it('refuses a discovery document that names another issuer', async () => {
-    let server: Server | undefined
-    try {
-      server = createServer((_req, res) => {
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ issuer: idp.issuer, jwks_uri: `${idp.issuer}/jwks` }))
-      })
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
-      const liar = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      const a = createOidcAuthenticator({ issuers: [{ issuer: liar, audience: GATEWAY }] })
-      const forged = await new SignJWT({ sub: 's', aud: GATEWAY })
-        .setProtectedHeader({ alg: 'ES256' })
-        .setIssuer(liar)
-        .setExpirationTime('1m')
-        .sign(key.privateKey)
-      const e = await refusal(a.authenticate(await input({ authorization: `DPoP ${forged}` })), 'KAS_UNAVAILABLE')
-      expect(e.message).toMatch(/another issuer/)
-    } finally {
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
-    }
-  })
-
-  it('refuses an oversized discovery document without reading it all', async () => {
-    let served = 0
-    const server = createServer((_req, res) => {
-      res.setHeader('content-type', 'application/json')
-      // No content-length: the limit must hold while reading, too.
-      const chunk = ' '.repeat(64 * 1024)
-      const write = () => {
-        while (served < 64 * 1024 * 1024 && res.write(chunk)) served += chunk.length
-        if (served < 64 * 1024 * 1024) res.once('drain', write)
-        else res.end('{}')
-      }
-      write()
-    })
+  /** Runs `fn` against a fake issuer served by `handler`, with a token that names it (signed by some key). */
+  async function withFakeIssuer(
+    handler: Parameters<typeof createServer>[1],
+    fn: (a: TokenAuthenticator, token: string) => Promise<void>,
+  ): Promise<void> {
+    const server: Server = createServer(handler)
     try {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-      const big = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      const a = createOidcAuthenticator({ issuers: [{ issuer: big, audience: GATEWAY }] })
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const a = createOidcAuthenticator({ issuers: [{ issuer, audience: GATEWAY }] })
       const forged = await new SignJWT({ sub: 's', aud: GATEWAY })
         .setProtectedHeader({ alg: 'ES256' })
-        .setIssuer(big)
+        .setIssuer(issuer)
         .setExpirationTime('1m')
         .sign(key.privateKey)
-      const e = await refusal(a.authenticate(await input({ authorization: `DPoP ${forged}` })), 'KAS_UNAVAILABLE')
-      expect(e.message).toMatch(/discovery failed/)
-      expect(served).toBeLessThan(64 * 1024 * 1024)
+      await fn(a, forged)
     } finally {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     }
+  }
+
+  it('refuses a discovery document that names another issuer', async () => {
+    await withFakeIssuer(
+      (_req, res) => {
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ issuer: idp.issuer, jwks_uri: `${idp.issuer}/jwks` }))
+      },
+      async (a, forged) => {
+        const e = await refusal(a.authenticate(await input({ authorization: `DPoP ${forged}` })), 'KAS_UNAVAILABLE')
+        expect(e.message).toMatch(/another issuer/)
+      },
+    )
+  })
+
+  it('refuses an oversized discovery document without reading it all', async () => {
+    let served = 0
+    await withFakeIssuer(
+      (_req, res) => {
+        res.setHeader('content-type', 'application/json')
+        // No content-length: the limit must hold while reading, too.
+        const chunk = ' '.repeat(64 * 1024)
+        const write = () => {
+          while (served < 64 * 1024 * 1024 && res.write(chunk)) served += chunk.length
+          if (served < 64 * 1024 * 1024) res.once('drain', write)
+          else res.end('{}')
+        }
+        write()
+      },
+      async (a, forged) => {
+        const e = await refusal(a.authenticate(await input({ authorization: `DPoP ${forged}` })), 'KAS_UNAVAILABLE')
+        expect(e.message).toMatch(/discovery failed/)
+        expect(served).toBeLessThan(64 * 1024 * 1024)
+      },
+    )
   })
 
   it('validates its configuration', () => {
