@@ -41,7 +41,16 @@ export const ANOMALY_DEFAULTS = {
   maxPrincipals: 10_000,
 } as const
 
-/** The audit reason (the code without `KAS_`) of a request the throttle refused: raises `throttled`, not `denial-burst`. */
+/**
+ * The audit reason (the code without `KAS_`) of a request the throttle refused: raises `throttled`, not
+ * `denial-burst`.
+ *
+ * @example
+ * ```ts
+ * import { THROTTLED_REASON } from 'arrowseal/kas'
+ * console.log(THROTTLED_REASON) // 'RATE_LIMITED'
+ * ```
+ */
 export const THROTTLED_REASON = 'RATE_LIMITED'
 /** Distinct streams (and, separately, roles) remembered per principal and window; a threshold above never fires. */
 export const ANOMALY_MAX_DISTINCT = 1024

@@ -24,7 +24,16 @@ export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'EdDSA', 'E
 const MAX_PROOF_LENGTH = 8192
 const MAX_JTI_LENGTH = 256
 
-/** What {@link dpopProof} needs to make a proof for one request. */
+/**
+ * What {@link dpopProof} needs to make a proof for one request.
+ *
+ * @example
+ * ```ts
+ * import type { DpopProofInput } from 'arrowseal'
+ * const key = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+ * const forTokenEndpoint: DpopProofInput = { key, method: 'POST', url: 'https://login.example/token' }
+ * ```
+ */
 export interface DpopProofInput {
   /** The key pair the token is bound to (Web Crypto: ECDSA P-256/P-384 or Ed25519). */
   readonly key: CryptoKeyPair
