@@ -128,10 +128,7 @@ export function rawRequest(
 
 export const session = createRequestSession(readerId)
 
-export async function post(
-  url: string,
-  body: string,
-): Promise<{ status: number; json: any; headers: Headers }> {
+export async function post(url: string, body: string): Promise<{ status: number; json: any; headers: Headers }> {
   const res = await fetch(`${url}/v1/rewrap`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
   return { status: res.status, json: await res.json(), headers: res.headers }
 }
