@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^arrowseal\/node$/, replacement: src('node/index.ts') },
       { find: /^arrowseal\/store$/, replacement: src('store/index.ts') },
+      { find: /^arrowseal\/kas$/, replacement: src('kas/index.ts') },
       { find: /^arrowseal$/, replacement: src('index.node.ts') },
     ],
   },

@@ -52,6 +52,35 @@ export type ArrowSealErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_UNAVAILABLE'
   | 'STORE_MISMATCH'
+  | KeyAccessErrorCode
+
+/**
+ * The codes of the key-access gateway (issue 13): raised by the gateway for a refused request, and by the reader's
+ * client for the gateway's answer or for transport failures (`KAS_UNREACHABLE`, `KAS_TIMEOUT`,
+ * `KAS_RECEIPT_INVALID`). docs/errors.md lists when each is raised.
+ *
+ * @example
+ * ```ts
+ * import type { KeyAccessErrorCode } from 'arrowseal'
+ * const retryable: KeyAccessErrorCode[] = ['KAS_RATE_LIMITED', 'KAS_UNAVAILABLE', 'KAS_TIMEOUT']
+ * ```
+ */
+export type KeyAccessErrorCode =
+  | 'KAS_REQUEST_INVALID'
+  | 'KAS_REQUEST_TOO_LARGE'
+  | 'KAS_UNAUTHENTICATED'
+  | 'KAS_REPLAYED'
+  | 'KAS_STALE'
+  | 'KAS_WRONG_AUDIENCE'
+  | 'KAS_HEADER_MISMATCH'
+  | 'KAS_NOT_A_RECIPIENT'
+  | 'KAS_DENIED'
+  | 'KAS_SUSPENDED'
+  | 'KAS_RATE_LIMITED'
+  | 'KAS_UNAVAILABLE'
+  | 'KAS_UNREACHABLE'
+  | 'KAS_TIMEOUT'
+  | 'KAS_RECEIPT_INVALID'
 
 /**
  * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
@@ -221,6 +250,29 @@ export class StoreError extends ArrowSealError {
   ) {
     super(code, message, options)
     this.name = 'StoreError'
+  }
+}
+
+/**
+ * The key-access gateway refused a request, or the reader's client could not get or trust its answer. `requestId`,
+ * when present, is the gateway's id of the request, as written in its audit log.
+ *
+ * @example
+ * ```ts
+ * import { KeyAccessError } from 'arrowseal'
+ * const err = new KeyAccessError('KAS_UNAUTHENTICATED', 'token: expired', { requestId: 'r-1' })
+ * console.log(err.code, err.requestId) // 'KAS_UNAUTHENTICATED' 'r-1'
+ * ```
+ */
+export class KeyAccessError extends ArrowSealError {
+  declare readonly code: KeyAccessErrorCode
+  /** The gateway's id of the request, when it assigned one. */
+  declare readonly requestId?: string
+
+  constructor(code: KeyAccessErrorCode, message: string, options?: { cause?: unknown; requestId?: string }) {
+    super(code, message, options)
+    this.name = 'KeyAccessError'
+    if (options?.requestId !== undefined) this.requestId = options.requestId
   }
 }
 

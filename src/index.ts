@@ -27,6 +27,8 @@ export {
   AuditError,
   AuthError,
   FormatError,
+  KeyAccessError,
+  type KeyAccessErrorCode,
   KeyError,
   PolicyError,
 } from './errors.js'
@@ -40,6 +42,8 @@ export {
   type InspectResult,
   inspect,
 } from './inspect.js'
+export { type KeyAccessClientOptions, keyAccessClient } from './kas/client.js'
+export { type DpopProofInput, dpopHeaders, dpopProof } from './kas/dpop.js'
 export { type UnwrapOptions, unwrapForService } from './kas/service-view.js'
 export type {
   KeyAccessProvider,

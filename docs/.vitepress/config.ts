@@ -62,6 +62,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Identities, recipients and trust', link: '/concepts/identities' },
         { text: 'Streams and batches', link: '/concepts/streams' },
         { text: 'The audit log', link: '/concepts/audit-log' },
+        { text: 'Online key access', link: '/concepts/key-access' },
       ],
     },
     {
@@ -75,6 +76,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },
         { text: 'Keep and verify the audit log', link: '/guides/audit-log' },
+        { text: 'Run a key-access gateway', link: '/guides/gateway' },
         { text: 'Tune for throughput', link: '/guides/performance' },
       ],
     },
@@ -83,6 +85,7 @@ const sidebar: DefaultTheme.Sidebar = {
       items: [
         { text: 'API reference', link: '/api/' },
         { text: 'Format specification', link: '/format' },
+        { text: 'Gateway HTTP API', link: '/reference/kas-http' },
         { text: 'Threat model', link: '/threat-model' },
         { text: 'Benchmarks', link: '/benchmarks' },
         { text: 'Errors', link: '/errors' },

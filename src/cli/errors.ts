@@ -14,6 +14,8 @@
  * | 4    | authentication/integrity: untrusted signer, bad signature, not a recipient, tampered, truncated, trailing data, reordered batches |
  * | 5    | policy: invalid policy or recipients file, field not covered, unknown role |
  * | 6    | key: identity or public key text cannot be parsed                          |
+ * | 7    | access: the key-access gateway refused the request (denied, suspended, unauthenticated, rate limited) |
+ * | 8    | unavailable: the key-access gateway could not be reached or could not decide now; retry later |
  *
  * @module
  */
@@ -37,7 +39,17 @@ export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 
  * process.exitCode = EXIT.auth // 4
  * ```
  */
-export const EXIT = { ok: 0, internal: 1, usage: 2, input: 3, auth: 4, policy: 5, key: 6 } as const
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  input: 3,
+  auth: 4,
+  policy: 5,
+  key: 6,
+  access: 7,
+  unavailable: 8,
+} as const
 
 /**
  * A failure the CLI detected itself. The message is shown to the user as is, so it must never contain secrets.
@@ -129,6 +141,31 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   },
   STORE_UNAVAILABLE: { exit: EXIT.input, hint: 'check the database path or URL, and that the server is running' },
   STORE_MISMATCH: { exit: EXIT.input, hint: 'the database holds another log; check --origin and the store path' },
+  // Gateway refusals exit 7 (a decision: retrying will not help until an admin acts), the retryable kinds exit 8.
+  KAS_REQUEST_INVALID: { exit: EXIT.access, hint: 'the gateway could not parse the request; check both versions' },
+  KAS_REQUEST_TOO_LARGE: { exit: EXIT.access, hint: "the request is over the gateway's body limit" },
+  KAS_UNAUTHENTICATED: {
+    exit: EXIT.access,
+    hint: 'the gateway could not authenticate you; check the identity, or the token, its issuer and DPoP key',
+  },
+  KAS_REPLAYED: { exit: EXIT.access, hint: 'the request was already used; send a fresh one' },
+  KAS_STALE: { exit: EXIT.access, hint: "your clock and the gateway's differ too much; check both clocks" },
+  KAS_WRONG_AUDIENCE: { exit: EXIT.access, hint: 'the request names another gateway; check the key-access URL' },
+  KAS_HEADER_MISMATCH: { exit: EXIT.access, hint: 'the header sent does not match its digest; fetch a clean copy' },
+  KAS_NOT_A_RECIPIENT: {
+    exit: EXIT.access,
+    hint: 'this gateway holds no keys of this stream; check which gateway `arrowseal inspect` names',
+  },
+  KAS_DENIED: { exit: EXIT.access, hint: 'you hold no grant for these roles on this dataset; ask the gateway admin' },
+  KAS_SUSPENDED: { exit: EXIT.access, hint: 'your principal is suspended on this gateway; ask the gateway admin' },
+  KAS_RATE_LIMITED: { exit: EXIT.unavailable, hint: 'too many requests; retry after the time the gateway asked' },
+  KAS_UNAVAILABLE: { exit: EXIT.unavailable, hint: 'the gateway cannot decide now; retry later' },
+  KAS_UNREACHABLE: { exit: EXIT.unavailable, hint: 'check the key-access URL and that the gateway is running' },
+  KAS_TIMEOUT: { exit: EXIT.unavailable, hint: 'the gateway did not answer in time; retry, or raise the timeout' },
+  KAS_RECEIPT_INVALID: {
+    exit: EXIT.auth,
+    hint: "the gateway's receipt does not verify; do not trust this gateway's answer",
+  },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {

@@ -45,6 +45,36 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./commands/audit-show.js')).auditShow,
   },
   {
+    name: 'kas serve',
+    summary: 'run the key-access gateway (grants group keys to entitled readers, audits every decision)',
+    load: async () => (await import('./commands/kas-serve.js')).kasServe,
+  },
+  {
+    name: 'kas grant',
+    summary: 'entitle a principal to a role of a dataset on a gateway (signed admin command)',
+    load: async () => (await import('./commands/kas-admin.js')).kasGrant,
+  },
+  {
+    name: 'kas revoke',
+    summary: 'remove an entitlement; holds from the next request on every replica',
+    load: async () => (await import('./commands/kas-admin.js')).kasRevoke,
+  },
+  {
+    name: 'kas list',
+    summary: "list a gateway's entitlements and suspensions",
+    load: async () => (await import('./commands/kas-admin.js')).kasList,
+  },
+  {
+    name: 'kas suspend',
+    summary: 'refuse every request of a principal until kas unsuspend',
+    load: async () => (await import('./commands/kas-admin.js')).kasSuspend,
+  },
+  {
+    name: 'kas unsuspend',
+    summary: 'lift a suspension',
+    load: async () => (await import('./commands/kas-admin.js')).kasUnsuspend,
+  },
+  {
     name: 'demo',
     summary: 'seal sample data for three roles and show what each one sees (offline, a few seconds)',
     load: async () => (await import('./commands/demo.js')).demo,
@@ -72,7 +102,8 @@ Options:
       --debug    show a stack trace on errors
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad or unreadable input, 4 authentication or integrity
-(untrusted signer, tampered, truncated or reordered data, trailing bytes, not a recipient), 5 policy, 6 key.
+(untrusted signer, tampered, truncated or reordered data, trailing bytes, not a recipient), 5 policy, 6 key,
+7 refused by a key-access gateway, 8 gateway unavailable (retry).
 
 Quick start:
   arrowseal keygen -o writer.key
@@ -97,10 +128,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const debug = argv.includes('--debug') || process.env['ARROWSEAL_DEBUG'] === '1'
   const removeSignalHandlers = installSignalHandlers()
   try {
-    // `audit` takes a subcommand word; the pair is looked up as one command name.
+    // `audit` and `kas` take a subcommand word; the pair is looked up as one command name.
     const [name, ...rest] =
-      argv[0] === 'audit' && argv[1] !== undefined && !argv[1].startsWith('-')
-        ? [`audit ${argv[1]}`, ...argv.slice(2)]
+      (argv[0] === 'audit' || argv[0] === 'kas') && argv[1] !== undefined && !argv[1].startsWith('-')
+        ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)]
         : argv
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
       if (name === 'help' && rest[0]) return await run([rest[0], '--help'])
@@ -110,6 +141,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (name === '-v' || name === '--version' || name === 'version') {
       process.stdout.write(`${packageInfo()?.version ?? 'unknown'}\n`)
       return EXIT.ok
+    }
+    if (name === 'kas') {
+      throw new CliError(
+        'USAGE',
+        'kas needs a subcommand: serve, grant, revoke, list, suspend or unsuspend',
+        'see `arrowseal --help`',
+      )
     }
     if (name === 'audit') {
       throw new CliError('USAGE', 'audit needs a subcommand: verify or show', 'see `arrowseal audit verify --help`')

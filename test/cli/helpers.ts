@@ -34,7 +34,8 @@ async function bundle(): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'es2022',
-    external: ['apache-arrow'],
+    // The gateway's server packages are CommonJS with dynamic requires: loaded from node_modules, as tsup does.
+    external: ['apache-arrow', 'fastify', 'prom-client', 'jose'],
     // Split like tsup does, so the lazily loaded commands stay lazy and `--help` starts fast.
     splitting: true,
     outdir: dir,

@@ -22,6 +22,9 @@ Verifies a checkpoint of an audit log (both its Ed25519 and ML-DSA-65 signatures
   --proof FILE        a proof file (from \`arrowseal audit show\`); without it proofs come from --store
   --store PATH|URL    the log's store (SQLite file or postgres:// URL): proofs are computed from it and every
                       entry is rehashed and checked against all the checkpoints given (a full audit)
+  --url URL           a key-access gateway serving the log (kas serve): without --checkpoint its latest
+                      checkpoint is fetched (and verified with --key); proofs come from it, and every entry
+                      up to the checkpoint is fetched, rehashed and checked against every checkpoint given
 Options:
   --key KEY           the log's public key (aseal1… or a file holding it)
   --origin ORIGIN     the log's name, the first line of its checkpoints
@@ -49,11 +52,14 @@ export const auditVerify: Command = {
     index: { type: 'string' },
     proof: { type: 'string', multiple: true },
     store: { type: 'string' },
+    url: { type: 'string' },
   },
   maxPositionals: 0,
   async run(inv) {
     const key = await loadLogKey(stringOption(inv, 'key'), 'audit verify')
     const origin = requiredOption(inv, 'origin', 'audit verify')
+    const url = stringOption(inv, 'url')?.replace(/\/+$/, '')
+    if (url !== undefined) return verifyOverHttp(inv, url, key, origin)
     const cp = await openCheckpoint(await readNote(requiredOption(inv, 'checkpoint', 'audit verify')), key, { origin })
     const out: string[] = [`ok checkpoint ${origin} size ${cp.size} root ${base64Encode(cp.root)}`]
     const proofs = await Promise.all(listOption(inv, 'proof').map(readProof))
@@ -112,4 +118,62 @@ function noProof(what: string): never {
 async function openStore(text: string, publicKey: string, origin: string): Promise<AuditLog> {
   const { openAuditLog, parseStoreLocation } = await import('../../store/index.js')
   return openAuditLog(parseStoreLocation(text), { publicKey, origin })
+}
+
+async function verifyOverHttp(inv: Invocation, url: string, key: string, origin: string): Promise<void> {
+  const { fetchJson, fetchText, rootOfLeaves } = await import('./audit-http.js')
+  const cpPath = stringOption(inv, 'checkpoint')
+  const note = cpPath ? await readNote(cpPath) : await fetchText(`${url}/v1/log/checkpoint`)
+  const cp = await openCheckpoint(note, key, { origin })
+  const out: string[] = [`ok checkpoint ${origin} size ${cp.size} root ${base64Encode(cp.root)}`]
+  const olds: Checkpoint[] = []
+  for (const path of listOption(inv, 'old')) {
+    const old = await openCheckpoint(await readNote(path), key, { origin })
+    if (old.size > cp.size)
+      throw new AuditError('CHECKPOINT_INVALID', `${path} (size ${old.size}) is newer than --checkpoint`)
+    const j = await fetchJson(`${url}/v1/log/proof/consistency?old=${old.size}&new=${cp.size}`)
+    verifyConsistency(old.size, cp.size, old.root, cp.root, hashes(j.proof))
+    olds.push(old)
+    out.push(`ok consistency ${old.size} -> ${cp.size}`)
+  }
+  // The whole history: every entry fetched and rehashed; the roots at the checkpoints' sizes must match.
+  const leaves: Uint8Array[] = []
+  const counts = new Map<string, number>()
+  const { decodeAuditEvent } = await import('../../audit/event.js')
+  while (leaves.length < cp.size) {
+    const count = Math.min(1000, cp.size - leaves.length)
+    const j = await fetchJson(`${url}/v1/log/entries?start=${leaves.length}&count=${count}`)
+    const entries = hashes(j.entries)
+    if (entries.length === 0) throw new AuditError('PROOF_INVALID', `the gateway has no entry ${leaves.length}`)
+    for (const e of entries.slice(0, count)) {
+      leaves.push(leafHash(e))
+      try {
+        const d = decodeAuditEvent(e).decision
+        counts.set(d, (counts.get(d) ?? 0) + 1)
+      } catch {
+        counts.set('not an event', (counts.get('not an event') ?? 0) + 1)
+      }
+    }
+  }
+  for (const c of [cp, ...olds]) {
+    const root = rootOfLeaves(leaves.slice(0, c.size))
+    if (root.length !== c.root.length || root.some((b, i) => b !== c.root[i])) {
+      throw new AuditError(
+        'PROOF_INVALID',
+        `the entries do not match the checkpoint of size ${c.size}: history rewritten`,
+      )
+    }
+  }
+  const summary = [...counts].map(([d, n]) => `${n} ${d}`).join(', ')
+  out.push(`ok history: ${cp.size} entries rehashed (${summary || 'none'}); the tree matches every checkpoint given`)
+  await writeStdout(`${out.join('\n')}\n`)
+}
+
+function hashes(v: unknown): Uint8Array[] {
+  if (!Array.isArray(v) || v.length > 1000) throw new AuditError('PROOF_INVALID', 'the gateway sent a malformed list')
+  return v.map((x) => {
+    const b = typeof x === 'string' && /^[A-Za-z0-9_-]*$/.test(x) ? Uint8Array.from(Buffer.from(x, 'base64url')) : null
+    if (b === null) throw new AuditError('PROOF_INVALID', 'the gateway sent a malformed hash or entry')
+    return b
+  })
 }

@@ -39,6 +39,10 @@ Options:
       --stream-id HEX       refuse any stream but this one (32 hex digits, as inspect shows): detects an
                             older stream of the same writer delivered in its place
       --format FORMAT       arrow (IPC stream, default), arrow-file, csv or ndjson; else from OUT's extension
+      --key-access URL      ask this key-access gateway for the keys of roles wrapped to a service ("header":
+                            the URL the writer named); needs --gateway
+      --gateway KEY_OR_FILE the gateway's public key: requests are addressed to it, its receipts verified with it
+      --roles a,b           with --key-access: the roles to ask for (default: every role of the first service)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --debug               show a stack trace on errors
   -h, --help                show this help
@@ -52,6 +56,9 @@ Options:
     'stream-id': { type: 'string' },
     format: { type: 'string' },
     output: { type: 'string', short: 'o' },
+    'key-access': { type: 'string' },
+    gateway: { type: 'string' },
+    roles: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -90,6 +97,7 @@ Options:
       ...(streamId === undefined ? {} : { expectedStreamId: streamId }),
       // The library projects: groups without an asked column are never decrypted.
       ...(columns === undefined ? {} : { columns }),
+      ...(await keyAccessOptions(inv)),
     }
 
     const source = await inputStream(input)
@@ -110,3 +118,31 @@ Options:
       process.stderr.write(`wrote ${output} (${formatBytes(out.bytesWritten)})\n`)
   },
 }
+
+async function keyAccessOptions(inv: Parameters<Command['run']>[0]): Promise<Partial<OpenOptions>> {
+  const url = stringOption(inv, 'key-access')
+  const gateway = stringOption(inv, 'gateway')
+  const roles = stringOption(inv, 'roles')
+  if (url === undefined) {
+    if (gateway !== undefined || roles !== undefined)
+      throw new CliError('USAGE', '--gateway and --roles go with --key-access', 'see `arrowseal open --help`')
+    return {}
+  }
+  if (gateway === undefined)
+    throw new CliError('USAGE', '--key-access needs --gateway', "pass the gateway's public key: --gateway aseal1…")
+  if (url !== 'header' && !/^https?:\/\//.test(url))
+    throw new CliError(
+      'USAGE',
+      '--key-access must be an http(s) URL or "header"',
+      'e.g. --key-access https://kas.example',
+    )
+  const [gatewayKey] = await loadTrusted([gateway])
+  const { keyAccessClient } = await import('../../kas/client.js')
+  const keyAccessRoles = roles?.split(',').map((r) => r.trim())
+  if (keyAccessRoles?.some((r) => r === '')) throw new CliError('USAGE', '--roles has an empty name')
+  return {
+    keyAccess: keyAccessClient({ gatewayKey: gatewayKey!, ...(url === 'header' ? {} : { url }) }),
+    ...(keyAccessRoles ? { keyAccessRoles } : {}),
+  }
+}
+

@@ -1,0 +1,150 @@
+/**
+ * `POST /v1/admin`: checks an admin command (signature by a trusted admin key, audience, time, nonce), applies it
+ * to the store, and audits it (decision `admin`, durable before the answer). The event's `who.keyFingerprint` is
+ * the admin; `who.id` names the principal acted on when it fits the event grammar (key principals do).
+ * @module
+ */
+import type { AuditEvent } from '../../audit/event.js'
+import { KeyAccessError } from '../../errors.js'
+import { constantTimeEqual } from '../../format/bytes.js'
+import type { PublicKey } from '../../keys/public-key.js'
+import { type Ed25519, hybridVerify } from '../../keys/sign.js'
+import { ADMIN_LABEL, fromB64u, hex } from '../protocol.js'
+import type { KasStore } from './store.js'
+
+/** What the admin handler needs from the server. */
+export interface AdminContext {
+  readonly admins: readonly PublicKey[]
+  readonly audience: Uint8Array
+  readonly skewMs: number
+  readonly now: number
+  readonly store: KasStore
+  readonly audit: (event: Omit<AuditEvent, 'version' | 'time'>, time: number) => Promise<number>
+  readonly requestId: string
+  readonly ed25519?: Ed25519
+}
+
+const PRINCIPAL_RE = /^(key:[0-9a-f]{64}|oidc:[\x21-\x7e]{1,255}#[\x21-\x7e]{1,255})$/
+const ROLE_RE = /^[A-Za-z0-9_.:-]{1,128}$/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the check is about control characters
+const DATASET_RE = /^(\*|[^\u0000-\u001f\u007f]{0,256})$/
+const EVENT_ID_RE = /^[A-Za-z0-9_.:@/-]{1,128}$/
+
+const invalid = (m: string) => new KeyAccessError('KAS_REQUEST_INVALID', m)
+
+/** Handles one admin request body (bytes as received). */
+export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unknown> {
+  if (!Buffer.isBuffer(body)) throw invalid('the body must be application/json')
+  let outer: Record<string, unknown>
+  try {
+    outer = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    if (outer === null || typeof outer !== 'object') throw new TypeError()
+  } catch {
+    throw invalid('the body is not a JSON object')
+  }
+  const bytes = typeof outer.request === 'string' ? fromB64u(outer.request) : null
+  if (bytes === null || bytes.length > 64 * 1024) throw invalid('"request" must be base64url of the command')
+  const auth = outer.auth as Record<string, unknown> | null
+  const unauth = new KeyAccessError('KAS_UNAUTHENTICATED', 'the admin command is not signed by a trusted admin key')
+  if (auth === null || typeof auth !== 'object' || auth.kind !== 'key' || typeof auth.signature !== 'string') {
+    throw unauth
+  }
+  const signature = fromB64u(auth.signature)
+  if (signature === null) throw unauth
+  const admin = ctx.admins.find((k) => k.text === auth.publicKey)
+  if (!admin || !hybridVerify(admin, ADMIN_LABEL, bytes, signature, ctx.ed25519)) throw unauth
+  let c: Record<string, unknown>
+  try {
+    c = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>
+    if (c === null || typeof c !== 'object') throw new TypeError()
+  } catch {
+    throw invalid('the command is not a JSON object')
+  }
+  if (c.v !== 1) throw invalid('the command version must be 1')
+  if (
+    typeof c.audience !== 'string' ||
+    !constantTimeEqual(new TextEncoder().encode(c.audience), new TextEncoder().encode(hex(ctx.audience)))
+  ) {
+    throw new KeyAccessError('KAS_WRONG_AUDIENCE', 'the command is addressed to another gateway')
+  }
+  if (typeof c.time !== 'number' || !Number.isSafeInteger(c.time) || Math.abs(ctx.now - c.time) > ctx.skewMs) {
+    throw new KeyAccessError('KAS_STALE', 'the command time is outside the allowed clock skew')
+  }
+  if (typeof c.nonce !== 'string' || !/^[0-9a-f]{32,64}$/.test(c.nonce))
+    throw invalid('the nonce must be 16 to 32 bytes of hex')
+  const nonce = Uint8Array.from(Buffer.from(`ad${c.nonce}`, 'hex'))
+  if (!(await ctx.store.useNonce(nonce, c.time + ctx.skewMs + 1000, ctx.now))) {
+    throw new KeyAccessError('KAS_REPLAYED', 'this command was already seen')
+  }
+  const principal = c.principal
+  if (principal !== undefined && (typeof principal !== 'string' || !PRINCIPAL_RE.test(principal))) {
+    throw invalid('"principal" must be key:<64 hex> or oidc:<issuer>#<subject>')
+  }
+  const need = (v: unknown, re: RegExp, name: string): string => {
+    if (typeof v !== 'string' || !re.test(v)) throw invalid(`"${name}" is missing or malformed`)
+    return v
+  }
+  const record = async (reason: string, roles: string[]) => {
+    await ctx.audit(
+      {
+        decision: 'admin',
+        who: {
+          keyFingerprint: admin.fingerprint,
+          ...(typeof principal === 'string' && EVENT_ID_RE.test(principal) ? { id: principal } : {}),
+        },
+        rolesAsked: roles,
+        rolesGranted: reason === 'ENTITLEMENT_GRANTED' ? roles : [],
+        reason,
+        requestId: ctx.requestId,
+      },
+      ctx.now,
+    )
+  }
+  switch (c.action) {
+    case 'grant': {
+      const p = need(principal, PRINCIPAL_RE, 'principal')
+      const role = need(c.role, ROLE_RE, 'role')
+      const dataset = need(c.dataset, DATASET_RE, 'dataset')
+      const nb = c.notBefore ?? 0
+      const na = c.notAfter ?? null
+      if (typeof nb !== 'number' || !Number.isSafeInteger(nb) || nb < 0) throw invalid('"notBefore" must be ms')
+      if (na !== null && (typeof na !== 'number' || !Number.isSafeInteger(na) || na <= nb)) {
+        throw invalid('"notAfter" must be ms after notBefore')
+      }
+      await ctx.store.grant({ principal: p, role, dataset, notBefore: nb, notAfter: na })
+      await record('ENTITLEMENT_GRANTED', [role])
+      return { requestId: ctx.requestId, ok: true }
+    }
+    case 'revoke': {
+      const p = need(principal, PRINCIPAL_RE, 'principal')
+      const role = need(c.role, ROLE_RE, 'role')
+      const dataset = need(c.dataset, DATASET_RE, 'dataset')
+      const existed = await ctx.store.revoke(p, role, dataset)
+      await record('ENTITLEMENT_REVOKED', [role])
+      return { requestId: ctx.requestId, ok: true, existed }
+    }
+    case 'suspend': {
+      const p = need(principal, PRINCIPAL_RE, 'principal')
+      const reason = typeof c.reason === 'string' ? c.reason.slice(0, 500) : 'suspended by an admin'
+      await ctx.store.suspend(p, reason, ctx.now)
+      await record('PRINCIPAL_SUSPENDED', [])
+      return { requestId: ctx.requestId, ok: true }
+    }
+    case 'unsuspend': {
+      const p = need(principal, PRINCIPAL_RE, 'principal')
+      const existed = await ctx.store.unsuspend(p)
+      await record('PRINCIPAL_UNSUSPENDED', [])
+      return { requestId: ctx.requestId, ok: true, existed }
+    }
+    case 'list': {
+      const p = principal === undefined ? undefined : need(principal, PRINCIPAL_RE, 'principal')
+      return {
+        requestId: ctx.requestId,
+        entitlements: await ctx.store.list(p),
+        suspensions: (await ctx.store.suspensions()).filter((s) => p === undefined || s.principal === p),
+      }
+    }
+    default:
+      throw invalid('"action" must be grant, revoke, suspend, unsuspend or list')
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The gateway's decision state: entitlements (principal → role per dataset, with a validity window),
+ * suspensions, and the nonces of requests already seen. It lives next to the audit log (same SQLite file or same
+ * PostgreSQL database and schema, tables prefixed `kas_`), so replicas over one database share it and every
+ * request reads the current state: a revocation committed by one replica holds at the next request on all.
+ * @module
+ */
+import { createRequire } from 'node:module'
+import type BetterSqlite3 from 'better-sqlite3'
+import type Pg from 'pg'
+import { StoreError } from '../../errors.js'
+import type { StoreLocation } from '../../store/log.js'
+import { PG_SCHEMA_RE } from '../../store/schema.js'
+import { loadBetterSqlite3 } from '../../store/sqlite.js'
+import type { PrincipalName } from '../types.js'
+
+/** One entitlement: `principal` may read `role` of `dataset` (`*`: every dataset) from `notBefore` to `notAfter`. */
+export interface Entitlement {
+  readonly principal: PrincipalName
+  readonly role: string
+  readonly dataset: string
+  /** Milliseconds since the Unix epoch; 0 = always. */
+  readonly notBefore: number
+  /** Milliseconds since the Unix epoch; null = no end. */
+  readonly notAfter: number | null
+}
+
+/** A suspended principal. */
+export interface Suspension {
+  readonly principal: PrincipalName
+  readonly since: number
+  readonly reason: string
+}
+
+/** The gateway's store. Every write is durable when its promise resolves. */
+export interface KasStore {
+  readonly kind: 'sqlite' | 'postgres'
+  /** Records a nonce until `expires` (ms); false if it was already recorded (a replay). */
+  useNonce(nonce: Uint8Array, expires: number, now: number): Promise<boolean>
+  /** The roles `principal` holds for `dataset` at `now`. */
+  rolesOf(principal: PrincipalName, dataset: string, now: number): Promise<Set<string>>
+  grant(e: Entitlement): Promise<void>
+  /** Removes the entitlement; true if one existed. */
+  revoke(principal: PrincipalName, role: string, dataset: string): Promise<boolean>
+  list(principal?: PrincipalName): Promise<Entitlement[]>
+  suspend(principal: PrincipalName, reason: string, now: number): Promise<void>
+  unsuspend(principal: PrincipalName): Promise<boolean>
+  suspension(principal: PrincipalName): Promise<Suspension | null>
+  suspensions(): Promise<Suspension[]>
+  /** A cheap query, for /readyz. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+const SQLITE_DDL = `
+CREATE TABLE IF NOT EXISTS kas_entitlements (
+  principal TEXT NOT NULL, role TEXT NOT NULL, dataset TEXT NOT NULL,
+  not_before INTEGER NOT NULL, not_after INTEGER,
+  PRIMARY KEY (principal, dataset, role)
+);
+CREATE TABLE IF NOT EXISTS kas_suspensions (principal TEXT PRIMARY KEY, since INTEGER NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kas_nonces (nonce BLOB PRIMARY KEY, expires INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS kas_nonces_expires ON kas_nonces (expires);
+`
+
+/** How often expired nonces are swept (every N inserts), so the table stays the size of one time window. */
+const SWEEP_EVERY = 1024
+
+/**
+ * Opens (creating the tables if needed) the gateway's store at the audit log's location.
+ *
+ * @example
+ * ```ts
+ * const store = await openKasStore({ sqlite: 'kas.db' })
+ * ```
+ */
+export async function openKasStore(location: StoreLocation): Promise<KasStore> {
+  if ('sqlite' in location) return openSqlite(location.sqlite)
+  const schema = location.schema ?? 'arrowseal_audit'
+  if (!PG_SCHEMA_RE.test(schema)) throw new RangeError('"schema" must be a lower-case SQL identifier')
+  return openPostgres(location.postgres, schema)
+}
+
+function row(r: { principal: string; role: string; dataset: string; not_before: unknown; not_after: unknown }) {
+  return {
+    principal: r.principal,
+    role: r.role,
+    dataset: r.dataset,
+    notBefore: Number(r.not_before),
+    notAfter: r.not_after === null ? null : Number(r.not_after),
+  }
+}
+
+function openSqlite(path: string): KasStore {
+  const Driver = loadBetterSqlite3()
+  let db: BetterSqlite3.Database
+  try {
+    db = new Driver(path)
+    db.pragma('busy_timeout = 10000')
+    db.pragma('journal_mode = WAL')
+    // Durable before the answer: a nonce or a revocation must survive a crash of the machine.
+    db.pragma('synchronous = FULL')
+    db.exec(SQLITE_DDL)
+  } catch (err) {
+    throw new StoreError('STORE_UNAVAILABLE', `cannot open the gateway store ${path}`, { cause: err })
+  }
+  const insertNonce = db.prepare('INSERT OR IGNORE INTO kas_nonces (nonce, expires) VALUES (?, ?)')
+  const sweep = db.prepare('DELETE FROM kas_nonces WHERE expires < ?')
+  const roles = db.prepare(
+    `SELECT role FROM kas_entitlements WHERE principal = ? AND (dataset = ? OR dataset = '*')
+     AND not_before <= ? AND (not_after IS NULL OR not_after > ?)`,
+  )
+  const upsert = db.prepare(
+    `INSERT INTO kas_entitlements (principal, role, dataset, not_before, not_after) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (principal, dataset, role) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`,
+  )
+  const del = db.prepare('DELETE FROM kas_entitlements WHERE principal = ? AND role = ? AND dataset = ?')
+  const listAll = db.prepare('SELECT * FROM kas_entitlements ORDER BY principal, dataset, role')
+  const listOne = db.prepare('SELECT * FROM kas_entitlements WHERE principal = ? ORDER BY dataset, role')
+  const susp = db.prepare(
+    'INSERT INTO kas_suspensions (principal, since, reason) VALUES (?, ?, ?) ON CONFLICT (principal) DO NOTHING',
+  )
+  const unsusp = db.prepare('DELETE FROM kas_suspensions WHERE principal = ?')
+  const getSusp = db.prepare('SELECT * FROM kas_suspensions WHERE principal = ?')
+  const allSusp = db.prepare('SELECT * FROM kas_suspensions ORDER BY principal')
+  let inserts = 0
+  const wrap = <T>(what: string, fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (err) {
+      return Promise.reject(new StoreError('STORE_UNAVAILABLE', `gateway store: ${what} failed`, { cause: err }))
+    }
+  }
+  type SuspRow = { principal: string; since: number; reason: string }
+  return {
+    kind: 'sqlite',
+    useNonce: (nonce, expires, now) =>
+      wrap('nonce', () => {
+        if (++inserts % SWEEP_EVERY === 0) sweep.run(now)
+        return insertNonce.run(Buffer.from(nonce), expires).changes === 1
+      }),
+    rolesOf: (principal, dataset, now) =>
+      wrap(
+        'entitlements',
+        () => new Set((roles.all(principal, dataset, now, now) as { role: string }[]).map((r) => r.role)),
+      ),
+    grant: (e) => wrap('grant', () => void upsert.run(e.principal, e.role, e.dataset, e.notBefore, e.notAfter)),
+    revoke: (p, r, d) => wrap('revoke', () => del.run(p, r, d).changes > 0),
+    list: (p) =>
+      wrap('list', () => ((p === undefined ? listAll.all() : listOne.all(p)) as Parameters<typeof row>[0][]).map(row)),
+    suspend: (p, reason, now) => wrap('suspend', () => void susp.run(p, now, reason)),
+    unsuspend: (p) => wrap('unsuspend', () => unsusp.run(p).changes > 0),
+    suspension: (p) => wrap('suspension', () => (getSusp.get(p) as SuspRow | undefined) ?? null),
+    suspensions: () => wrap('suspensions', () => allSusp.all() as SuspRow[]),
+    ping: () => wrap('ping', () => void db.prepare('SELECT 1').get()),
+    close: async () => void db.close(),
+  }
+}
+
+async function openPostgres(url: string, schema: string): Promise<KasStore> {
+  let pg: typeof Pg
+  try {
+    pg = createRequire(import.meta.url)('pg') as typeof Pg
+  } catch (err) {
+    throw new StoreError('STORE_UNAVAILABLE', 'the "pg" package (8.x) is not installed', { cause: err })
+  }
+  // synchronous_commit on: a nonce or a revocation is acknowledged only once its WAL record is flushed.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 8,
+    connectionTimeoutMillis: 10_000,
+    options: '-c synchronous_commit=on',
+  })
+  pool.on('error', () => {})
+  const s = schema
+  const q = async (sql: string, params: unknown[], what: string) => {
+    try {
+      return await pool.query(sql, params)
+    } catch (err) {
+      // Never the connection string: it may hold a password.
+      const detail = err instanceof Error ? err.message : String(err)
+      throw new StoreError('STORE_UNAVAILABLE', `gateway store: ${what} failed: ${detail}`, { cause: err })
+    }
+  }
+  try {
+    const c = await pool.connect()
+    try {
+      await c.query('SELECT pg_advisory_lock(hashtext($1))', [`arrowseal.kas.${s}`])
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.kas_entitlements (
+  principal TEXT NOT NULL, role TEXT NOT NULL, dataset TEXT NOT NULL,
+  not_before BIGINT NOT NULL, not_after BIGINT, PRIMARY KEY (principal, dataset, role));
+CREATE TABLE IF NOT EXISTS ${s}.kas_suspensions (principal TEXT PRIMARY KEY, since BIGINT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.kas_nonces (nonce BYTEA PRIMARY KEY, expires BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS kas_nonces_expires ON ${s}.kas_nonces (expires);`)
+      } finally {
+        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [`arrowseal.kas.${s}`])
+      }
+    } finally {
+      c.release()
+    }
+  } catch (err) {
+    await pool.end().catch(() => {})
+    const detail = err instanceof Error ? err.message : String(err)
+    throw new StoreError('STORE_UNAVAILABLE', `gateway store: connect failed: ${detail}`, { cause: err })
+  }
+  let inserts = 0
+  type SuspRow = { principal: string; since: string; reason: string }
+  const susp = (r: SuspRow): Suspension => ({ principal: r.principal, since: Number(r.since), reason: r.reason })
+  return {
+    kind: 'postgres',
+    async useNonce(nonce, expires, now) {
+      if (++inserts % SWEEP_EVERY === 0) await q(`DELETE FROM ${s}.kas_nonces WHERE expires < $1`, [now], 'sweep')
+      const r = await q(
+        `INSERT INTO ${s}.kas_nonces (nonce, expires) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`,
+        [Buffer.from(nonce), expires],
+        'nonce',
+      )
+      return r.rowCount === 1
+    },
+    async rolesOf(principal, dataset, now) {
+      const r = await q(
+        `SELECT role FROM ${s}.kas_entitlements WHERE principal = $1 AND (dataset = $2 OR dataset = '*')
+         AND not_before <= $3 AND (not_after IS NULL OR not_after > $3)`,
+        [principal, dataset, now],
+        'entitlements',
+      )
+      return new Set(r.rows.map((x: { role: string }) => x.role))
+    },
+    async grant(e) {
+      await q(
+        `INSERT INTO ${s}.kas_entitlements (principal, role, dataset, not_before, not_after) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (principal, dataset, role) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`,
+        [e.principal, e.role, e.dataset, e.notBefore, e.notAfter],
+        'grant',
+      )
+    },
+    async revoke(p, role, d) {
+      const r = await q(
+        `DELETE FROM ${s}.kas_entitlements WHERE principal = $1 AND role = $2 AND dataset = $3`,
+        [p, role, d],
+        'revoke',
+      )
+      return (r.rowCount ?? 0) > 0
+    },
+    async list(p) {
+      const r =
+        p === undefined
+          ? await q(`SELECT * FROM ${s}.kas_entitlements ORDER BY principal, dataset, role`, [], 'list')
+          : await q(`SELECT * FROM ${s}.kas_entitlements WHERE principal = $1 ORDER BY dataset, role`, [p], 'list')
+      return r.rows.map(row)
+    },
+    async suspend(p, reason, now) {
+      await q(
+        `INSERT INTO ${s}.kas_suspensions (principal, since, reason) VALUES ($1, $2, $3) ON CONFLICT (principal) DO NOTHING`,
+        [p, now, reason],
+        'suspend',
+      )
+    },
+    async unsuspend(p) {
+      const r = await q(`DELETE FROM ${s}.kas_suspensions WHERE principal = $1`, [p], 'unsuspend')
+      return (r.rowCount ?? 0) > 0
+    },
+    async suspension(p) {
+      const r = await q(`SELECT * FROM ${s}.kas_suspensions WHERE principal = $1`, [p], 'suspension')
+      return r.rows[0] ? susp(r.rows[0] as SuspRow) : null
+    },
+    async suspensions() {
+      const r = await q(`SELECT * FROM ${s}.kas_suspensions ORDER BY principal`, [], 'suspensions')
+      return (r.rows as SuspRow[]).map(susp)
+    },
+    async ping() {
+      await q('SELECT 1', [], 'ping')
+    },
+    close: () => pool.end(),
+  }
+}
