@@ -49,6 +49,7 @@ export {
 export type { SharedPool } from './seal/crypto-pool.js'
 export type { OpenOptions, SealOptions, SessionPolicy } from './seal/options.js'
 export type { Runtime } from './seal/runtime.js'
+export { TOKEN_METADATA_KEY, type TokenOptions } from './seal/tokenise.js'
 export { OpenStream, type OpenStreamInit } from './stream/open-stream.js'
 export { SealStream, type SealStreamInit } from './stream/seal-stream.js'
 export { type OpenedTable, openTable, openTableWithInfo, sealTable } from './table.js'

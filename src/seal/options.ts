@@ -9,6 +9,7 @@ import { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { WriterSession } from '../keys/session.js'
 import type { Policy, Recipients } from '../policy/policy.js'
+import { checkTokenOptions, type TokenOptions } from './tokenise.js'
 
 /**
  * Options for {@link sealTable} and {@link SealStream}.
@@ -55,6 +56,11 @@ export interface SealOptions {
    * dictionary. Other streams are sealed batch by batch as written.
    */
   readonly minBatchRows?: number
+  /**
+   * The dataset and its token key, for policies with `tokens` (pseudonymised views). Every stream of a dataset
+   * must be sealed with the same name and key so that its tokens join; the key never enters the stream.
+   */
+  readonly tokens?: TokenOptions
 }
 
 /**
@@ -129,6 +135,7 @@ export function checkSealOptions(options: SealOptions): void {
   const min = options.minBatchRows
   if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0 && min <= HARD_LIMITS.maxRowsPerBatch))
     throw new TypeError(`options.minBatchRows must be an integer from 0 to ${HARD_LIMITS.maxRowsPerBatch}`)
+  checkTokenOptions(options.tokens)
 }
 
 /** Checks the caller's open options and parses the trusted signer keys. */
