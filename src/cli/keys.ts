@@ -125,3 +125,56 @@ export async function loadPolicy(path: string): Promise<unknown> {
     throw new PolicyError('POLICY_INVALID', `${path}: expected a policy object like {"fields": {…}}`)
   return value
 }
+
+const TOKEN_KEY_RE = /^[0-9a-fA-F]{64}$/
+
+/**
+ * Reads a dataset token key file (`arrowseal keygen --token-key`): 64 hex digits, `#` comments and blank lines
+ * ignored. Errors never quote the file's content, which is a secret.
+ *
+ * @example
+ * ```ts
+ * const key = await loadTokenKey('crm.token-key')
+ * ```
+ */
+export async function loadTokenKey(path: string): Promise<Uint8Array> {
+  const lines = (await readTextFile(path))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+  if (lines.length !== 1 || !TOKEN_KEY_RE.test(lines[0]!))
+    throw new KeyError(
+      `${path} is not a token key file: expected one line of 64 hex digits (arrowseal keygen --token-key)`,
+    )
+  await warnIfShared(path)
+  return Uint8Array.from(Buffer.from(lines[0]!, 'hex'))
+}
+
+/**
+ * One line per tokenised field: who reads it in clear and which roles get only tokens, for the writer to see
+ * what it is about to publish (role names are not in the header, so `inspect` cannot tell this later).
+ *
+ * @example
+ * ```ts
+ * for (const line of tokenSummary(policy)) process.stderr.write(`arrowseal: ${line}\n`)
+ * ```
+ */
+export function tokenSummary(policy: unknown): string[] {
+  if (policy === null || typeof policy !== 'object') return []
+  const {
+    fields,
+    tokens,
+    default: fallback,
+  } = policy as {
+    fields?: Record<string, unknown>
+    tokens?: Record<string, unknown>
+    default?: unknown
+  }
+  if (tokens === null || typeof tokens !== 'object') return []
+  return Object.entries(tokens).map(([name, roles]) => {
+    const rule = fields && Object.hasOwn(fields, name) ? fields[name] : fallback
+    const clear = Array.isArray(rule) ? rule.join(', ') : 'nobody'
+    const tokened = Array.isArray(roles) ? roles.join(', ') : String(roles)
+    return `field ${JSON.stringify(name)}: in clear for ${clear}; tokens only for ${tokened}`
+  })
+}

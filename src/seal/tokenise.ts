@@ -207,6 +207,9 @@ export class Tokeniser {
   }
 
   #tokenColumn(data: Data): Data {
+    // A column whose buffers do not match its type is malformed input: refuse it, do not crash on it.
+    if (!(data.values instanceof Object) || (!DataType.isDictionary(data.type) && !matchesLayout(data)))
+      throw new ArrowSealError('ARROW_INVALID', 'a tokenised column has no value buffers for its type')
     const rows = data.length
     const values = new Uint8Array(rows * TOKEN_BYTES)
     let nulls = 0
@@ -286,6 +289,12 @@ function valueBytes(data: Data, r: number): Uint8Array {
     throw new ArrowSealError('ARROW_INVALID', 'a value offset lies outside its column')
   const tag = DataType.isUtf8(t) || DataType.isLargeUtf8(t) ? TAG_STRING : TAG_BYTES
   return withTag(tag, values.subarray(start, end))
+}
+
+function matchesLayout(data: Data): boolean {
+  const t = data.type
+  if (DataType.isInt(t) || DataType.isFixedSizeBinary(t)) return true
+  return data.valueOffsets instanceof Object && data.valueOffsets.length >= data.length + 1
 }
 
 function withTag(tag: number, bytes: Uint8Array): Uint8Array {

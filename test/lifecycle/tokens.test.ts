@@ -20,11 +20,14 @@ import {
 } from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { SealStream as NodeSealStream } from '../../src/index.node.js'
 import { inspect } from '../../src/inspect.js'
 import { canonicalPolicy, parsePolicy } from '../../src/policy/policy.js'
 import { TOKEN_METADATA_KEY } from '../../src/seal/tokenise.js'
+import { SealStream } from '../../src/stream/seal-stream.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
+import { join, readAll, streamOf } from '../helpers/streams.js'
 
 const writer = id('writer')
 const analyst = id('analyst')
@@ -146,6 +149,35 @@ describe('token columns', () => {
       }),
       { numRuns: 8 },
     )
+  })
+})
+
+describe('token columns when streaming', () => {
+  it('are the same whether sealed whole, streamed, merged (minBatchRows) or on worker threads', async () => {
+    const emails = Array.from({ length: 60 }, (_, i) => `user${i % 7}@x`)
+    const table = new Table(
+      [0, 20, 40].map((at) => new Table({ email: vectorFromArray(emails.slice(at, at + 20), new Utf8()) }).batches[0]!),
+    )
+    const options = {
+      signer: writer,
+      recipients,
+      policy: { fields: { email: ['auditors'] }, tokens: { email: ['analysts'] } },
+      tokens: crm,
+    }
+    const whole = column(
+      await openTable(await sealTable(table, options), { identity: analyst, trustedSigners }),
+      'email',
+    )
+    for (const stream of [
+      new SealStream({ ...options, schema: table.schema }),
+      new SealStream({ ...options, schema: table.schema, minBatchRows: 50 }),
+      new NodeSealStream({ ...options, schema: table.schema, workers: 2 }),
+    ]) {
+      const chunks = await readAll(streamOf(table.batches).pipeThrough(stream))
+      const opened = await openTable(join(...chunks), { identity: analyst, trustedSigners })
+      expect(column(opened, 'email')).toEqual(whole)
+    }
+    expect(new Set(whole).size).toBe(7)
   })
 })
 
@@ -288,5 +320,21 @@ describe('token rules', () => {
     expect(a.schema.fields.map((f) => f.name)).toEqual(['id', 'score'])
     const b = await openTable(sealed, { identity: analyst, trustedSigners })
     expect(b.schema.fields.map((f) => f.name)).toEqual(['id', 'email', 'score'])
+  })
+})
+
+describe('malformed token input', () => {
+  it('refuses a column whose buffers do not match its type with ARROW_INVALID, not a crash', async () => {
+    // Vectors where Data belongs (a type error, as from untyped callers): columns without buffers.
+    const broken = new RecordBatch({ email: vectorFromArray(['a', 'b'], new Utf8()) as never })
+    const table = new Table([broken])
+    await expect(
+      sealTable(table, {
+        signer: writer,
+        recipients,
+        policy: { fields: { email: 'drop' }, tokens: { email: ['analysts'] } },
+        tokens: crm,
+      }),
+    ).rejects.toMatchObject({ code: 'ARROW_INVALID' })
   })
 })
