@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { KeyError, PolicyError } from '../errors.js'
-import { importIdentity, parsePublicKey } from '../index.node.js'
+import { importIdentity, parseKeyring, parsePublicKey } from '../index.node.js'
 import { type Identity, identityLine } from '../node/files.js'
 import { readTextFile } from './io.js'
 
@@ -27,6 +27,28 @@ export async function loadIdentity(path: string): Promise<Identity> {
   const identity = await importIdentity(identityLine(await readTextFile(path), path))
   await warnIfShared(path)
   return identity
+}
+
+/**
+ * Reads `--identity` files into one keyring: each file holds one identity or several (a keyring file, one
+ * `ASEAL-SECRET-KEY-1…` a line, `#` comments allowed). A key found twice across the files is refused.
+ *
+ * @example
+ * ```ts
+ * const keyring = await loadKeyring(['me-2026.key', 'old-keys.keyring'])
+ * ```
+ */
+export async function loadKeyring(paths: readonly string[]): Promise<Identity[]> {
+  const out: Identity[] = []
+  for (const path of paths) {
+    for (const identity of await parseKeyring(await readTextFile(path), path)) {
+      if (out.some((k) => k.keyId === identity.keyId))
+        throw new KeyError(`${path}: key ${identity.keyId} is also in an earlier --identity file`)
+      out.push(identity)
+    }
+    await warnIfShared(path)
+  }
+  return out
 }
 
 // Like ssh with private keys, but a warning rather than a refusal: the key is already exposed, and refusing would
