@@ -18,6 +18,7 @@ import { parseFrame } from './format/frame.js'
 import { parseHeader } from './format/header.js'
 import { FrameSplitter } from './format/reader.js'
 import { sessionKeyId } from './format/session.js'
+import { TOKEN_METADATA_KEY } from './seal/tokenise.js'
 
 /**
  * One field as `inspect` shows it (public or revealed groups only).
@@ -32,6 +33,11 @@ export interface InspectedField {
   readonly name: string
   readonly type: string
   readonly nullable: boolean
+  /**
+   * For a token column (pseudonymised view, `policy.tokens`): the dataset whose token key made its tokens. The
+   * group's readers see only keyed tokens of the field of this name, not its values.
+   */
+  readonly tokenDataset?: string
 }
 
 /**
@@ -182,11 +188,15 @@ export function inspect(bytes: Uint8Array): InspectResult {
   }
   if (!header) throw new FormatError('TRUNCATED', 'the bytes end before the header does')
   const fieldsOf = (blob: Uint8Array): InspectedField[] =>
-    decodeGroupSchema(blob, { maxFields: HARD_LIMITS.maxFieldsPerGroup }).schema.fields.map((f) => ({
-      name: f.name,
-      type: String(f.type),
-      nullable: f.nullable,
-    }))
+    decodeGroupSchema(blob, { maxFields: HARD_LIMITS.maxFieldsPerGroup }).schema.fields.map((f) => {
+      const dataset = f.metadata.get(TOKEN_METADATA_KEY)
+      return {
+        name: f.name,
+        type: String(f.type),
+        nullable: f.nullable,
+        ...(dataset === undefined ? {} : { tokenDataset: dataset }),
+      }
+    })
   const groups: InspectedGroup[] = header.groups.map((g) => {
     const revealed = (g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0
     const base = {

@@ -12,7 +12,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { KeyError, PolicyError } from '../errors.js'
-import { importIdentity, parsePublicKey, parseRecipients, type Recipients } from '../index.node.js'
+import { importIdentity, parseKeyring, parsePublicKey, parseRecipients, type Recipients } from '../index.node.js'
 import { type Identity, identityLine } from '../node/files.js'
 import { readTextFile } from './io.js'
 
@@ -28,6 +28,28 @@ export async function loadIdentity(path: string): Promise<Identity> {
   const identity = await importIdentity(identityLine(await readTextFile(path), path))
   await warnIfShared(path)
   return identity
+}
+
+/**
+ * Reads `--identity` files into one keyring: each file holds one identity or several (a keyring file, one
+ * `ASEAL-SECRET-KEY-1…` a line, `#` comments allowed). A key found twice across the files is refused.
+ *
+ * @example
+ * ```ts
+ * const keyring = await loadKeyring(['me-2026.key', 'old-keys.keyring'])
+ * ```
+ */
+export async function loadKeyring(paths: readonly string[]): Promise<Identity[]> {
+  const out: Identity[] = []
+  for (const path of paths) {
+    for (const identity of await parseKeyring(await readTextFile(path), path)) {
+      if (out.some((k) => k.keyId === identity.keyId))
+        throw new KeyError(`${path}: key ${identity.keyId} is also in an earlier --identity file`)
+      out.push(identity)
+    }
+    await warnIfShared(path)
+  }
+  return out
 }
 
 // Like ssh with private keys, but a warning rather than a refusal: the key is already exposed, and refusing would
@@ -135,4 +157,57 @@ export async function loadPolicy(path: string): Promise<unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new PolicyError('POLICY_INVALID', `${path}: expected a policy object like {"fields": {…}}`)
   return value
+}
+
+const TOKEN_KEY_RE = /^[0-9a-fA-F]{64}$/
+
+/**
+ * Reads a dataset token key file (`arrowseal keygen --token-key`): 64 hex digits, `#` comments and blank lines
+ * ignored. Errors never quote the file's content, which is a secret.
+ *
+ * @example
+ * ```ts
+ * const key = await loadTokenKey('crm.token-key')
+ * ```
+ */
+export async function loadTokenKey(path: string): Promise<Uint8Array> {
+  const lines = (await readTextFile(path))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+  if (lines.length !== 1 || !TOKEN_KEY_RE.test(lines[0]!))
+    throw new KeyError(
+      `${path} is not a token key file: expected one line of 64 hex digits (arrowseal keygen --token-key)`,
+    )
+  await warnIfShared(path)
+  return Uint8Array.from(Buffer.from(lines[0]!, 'hex'))
+}
+
+/**
+ * One line per tokenised field: who reads it in clear and which roles get only tokens, for the writer to see
+ * what it is about to publish (role names are not in the header, so `inspect` cannot tell this later).
+ *
+ * @example
+ * ```ts
+ * for (const line of tokenSummary(policy)) process.stderr.write(`arrowseal: ${line}\n`)
+ * ```
+ */
+export function tokenSummary(policy: unknown): string[] {
+  if (policy === null || typeof policy !== 'object') return []
+  const {
+    fields,
+    tokens,
+    default: fallback,
+  } = policy as {
+    fields?: Record<string, unknown>
+    tokens?: Record<string, unknown>
+    default?: unknown
+  }
+  if (tokens === null || typeof tokens !== 'object') return []
+  return Object.entries(tokens).map(([name, roles]) => {
+    const rule = fields && Object.hasOwn(fields, name) ? fields[name] : fallback
+    const clear = Array.isArray(rule) ? rule.join(', ') : 'nobody'
+    const tokened = Array.isArray(roles) ? roles.join(', ') : String(roles)
+    return `field ${JSON.stringify(name)}: in clear for ${clear}; tokens only for ${tokened}`
+  })
 }

@@ -6,7 +6,10 @@
 type Facts = import('../index.js').InspectResult
 type Field = Facts['publicFields'][number]
 
-const fieldText = (f: Field) => `${f.name} ${f.type}${f.nullable ? '' : ' not null'}`
+const fieldText = (f: Field) =>
+  f.tokenDataset === undefined
+    ? `${f.name} ${f.type}${f.nullable ? '' : ' not null'}`
+    : `${f.name} (tokens only, dataset ${JSON.stringify(f.tokenDataset)})`
 
 /**
  * The human-readable `inspect` report: one fact a line, key ids instead of full fingerprints.

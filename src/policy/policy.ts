@@ -41,6 +41,13 @@ export interface Policy {
    * metadata, sealing throws rather than guess who may read it.
    */
   readonly schemaMetadata?: FieldRule
+  /**
+   * Pseudonymised views: by field name, the roles that read a keyed token of each value (HMAC-SHA-256 under the
+   * dataset's token key, see `SealOptions.tokens`) instead of the value. The field's own rule still says who reads
+   * it in clear (`'drop'`: nobody). Token roles can join, group and count distinct values but not read them.
+   * See docs/concepts/policies.md § Pseudonymised views.
+   */
+  readonly tokens?: Readonly<Record<string, readonly string[]>>
 }
 
 /**
@@ -145,10 +152,14 @@ export function parsePolicy(input: unknown): Policy {
       key !== 'fields' &&
       key !== 'default' &&
       key !== 'schemaMetadata' &&
+      key !== 'tokens' &&
       key !== '$schema' &&
       key !== 'description'
     ) {
-      throw new PolicyError('POLICY_INVALID', `policy: unknown key "${key}" (expected fields, default, schemaMetadata)`)
+      throw new PolicyError(
+        'POLICY_INVALID',
+        `policy: unknown key "${key}" (expected fields, default, schemaMetadata, tokens)`,
+      )
     }
   }
   const fieldsIn = input['fields']
@@ -160,12 +171,36 @@ export function parsePolicy(input: unknown): Policy {
   // A null prototype so a field named "__proto__" or "constructor" is just a field.
   const fields: Record<string, FieldRule> = Object.create(null)
   for (const name of names) fields[name] = parseRule(fieldsIn[name], `policy.fields[${JSON.stringify(name)}]`)
-  const out: { fields: Record<string, FieldRule>; default?: FieldRule; schemaMetadata?: FieldRule } = {
+  const out: {
+    fields: Record<string, FieldRule>
+    default?: FieldRule
+    schemaMetadata?: FieldRule
+    tokens?: Record<string, readonly string[]>
+  } = {
     fields: Object.freeze(fields),
   }
   if (input['default'] !== undefined) out.default = parseRule(input['default'], 'policy.default')
   if (input['schemaMetadata'] !== undefined)
     out.schemaMetadata = parseRule(input['schemaMetadata'], 'policy.schemaMetadata')
+  if (input['tokens'] !== undefined) out.tokens = parseTokens(input['tokens'])
+  return Object.freeze(out)
+}
+
+function parseTokens(v: unknown): Record<string, readonly string[]> {
+  if (!isRecord(v))
+    throw new PolicyError('POLICY_INVALID', 'policy.tokens: must be an object mapping field names to roles')
+  const names = Object.keys(v)
+  if (names.length > MAX_FIELD_RULES)
+    throw new PolicyError('POLICY_INVALID', `policy.tokens: more than ${MAX_FIELD_RULES} rules`)
+  const out: Record<string, readonly string[]> = Object.create(null)
+  for (const name of names) {
+    const where = `policy.tokens[${JSON.stringify(name)}]`
+    const rule = parseRule(v[name], where)
+    // A token of a public field would be weaker than the field itself; "drop" here is simply no tokens.
+    if (typeof rule === 'string')
+      throw new PolicyError('POLICY_INVALID', `${where}: must be an array of the roles that get tokens`)
+    out[name] = rule
+  }
   return Object.freeze(out)
 }
 
@@ -250,5 +285,10 @@ export function canonicalPolicy(policy: Policy): string {
   if (p.default !== undefined) out['default'] = rule(p.default)
   out['fields'] = fields
   if (p.schemaMetadata !== undefined) out['schemaMetadata'] = rule(p.schemaMetadata)
+  if (p.tokens !== undefined) {
+    const tokens: Record<string, unknown> = {}
+    for (const name of Object.keys(p.tokens).sort()) tokens[name] = rule(p.tokens[name]!)
+    out['tokens'] = tokens
+  }
   return JSON.stringify(out)
 }

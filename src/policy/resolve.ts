@@ -38,12 +38,16 @@ const keyOfRoles = (roles: readonly string[]): string => JSON.stringify([...role
 /**
  * Plans groups and stanzas. Fails closed: an uncovered field, a rule for a field the schema lacks, or a role
  * with no recipients raises a PolicyError that names the field or role.
+ *
+ * @param tokenOf - for a schema with token columns (src/policy/tokens.ts): per position, the name of the field
+ *   whose tokens the column holds (its rule is `policy.tokens[name]`), or null for an ordinary field.
  */
 export function planAccess<K extends { readonly fingerprint: Uint8Array }>(
   fieldNames: readonly string[],
   hasSchemaMetadata: boolean,
   policy: Policy,
   recipients: Readonly<Record<string, readonly K[]>>,
+  tokenOf?: readonly (string | null)[],
 ): Plan<K> {
   if (fieldNames.length > HARD_LIMITS.maxFieldsPerGroup) {
     // Positions are checked against this bound by readers, so a wider schema could never be opened.
@@ -53,7 +57,7 @@ export function planAccess<K extends { readonly fingerprint: Uint8Array }>(
     )
   }
   const present = new Set(fieldNames)
-  for (const name of Object.keys(policy.fields)) {
+  for (const name of [...Object.keys(policy.fields), ...Object.keys(policy.tokens ?? {})]) {
     if (!present.has(name))
       throw new PolicyError(
         'POLICY_UNKNOWN_FIELD',
@@ -99,6 +103,14 @@ export function planAccess<K extends { readonly fingerprint: Uint8Array }>(
   }
 
   const provisional: (number | null)[] = fieldNames.map((name, i) => {
+    const source = tokenOf?.[i] ?? null
+    if (source !== null) {
+      const roles = policy.tokens![source]!
+      checkRoles(roles, `token rule for field ${JSON.stringify(source)}`)
+      const g = place(roles, i)
+      groups[g!]!.fields.push(i)
+      return g
+    }
     const rule = Object.hasOwn(policy.fields, name) ? policy.fields[name] : policy.default
     if (rule === undefined) {
       throw new PolicyError(

@@ -22,6 +22,7 @@ function carriesMetadata(field: Field): boolean {
  *
  * @param schema - the sealed group's schema (its layout's), as it would be revealed.
  * @param group - the group id, for the message.
+ * @param tokenColumns - per field, whether it is a token column the writer made (its metadata is the writer's own).
  * @throws PolicyError `POLICY_INVALID` when the schema carries metadata.
  *
  * @example
@@ -29,7 +30,7 @@ function carriesMetadata(field: Field): boolean {
  * if (options.revealSchema) for (const [g, layout] of sealedLayouts) checkRevealable(layout.schema, g)
  * ```
  */
-export function checkRevealable(schema: Schema, group: number): void {
+export function checkRevealable(schema: Schema, group: number, tokenColumns?: readonly boolean[]): void {
   if (schema.metadata.size > 0) {
     throw new PolicyError(
       'POLICY_INVALID',
@@ -37,7 +38,7 @@ export function checkRevealable(schema: Schema, group: number): void {
         '(schemaMetadata: "public"), drop it, or seal without revealSchema',
     )
   }
-  const at = schema.fields.findIndex(carriesMetadata)
+  const at = schema.fields.findIndex((f, i) => tokenColumns?.[i] !== true && carriesMetadata(f))
   if (at >= 0) {
     throw new PolicyError(
       'POLICY_INVALID',

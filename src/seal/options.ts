@@ -11,6 +11,7 @@ import { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { WriterSession } from '../keys/session.js'
 import type { Policy, Recipients } from '../policy/policy.js'
+import { checkTokenOptions, type TokenOptions } from './tokenise.js'
 
 /**
  * Options for {@link sealTable} and {@link SealStream}.
@@ -70,6 +71,11 @@ export interface SealOptions {
    * (`{ service, key }`); default `''`, the unnamed dataset, which a gateway treats as a dataset of its own.
    */
   readonly dataset?: string
+  /**
+   * The dataset and its token key, for policies with `tokens` (pseudonymised views). Every stream of a dataset
+   * must be sealed with the same name and key so that its tokens join; the key never enters the stream.
+   */
+  readonly tokens?: TokenOptions
 }
 
 /**
@@ -208,6 +214,7 @@ export function checkSealOptions(options: SealOptions): void {
     const why = datasetProblem(options.dataset)
     if (why) throw new PolicyError('POLICY_INVALID', `options.dataset ${why}`)
   }
+  checkTokenOptions(options.tokens)
 }
 
 /** Checks the caller's open options and parses the trusted signer keys. */

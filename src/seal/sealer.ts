@@ -39,6 +39,7 @@ import { checkSealOptions, parseRecipientKeys, type SealOptions } from './option
 import { type RandomSource, webRandom } from './random.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
 import { planServices } from './service-plan.js'
+import { planTokens, Tokeniser } from './tokenise.js'
 
 interface SealedGroup {
   readonly layout: GroupLayout
@@ -74,8 +75,13 @@ export class Sealer {
   readonly #groups: SealedGroup[]
   readonly #compress: boolean
   readonly #coalescer: Coalescer | null
-  /** Positions of the fields that are written (every group's); dropped fields are not among them. */
+  /**
+   * Positions in the writer's schema of the fields that are written (every group's); dropped fields are not among
+   * them, and a field read only through its tokens is not either.
+   */
   readonly #written: readonly number[]
+  /** Adds token columns (policy.tokens) to each batch before it is encoded; null when nothing is tokenised. */
+  readonly #tokeniser: Tokeniser | null
   #trim: DictionaryTrim | null = null
   #index = 0
   #state: 'open' | 'ended' | 'failed' = 'open'
@@ -87,6 +93,8 @@ export class Sealer {
     groups: SealedGroup[],
     compressUnits: boolean,
     minBatchRows: number | undefined,
+    tokeniser: Tokeniser | null,
+    written: readonly number[],
   ) {
     this.header = header
     this.schema = schema
@@ -94,7 +102,8 @@ export class Sealer {
     this.#groups = groups
     this.#compress = compressUnits
     this.#coalescer = Coalescer.for(schema, minBatchRows)
-    this.#written = groups.flatMap((g) => g.layout.positions)
+    this.#tokeniser = tokeniser
+    this.#written = written
   }
 
   /**
@@ -116,18 +125,28 @@ export class Sealer {
     const backend = backendFor(options, runtime)
     const policy = parsePolicy(options.policy)
     const { keys: recipientKeys, services } = parseRecipientKeys(parseRecipients(options.recipients))
+    // Token columns (pseudonymised views) are planned like fields, each right after the field it tokenises.
+    const tokens = planTokens(schema, policy, options.tokens)
+    const writtenSchema = tokens?.schema ?? schema
     const plan = planAccess(
-      schema.fields.map((f) => f.name),
-      schema.metadata.size > 0,
+      writtenSchema.fields.map((f) => f.name),
+      writtenSchema.metadata.size > 0,
       policy,
       recipientKeys,
+      tokens?.tokenOf,
     )
-    const layouts = planGroups(schema, plan.groupOf, plan.groups.length, plan.metadataGroup)
+    const layouts = planGroups(writtenSchema, plan.groupOf, plan.groups.length, plan.metadataGroup)
     const reveal = options.revealSchema === true
     // A revealed blob is plaintext: it may publish names and types, never restricted metadata. Checked before any
     // key is drawn.
     if (reveal) {
-      for (const [id, g] of plan.groups.entries()) if (g.kind !== 'public') checkRevealable(layouts[id]!.schema, id)
+      for (const [id, g] of plan.groups.entries()) {
+        if (g.kind === 'public') continue
+        const layout = layouts[id]!
+        // A token column's only metadata is the dataset name the writer was configured with, not data: it may show.
+        const own = layout.positions.map((p) => tokens?.tokenOf[p] != null)
+        checkRevealable(layout.schema, id, own)
+      }
     }
     const streamId = random(STREAM_ID_BYTES)
 
@@ -236,7 +255,20 @@ export class Sealer {
       })
     frameSeed?.fill(0)
     const frames = new FrameSealer(backend, aeadKeys, headerDigest, macKeys, frameSigner)
-    return new Sealer(header, schema, frames, sealed, options.compression === 'deflate', options.minBatchRows)
+    const positions = sealed.flatMap((g) => g.layout.positions)
+    const written = tokens
+      ? positions.filter((p) => tokens.tokenOf[p] === null).map((p) => tokens.source[p]!)
+      : positions
+    return new Sealer(
+      header,
+      schema,
+      frames,
+      sealed,
+      options.compression === 'deflate',
+      options.minBatchRows,
+      tokens && options.tokens ? new Tokeniser(tokens, options.tokens) : null,
+      written,
+    )
   }
 
   /**
@@ -295,7 +327,8 @@ export class Sealer {
       if (this.#index >= HARD_LIMITS.maxBatches)
         throw new ArrowSealError('AEAD_LIMIT', 'this stream has reached its batch limit; start a new stream')
       const trimmed = this.#trim ? applyDictionaryTrim(batch, this.schema, this.#trim) : batch
-      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, trimmed))
+      const written = this.#tokeniser ? this.#tokeniser.apply(trimmed) : trimmed
+      const units = this.#groups.map((g, id) => this.#encodeUnit(g, id, written))
       return { index: this.#index++, rows, units }
     } catch (err) {
       // A failed writer must never be able to end the stream: readers then see truncation, not a short stream.

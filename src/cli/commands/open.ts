@@ -3,15 +3,15 @@
  * @module
  */
 import type { RecordBatch } from 'apache-arrow'
-import { OpenStream } from '../../index.node.js'
+import { OpenStream, pickIdentityFromStream } from '../../index.node.js'
 import { nodeBackend } from '../../node/backend.js'
 import type { OpenOptions } from '../../node/files.js'
-import { type Command, flag, listOption, requiredOption, stringOption } from '../args.js'
+import { type Command, flag, listOption, stringOption } from '../args.js'
 import { detectOutputFormat, parseOutputFormat } from '../convert/formats.js'
 import { createBatchWriter } from '../convert/writers.js'
 import { CliError } from '../errors.js'
 import { displayName, inputStream, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
-import { loadIdentity, loadTrusted } from '../keys.js'
+import { loadKeyring, loadTrusted } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
 /**
@@ -30,7 +30,8 @@ Checks that IN (or stdin) was sealed by a trusted writer and not changed, then w
 may read. Nothing is written unless the whole input verifies.
 
 Options:
-      --identity FILE       your identity file (required)
+      --identity FILE       your identity file, or a keyring file of several (required, repeatable): the
+                            stream is opened with the first of them that it names as a recipient
       --trust KEY_OR_FILE   a writer's public key (aseal1…) or a file of them, one a line (required, repeatable)
       --columns a,b         keep only these columns, in this order
       --include-denied      return fields you may not read as all-null columns (only if the writer revealed them)
@@ -48,7 +49,7 @@ Options:
   -h, --help                show this help
 `,
   options: {
-    identity: { type: 'string' },
+    identity: { type: 'string', multiple: true },
     trust: { type: 'string', multiple: true },
     columns: { type: 'string' },
     'include-denied': { type: 'boolean' },
@@ -62,7 +63,8 @@ Options:
   },
   maxPositionals: 1,
   async run(inv) {
-    const identityPath = requiredOption(inv, 'identity', 'open')
+    const identityPaths = listOption(inv, 'identity')
+    if (identityPaths.length === 0) throw new CliError('USAGE', 'missing --identity', 'see `arrowseal open --help`')
     const trustValues = listOption(inv, 'trust')
     if (trustValues.length === 0)
       throw new CliError('USAGE', 'missing --trust', "pass the writer's public key: --trust aseal1… or --trust FILE")
@@ -85,11 +87,16 @@ Options:
     if (streamId !== undefined && !/^[0-9a-fA-F]{32}$/.test(streamId))
       throw new CliError('USAGE', '--stream-id must be 32 hex digits', 'copy the stream id that inspect shows')
     const input = inv.positionals[0]
-    await refuseSameFile(output, [input, identityPath, ...trustValues])
-    const identity = await loadIdentity(identityPath)
+    await refuseSameFile(output, [input, ...identityPaths, ...trustValues])
+    const keyring = await loadKeyring(identityPaths)
     const trustedSigners = await loadTrusted(trustValues)
+    // With several identities, the header's stanzas say which one to use; the chosen one is checked as always.
+    const picked =
+      keyring.length === 1
+        ? { identity: keyring[0]!, stream: await inputStream(input) }
+        : await pickIdentityFromStream(await inputStream(input), keyring)
     const options: OpenOptions = {
-      identity,
+      identity: picked.identity,
       trustedSigners,
       includeDenied: flag(inv, 'include-denied'),
       sessions,
@@ -100,7 +107,7 @@ Options:
       ...(await keyAccessOptions(inv)),
     }
 
-    const source = await inputStream(input)
+    const source = picked.stream
     // Decrypted rows are as secret as the key that opened them: the output file is 0600, like the temporary file.
     const out = await openOutput(output, { mode: 0o600 })
     const writer = createBatchWriter(format, out)

@@ -15,7 +15,7 @@ import { parseInputFormat } from '../convert/formats.js'
 import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
-import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
+import { loadIdentity, loadPolicy, loadRecipients, loadTokenKey, tokenSummary } from '../keys.js'
 import { formatBytes, startProgress } from '../progress.js'
 
 /**
@@ -44,6 +44,11 @@ RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", "aseal1…
                   A key-access gateway as a role's recipient: {"analyst": [{"service": "https://kas.example",
                   "key": "aseal1…"}]}; readers of that role then get keys from the gateway when they open.
 
+Pseudonymised views: "tokens": {"email": ["analyst"]} in the policy gives role analyst an HMAC-SHA-256 token of
+each email instead of the value (the "fields" rule still says who reads it in clear). Tokens need the dataset's
+token key (--token-key, made by \`arrowseal keygen --token-key\`) and name (--dataset); the same value gives the
+same token in every stream sealed with both. Which roles get tokens is printed to stderr.
+
 Options:
       --policy FILE         policy file (required)
       --recipients FILE     roles → public keys (required)
@@ -58,8 +63,10 @@ Options:
       --compression C       none (default) or deflate; compression leaks information through sizes
       --min-batch-rows N    merge consecutive smaller batches into batches of at least N rows (faster for
                             many small Arrow batches; readers get the merged batches)
-      --dataset NAME        the dataset a key-access gateway grants access to (default: the unnamed dataset
-                            ""); used only when a recipient is a gateway
+      --dataset NAME        the dataset (stream family) of this stream: what a key-access gateway grants
+                            access to, and the family whose tokens join (default: the unnamed dataset "";
+                            required with --token-key)
+      --token-key FILE      the dataset token key, for policies with "tokens"
       --debug               show a stack trace on errors
   -h, --help                show this help
 `,
@@ -74,6 +81,7 @@ Options:
     'anonymous-recipients': { type: 'boolean' },
     compression: { type: 'string' },
     'min-batch-rows': { type: 'string' },
+    'token-key': { type: 'string' },
     dataset: { type: 'string' },
   },
   maxPositionals: 1,
@@ -94,17 +102,27 @@ Options:
     const minBatchRows = minRowsText === undefined ? undefined : Number(minRowsText)
     if (minBatchRows !== undefined && !(/^\d+$/.test(minRowsText!) && minBatchRows <= HARD_LIMITS.maxRowsPerBatch))
       throw new CliError('USAGE', `--min-batch-rows must be a row count, not "${minRowsText}"`, 'for example 65536')
+    const tokenKeyPath = stringOption(inv, 'token-key')
     const dataset = stringOption(inv, 'dataset')
+    if (tokenKeyPath !== undefined && dataset === undefined)
+      throw new CliError('USAGE', '--token-key needs --dataset', 'name the dataset the tokens belong to')
     const output = stringOption(inv, 'output')
     const input = inv.positionals[0]
     if (isStdio(output) && process.stdout.isTTY)
       throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
-    await refuseSameFile(output, [input, policyPath, recipientsPath, signerPath])
+    await refuseSameFile(output, [
+      input,
+      policyPath,
+      recipientsPath,
+      signerPath,
+      ...(tokenKeyPath ? [tokenKeyPath] : []),
+    ])
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
     const recipients = await loadRecipients(recipientsPath)
     const signer = await loadIdentity(signerPath)
+    const tokens = tokenKeyPath === undefined ? undefined : { dataset: dataset!, key: await loadTokenKey(tokenKeyPath) }
 
     const source = await openSealInput(input, format, {
       ...(delimiter === undefined ? {} : { delimiter }),
@@ -120,8 +138,10 @@ Options:
       compression,
       ...(minBatchRows === undefined ? {} : { minBatchRows }),
       ...(dataset === undefined ? {} : { dataset }),
+      ...(tokens === undefined ? {} : { tokens }),
       backend: nodeBackend(),
     }
+    for (const line of tokenSummary(policy)) process.stderr.write(`arrowseal: ${line}\n`)
 
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
