@@ -7,6 +7,7 @@ export default defineConfig({
     'node/index': 'src/node/index.ts',
     'node/worker': 'src/node/worker.ts',
     'store/index': 'src/store/index.ts',
+    'nats/index': 'src/nats/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],
@@ -16,6 +17,7 @@ export default defineConfig({
       'index.node': 'src/index.node.ts',
       'node/index': 'src/node/index.ts',
       'store/index': 'src/store/index.ts',
+      'nats/index': 'src/nats/index.ts',
     },
   },
   target: 'es2022',
@@ -24,5 +26,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['apache-arrow', 'better-sqlite3', 'pg', /^node:/],
+  external: ['apache-arrow', 'better-sqlite3', 'pg', /^@nats-io\//, /^node:/],
 })

@@ -51,6 +51,8 @@ export type ArrowSealErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_UNAVAILABLE'
   | 'STORE_MISMATCH'
+  | 'BROKER_MISMATCH'
+  | 'BROKER_UNAVAILABLE'
 
 /**
  * Base class of every arrowseal error. Carries a stable `code` and, where useful, a `cause`.
@@ -220,6 +222,25 @@ export class StoreError extends ArrowSealError {
   ) {
     super(code, message, options)
     this.name = 'StoreError'
+  }
+}
+
+/**
+ * A message broker (`arrowseal/nats`) failed or disagreed with the stream it carried: what a message's subject or
+ * headers claim (stream id, kind, routing fields) does not match the verified stream, or is malformed
+ * (`BROKER_MISMATCH`); the broker cannot be reached, or refused a publish or a consumer (`BROKER_UNAVAILABLE`).
+ *
+ * @example
+ * ```ts
+ * import { BrokerError } from 'arrowseal/nats'
+ * const err = new BrokerError('BROKER_MISMATCH', 'the subject names another stream')
+ * console.log(err.code) // 'BROKER_MISMATCH'
+ * ```
+ */
+export class BrokerError extends ArrowSealError {
+  constructor(code: 'BROKER_MISMATCH' | 'BROKER_UNAVAILABLE', message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'BrokerError'
   }
 }
 

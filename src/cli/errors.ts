@@ -128,6 +128,14 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   },
   STORE_UNAVAILABLE: { exit: EXIT.input, hint: 'check the database path or URL, and that the server is running' },
   STORE_MISMATCH: { exit: EXIT.input, hint: 'the database holds another log; check --origin and the store path' },
+  BROKER_MISMATCH: {
+    exit: EXIT.auth,
+    hint: "a broker message's subject or headers disagree with the signed stream: rewritten in transit; do not use it",
+  },
+  BROKER_UNAVAILABLE: {
+    exit: EXIT.input,
+    hint: 'the NATS server cannot be reached or refused the request; is JetStream on?',
+  },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {

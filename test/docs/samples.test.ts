@@ -60,6 +60,7 @@ describe('docs code samples', () => {
         arrowseal: ['src/index.ts'],
         'arrowseal/node': ['src/node/index.ts'],
         'arrowseal/store': ['src/store/index.ts'],
+        'arrowseal/nats': ['src/nats/index.ts'],
       },
     }
     const files = runnable.map(fileOf)
