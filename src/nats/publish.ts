@@ -82,13 +82,16 @@ export class PiecePublisher {
   readonly #chunk: number
   readonly #window: number
   readonly #pending: Promise<PubAck>[] = []
+  readonly #dedupe: boolean
   #id = ''
   #slot = 0
   messages = 0
   duplicates = 0
   bytes = 0
 
-  constructor(js: JetStreamClient, subjects: PipelineSubjects, chunkBytes: number, inFlight = 64) {
+  /** @param dedupe - send `Nats-Msg-Id` headers (false only in tests that publish duplicates on purpose). */
+  constructor(js: JetStreamClient, subjects: PipelineSubjects, chunkBytes: number, inFlight = 64, dedupe = true) {
+    this.#dedupe = dedupe
     this.#js = js
     this.#subjects = subjects
     this.#chunk = chunkBytes
@@ -105,7 +108,7 @@ export class PiecePublisher {
     await this.#send(
       this.#subjects.header(this.#id),
       bytes,
-      envelopeHeaders(this.#id, 'header', undefined, undefined, route),
+      envelopeHeaders(this.#id, 'header', undefined, undefined, route, this.#dedupe),
     )
   }
 
@@ -117,7 +120,7 @@ export class PiecePublisher {
       await this.#send(
         this.#subjects.frames(this.#id),
         part,
-        envelopeHeaders(this.#id, kind, slot, { index: i, count }),
+        envelopeHeaders(this.#id, kind, slot, { index: i, count }, undefined, this.#dedupe),
       )
     }
     if (kind === 'batch') this.#slot = slot + 1

@@ -16,7 +16,7 @@ import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { checkGroup, type PipelineSubjects, pipelineSubjects, readEnvelope, readRoute } from './envelope.js'
 import { type ClaimContext, SealedNatsStream } from './sealed-stream.js'
-import { ensureGroup, ensurePipeline, ensurePosition, unavailable } from './setup.js'
+import { ensureGroup, ensurePipeline, ensurePosition, positionComplete, unavailable } from './setup.js'
 
 /**
  * Options of {@link NatsStreamReader.join}: the open options, plus the pipeline and the reader group.
@@ -141,7 +141,10 @@ export class NatsStreamReader {
     }
     if (!msg) return null
     try {
-      return await this.#claim(msg)
+      const claimed = await this.#claim(msg)
+      if (claimed) return claimed
+      msg.ack() // a duplicate claim of a stream the group finished
+      return await this.next(waitMs)
     } catch (err) {
       if (err instanceof ArrowSealError && err.code !== 'BROKER_UNAVAILABLE') msg.term()
       else msg.nak()
@@ -162,7 +165,7 @@ export class NatsStreamReader {
     this.#closed = true
   }
 
-  async #claim(msg: JsMsg): Promise<SealedNatsStream> {
+  async #claim(msg: JsMsg): Promise<SealedNatsStream | null> {
     const env = readEnvelope(msg.subject, msg.headers, this.#subjects)
     if (env.kind !== 'header')
       throw new BrokerError('BROKER_MISMATCH', 'the work queue holds a message that is not a header')
@@ -175,6 +178,7 @@ export class NatsStreamReader {
     const id = env.stream
     const start = this.#options.checkpoint ? await checkpointOf(this.#options.checkpoint, id) : null
     const resumed = await ensurePosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
+    if (resumed && (await positionComplete(this.#jsm, this.#subjects, this.#options.group, id))) return null
     const ctx: ClaimContext = {
       js: jetstream(this.#nc),
       jsm: this.#jsm,

@@ -204,8 +204,9 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
     } catch (err) {
       throw unavailable('acknowledging the end of the stream', err)
     }
+    // The position stays (the server removes it after a day unused): it is what tells a republished header of
+    // this stream from a new stream.
     this.#done = true
-    await dropPosition(this.#ctx.jsm, this.#ctx.subjects, this.#ctx.group, this.streamId)
   }
 }
 

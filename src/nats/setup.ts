@@ -17,7 +17,7 @@ import {
 } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { BrokerError } from '../errors.js'
-import type { PipelineSubjects } from './envelope.js'
+import { HDR, type PipelineSubjects } from './envelope.js'
 
 const NS_PER_MS = 1_000_000
 
@@ -122,6 +122,28 @@ export async function ensurePosition(
     throw unavailable(`creating position ${name}`, err)
   }
   return false
+}
+
+/**
+ * Whether the group already finished stream `id`: its position acknowledged everything on the frames subject, and
+ * the last message acknowledged is the end frame. A header republished after its stream completed (outside the
+ * duplicate window) is then a duplicate claim, acknowledged and skipped. Broker metadata, not authenticated: a
+ * lying broker can make a reader skip a stream, which it can do anyway by withholding it.
+ */
+export async function positionComplete(
+  jsm: JetStreamManager,
+  s: PipelineSubjects,
+  group: string,
+  id: string,
+): Promise<boolean> {
+  try {
+    const info = await jsm.consumers.info(s.stream, positionName(group, id))
+    if (info.num_pending !== 0 || info.num_ack_pending !== 0 || info.ack_floor.stream_seq === 0) return false
+    const last = await jsm.streams.getMessage(s.stream, { seq: info.ack_floor.stream_seq })
+    return last?.header.get(HDR.kind) === 'end'
+  } catch (err) {
+    throw unavailable('reading the stream position', err)
+  }
 }
 
 /** Removes a finished stream's position (best effort: the inactivity threshold removes it otherwise). */

@@ -42,8 +42,8 @@ export async function testPipeline(nc: NatsConnection, tag: string) {
   return {
     subject,
     subjects,
-    /** A publisher of hand-made pieces (no dedupe ids unless `dedupe`). */
-    publisher: (chunk = 1024 * 1024) => new PiecePublisher(jetstream(nc), subjects, chunk),
+    /** A publisher of hand-made pieces, without dedupe ids: duplicates reach the stream, as after a retry. */
+    publisher: (chunk = 1024 * 1024) => new PiecePublisher(jetstream(nc), subjects, chunk, 64, false),
     drop: () => dropPipeline(nc, subjects.stream),
   }
 }

@@ -26,6 +26,7 @@ const flip = (b: Uint8Array, at: number) => {
 describe.skipIf(natsSkip !== null)('arrowseal/nats refuses tampering on the wire', () => {
   let nc: NatsConnection
   const drops: (() => Promise<void>)[] = []
+  let lastSubject = ''
   beforeAll(async () => {
     nc = await connectTest()
   })
@@ -43,6 +44,7 @@ describe.skipIf(natsSkip !== null)('arrowseal/nats refuses tampering on the wire
     extra: Record<string, unknown> = {},
   ) {
     const pl = await testPipeline(nc, tag)
+    lastSubject = pl.subject
     drops.push(pl.drop)
     const pieces = await sealedPieces(writer, alice)
     const pub = pl.publisher()
@@ -123,9 +125,13 @@ describe.skipIf(natsSkip !== null)('arrowseal/nats refuses tampering on the wire
       await pub.frame(p.frames[1]!, 'batch', 1)
       await pub.frame(p.frames[2]!, 'batch', 2)
       await pub.frame(p.frames[3]!, 'end', 3)
+      await pub.header(p.header)
     })
     expect(o.code).toBe('END')
     expect(o.released.map((b) => b.getChild('id')!.get(0))).toEqual([0, 10, 20])
+    // The header republished after the stream completed is a duplicate claim: acknowledged, nothing released.
+    const again = await readNext(nc, { subject: lastSubject, ...open }, 1000)
+    expect(again.code).toBe('NONE')
     // A duplicate the envelope passes off as the next frame is a replay the MAC catches.
     const replay = await run('dup-lie', async (p, pub) => honest(p, pub, [p.frames[0]!, p.frames[0]!, p.frames[1]!]))
     expect(replay).toMatchObject({ code: 'FRAME_OUT_OF_ORDER' })
