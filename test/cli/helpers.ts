@@ -34,7 +34,8 @@ async function bundle(): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'es2022',
-    external: ['apache-arrow'],
+    // External as in the published build (tsup.config.ts): the NATS client is an optional peer dependency.
+    external: ['apache-arrow', '@nats-io/*'],
     // Split like tsup does, so the lazily loaded commands stay lazy and `--help` starts fast.
     splitting: true,
     outdir: dir,

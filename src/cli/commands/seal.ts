@@ -16,6 +16,7 @@ import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients } from '../keys.js'
+import { natsLocation, withNats } from '../nats.js'
 import { formatBytes, startProgress } from '../progress.js'
 
 /**
@@ -28,7 +29,7 @@ import { formatBytes, startProgress } from '../progress.js'
  */
 export const seal: Command = {
   name: 'seal',
-  help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT] [IN]
+  help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT | --to URL] [IN]
 
 Seals IN (or stdin) so that each field can be read only by the roles the policy names, signed by --signer.
 
@@ -47,6 +48,9 @@ Options:
       --recipients FILE     roles → public keys (required)
       --signer FILE         the writer's identity file (required)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
+      --to nats://HOST:PORT/SUBJECT
+                            publish to NATS JetStream instead, as one sealed stream on SUBJECT (see
+                            docs/guides/pipelines.md); prints the stream id
       --format FORMAT       input format: arrow, csv or ndjson
       --delimiter C         CSV field separator: one character, or tab (default , and tab for .tsv files); a
                             header that is one column holding tabs or semicolons gets a warning
@@ -67,6 +71,7 @@ Options:
     'reveal-schema': { type: 'boolean' },
     compression: { type: 'string' },
     'min-batch-rows': { type: 'string' },
+    to: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -87,8 +92,12 @@ Options:
     if (minBatchRows !== undefined && !(/^\d+$/.test(minRowsText!) && minBatchRows <= HARD_LIMITS.maxRowsPerBatch))
       throw new CliError('USAGE', `--min-batch-rows must be a row count, not "${minRowsText}"`, 'for example 65536')
     const output = stringOption(inv, 'output')
+    const toText = stringOption(inv, 'to')
+    if (toText !== undefined && output !== undefined)
+      throw new CliError('USAGE', '--to and --output exclude each other')
+    const to = toText === undefined ? undefined : await natsLocation('--to', toText)
     const input = inv.positionals[0]
-    if (isStdio(output) && process.stdout.isTTY)
+    if (!to && isStdio(output) && process.stdout.isTTY)
       throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
     await refuseSameFile(output, [input, policyPath, recipientsPath, signerPath])
@@ -112,6 +121,14 @@ Options:
       backend: nodeBackend(),
     }
 
+    if (to) {
+      const sent = await withNats(to, (nc, nats) => nats.publishSealed(nc, to.subject, source.batches, options))
+      process.stdout.write(`${sent.streamId}\n`)
+      process.stderr.write(
+        `published stream ${sent.streamId} to ${to.subject}: ${sent.batches} batches, ${sent.messages} messages, ${formatBytes(sent.bytes)}\n`,
+      )
+      return
+    }
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
