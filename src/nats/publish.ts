@@ -102,6 +102,11 @@ export class PiecePublisher {
     return this.#id
   }
 
+  /** Names the stream without publishing a header (plain-bytes baselines in bench/nats.ts). */
+  useStreamId(id: string): void {
+    this.#id = id
+  }
+
   /** The header: fixes the stream id that every later message names. */
   async header(bytes: Uint8Array, route: Readonly<Record<string, string>> = {}, id?: string): Promise<void> {
     this.#id = id ?? bytesToHex(parseHeader(bytes).streamId)
