@@ -177,8 +177,8 @@ export class NatsStreamReader {
     checkRoute(opener, claimedRoute)
     const id = env.stream
     const start = this.#options.checkpoint ? await checkpointOf(this.#options.checkpoint, id) : null
+    if (await positionComplete(this.#jsm, this.#subjects, this.#options.group, id)) return null
     const resumed = await ensurePosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
-    if (resumed && (await positionComplete(this.#jsm, this.#subjects, this.#options.group, id))) return null
     const ctx: ClaimContext = {
       js: jetstream(this.#nc),
       jsm: this.#jsm,

@@ -89,9 +89,13 @@ export function positionName(group: string, id: string): string {
 }
 
 /**
- * Binds (creating if needed) the group's position in one sealed stream: a durable consumer on its frames subject
- * with ack-all, so acknowledging a frame's last part acknowledges every message before it in one step, and a
- * restarted reader is handed the first message after the last frame it finished. Returns whether it existed.
+ * Binds the group's position in one sealed stream: a durable consumer on its frames subject with ack-all, so
+ * acknowledging a frame's last part acknowledges every message before it in one step. Returns whether a position
+ * existed (a resumed stream).
+ *
+ * A resumed position is re-created at its acknowledged floor: the messages a dead reader had been handed but not
+ * acknowledged would otherwise come back only after ack_wait, *after* newer ones, and a stream's frames must
+ * arrive in order. The new consumer starts at the first message after the floor, with nothing pending.
  */
 export async function ensurePosition(
   jsm: JetStreamManager,
@@ -101,18 +105,21 @@ export async function ensurePosition(
   ackWaitMs: number,
 ): Promise<boolean> {
   const name = positionName(group, id)
+  let floor: number | null = null
   try {
-    await jsm.consumers.info(s.stream, name)
-    return true
+    floor = (await jsm.consumers.info(s.stream, name)).ack_floor.stream_seq
   } catch (err) {
     if (!isNotFound(err)) throw unavailable(`looking up position ${name}`, err)
   }
   try {
+    if (floor !== null) await jsm.consumers.delete(s.stream, name)
     await jsm.consumers.add(s.stream, {
       durable_name: name,
       filter_subject: s.frames(id),
       ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.All,
+      ...(floor
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
       ack_wait: ackWaitMs * NS_PER_MS,
       max_deliver: -1,
       // A position whose reader group vanished is removed by the server after a day.
@@ -121,7 +128,7 @@ export async function ensurePosition(
   } catch (err) {
     throw unavailable(`creating position ${name}`, err)
   }
-  return false
+  return floor !== null
 }
 
 /**
@@ -142,6 +149,7 @@ export async function positionComplete(
     const last = await jsm.streams.getMessage(s.stream, { seq: info.ack_floor.stream_seq })
     return last?.header.get(HDR.kind) === 'end'
   } catch (err) {
+    if (isNotFound(err)) return false
     throw unavailable('reading the stream position', err)
   }
 }
