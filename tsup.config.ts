@@ -8,6 +8,7 @@ export default defineConfig({
     'node/worker': 'src/node/worker.ts',
     'store/index': 'src/store/index.ts',
     'kas/index': 'src/kas/index.ts',
+    'nats/index': 'src/nats/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm'],
@@ -18,6 +19,7 @@ export default defineConfig({
       'node/index': 'src/node/index.ts',
       'store/index': 'src/store/index.ts',
     'kas/index': 'src/kas/index.ts',
+      'nats/index': 'src/nats/index.ts',
     },
   },
   target: 'es2022',
@@ -26,5 +28,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['apache-arrow', 'better-sqlite3', 'pg', /^node:/],
+  external: ['apache-arrow', 'better-sqlite3', 'pg', /^@nats-io\//, /^node:/],
 })

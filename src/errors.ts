@@ -52,6 +52,8 @@ export type ArrowSealErrorCode =
   | 'STORE_CORRUPT'
   | 'STORE_UNAVAILABLE'
   | 'STORE_MISMATCH'
+  | 'BROKER_MISMATCH'
+  | 'BROKER_UNAVAILABLE'
   | KeyAccessErrorCode
 
 /**
@@ -273,6 +275,25 @@ export class KeyAccessError extends ArrowSealError {
     super(code, message, options)
     this.name = 'KeyAccessError'
     if (options?.requestId !== undefined) this.requestId = options.requestId
+  }
+}
+
+/**
+ * A message broker (`arrowseal/nats`) failed or disagreed with the stream it carried: what a message's subject or
+ * headers claim (stream id, kind, routing fields) does not match the verified stream, or is malformed
+ * (`BROKER_MISMATCH`); the broker cannot be reached, or refused a publish or a consumer (`BROKER_UNAVAILABLE`).
+ *
+ * @example
+ * ```ts
+ * import { BrokerError } from 'arrowseal/nats'
+ * const err = new BrokerError('BROKER_MISMATCH', 'the subject names another stream')
+ * console.log(err.code) // 'BROKER_MISMATCH'
+ * ```
+ */
+export class BrokerError extends ArrowSealError {
+  constructor(code: 'BROKER_MISMATCH' | 'BROKER_UNAVAILABLE', message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'BrokerError'
   }
 }
 

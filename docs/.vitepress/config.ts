@@ -72,6 +72,7 @@ const sidebar: DefaultTheme.Sidebar = {
         { text: 'Write a reader', link: '/guides/reader' },
         { text: 'Read in a browser', link: '/guides/browser' },
         { text: 'Move sealed data over HTTP', link: '/guides/http' },
+        { text: 'Sealed pipelines over NATS', link: '/guides/pipelines' },
         { text: 'The CLI', link: '/guides/cli' },
         { text: 'Least-privilege policies', link: '/guides/least-privilege' },
         { text: 'Key management and rotation', link: '/guides/key-management' },

@@ -4,6 +4,7 @@
  */
 import { accessGroupsDiagram } from './access-groups.js'
 import { merkleProofDiagram } from './merkle-proof.js'
+import { pipelineFlowDiagram } from './pipeline-flow.js'
 import { readerChecksDiagram } from './reader-checks.js'
 import { streamLayoutDiagram } from './stream-layout.js'
 import { type Diagram, esc } from './svg.js'
@@ -15,6 +16,7 @@ export const DIAGRAMS: Record<string, () => Diagram> = {
   'stream-layout': () => streamLayoutDiagram(),
   'reader-checks': readerChecksDiagram,
   'merkle-proof': () => merkleProofDiagram(),
+  'pipeline-flow': pipelineFlowDiagram,
 }
 
 /** The diagram called `name`; an unknown name throws, so a typo fails the docs build instead of a blank picture. */

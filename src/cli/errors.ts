@@ -166,6 +166,14 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.auth,
     hint: "the gateway's receipt does not verify; do not trust this gateway's answer",
   },
+  BROKER_MISMATCH: {
+    exit: EXIT.auth,
+    hint: "a broker message's subject or headers disagree with the signed stream: rewritten in transit; do not use it",
+  },
+  BROKER_UNAVAILABLE: {
+    exit: EXIT.input,
+    hint: 'the NATS server cannot be reached or refused the request; is JetStream on?',
+  },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {

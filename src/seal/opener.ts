@@ -255,6 +255,17 @@ export class Opener {
     })
   }
 
+  /**
+   * Resumes a stream whose first `index` batches this reader already received (a broker consumer restarting
+   * after a crash, `arrowseal/nats`): the next frame accepted must carry batch index `index`. Only before the first
+   * frame; the index comes from the reader's own record, and each frame's MAC still binds its position.
+   */
+  resumeAt(index: number): void {
+    if (this.#index !== 0 || this.#ended) throw new TypeError('Opener.resumeAt: frames were already read')
+    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError('Opener.resumeAt: index must be an integer ≥ 0')
+    this.#index = index
+  }
+
   /** Verifies one frame (bytes after its length field) and returns its batch, or the end marker. */
   async openFrame(bytes: Uint8Array): Promise<FrameResult> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')

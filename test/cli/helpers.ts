@@ -34,8 +34,9 @@ async function bundle(): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'es2022',
-    // The gateway's server packages are CommonJS with dynamic requires: loaded from node_modules, as tsup does.
-    external: ['apache-arrow', 'fastify', 'prom-client', 'jose'],
+    // Loaded from node_modules, as in the published build (tsup.config.ts): the gateway's server packages are
+    // CommonJS with dynamic requires, and the NATS client is an optional peer dependency.
+    external: ['apache-arrow', 'fastify', 'prom-client', 'jose', '@nats-io/*'],
     // Split like tsup does, so the lazily loaded commands stay lazy and `--help` starts fast.
     splitting: true,
     outdir: dir,

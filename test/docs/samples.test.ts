@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { natsSkip } from '../nats/broker.js'
 import { sqliteSkip } from '../store/backends.js'
 import { extractSamples, markdownPages, type Sample } from './extract.js'
 
@@ -25,7 +26,17 @@ const samples: Sample[] = markdownPages(docsDir).flatMap((page) => extractSample
 const sqliteMissing = /from 'arrowseal\/store'/
 const sqliteWhy = samples.some((s) => sqliteMissing.test(s.code)) ? sqliteSkip() : null
 if (sqliteWhy !== null) console.warn(`skipping the audit-store samples: ${sqliteWhy}`)
-const runnable = samples.filter((s) => !s.skipped && !(sqliteWhy !== null && sqliteMissing.test(s.code)))
+// Samples that talk to NATS run (and are type-checked) where the NATS tests run (test/nats/broker.ts): CI's node20
+// suite, and any machine with a server; elsewhere they are skipped with the printed reason.
+const natsMissing = /from 'arrowseal\/nats'/
+if (natsSkip !== null && samples.some((s) => natsMissing.test(s.code)))
+  console.warn(`skipping the NATS samples: ${natsSkip}`)
+const runnable = samples.filter(
+  (s) =>
+    !s.skipped &&
+    !(sqliteWhy !== null && sqliteMissing.test(s.code)) &&
+    !(natsSkip !== null && natsMissing.test(s.code)),
+)
 const fileOf = (s: Sample): string =>
   join(outDir, `${s.page.replace(/\.md$/, '').replace(/[^\w]+/g, '_')}_L${s.line}.ts`)
 
@@ -61,6 +72,7 @@ describe('docs code samples', () => {
         'arrowseal/node': ['src/node/index.ts'],
         'arrowseal/store': ['src/store/index.ts'],
         'arrowseal/kas': ['src/kas/index.ts'],
+        'arrowseal/nats': ['src/nats/index.ts'],
       },
     }
     const files = runnable.map(fileOf)

@@ -29,6 +29,7 @@ const EXPECTED: Record<string, string[]> = {
   '/format.html': ['stream-layout'],
   '/concepts/streams.html': ['reader-checks'],
   '/threat-model.html': ['reader-checks'],
+  '/guides/pipelines.html': ['pipeline-flow'],
 }
 const AUDIT_PAGE = '/concepts/audit-log.html'
 const hasAuditPage = existsSync(join(dist, AUDIT_PAGE))

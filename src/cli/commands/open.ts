@@ -12,6 +12,7 @@ import { createBatchWriter } from '../convert/writers.js'
 import { CliError } from '../errors.js'
 import { displayName, inputStream, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadKeyring, loadTrusted } from '../keys.js'
+import { natsLocation, withNats } from '../nats.js'
 import { formatBytes, startProgress } from '../progress.js'
 
 /**
@@ -24,7 +25,7 @@ import { formatBytes, startProgress } from '../progress.js'
  */
 export const open: Command = {
   name: 'open',
-  help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN]
+  help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN | --from URL]
 
 Checks that IN (or stdin) was sealed by a trusted writer and not changed, then writes the fields this identity
 may read. Nothing is written unless the whole input verifies.
@@ -45,6 +46,12 @@ Options:
       --gateway KEY_OR_FILE the gateway's public key: requests are addressed to it, its receipts verified with it
       --roles a,b           with --key-access: the roles to ask for (default: every role of the first service)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
+      --from nats://HOST:PORT/SUBJECT
+                            read from NATS JetStream instead: claim the next sealed stream of reader group
+                            --group on SUBJECT and write it; its frames are acknowledged as they are
+                            written to the temporary output, the stream once its end verified
+      --group NAME          reader group for --from (default arrowseal-cli)
+      --wait SECONDS        how long --from waits for a stream to arrive (default 30)
       --debug               show a stack trace on errors
   -h, --help                show this help
 `,
@@ -60,6 +67,9 @@ Options:
     'key-access': { type: 'string' },
     gateway: { type: 'string' },
     roles: { type: 'string' },
+    from: { type: 'string' },
+    group: { type: 'string' },
+    wait: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -87,12 +97,27 @@ Options:
     if (streamId !== undefined && !/^[0-9a-fA-F]{32}$/.test(streamId))
       throw new CliError('USAGE', '--stream-id must be 32 hex digits', 'copy the stream id that inspect shows')
     const input = inv.positionals[0]
+    const fromText = stringOption(inv, 'from')
+    const from = fromText === undefined ? undefined : await natsLocation('--from', fromText)
+    if (from && input !== undefined) throw new CliError('USAGE', '--from and an input file exclude each other')
+    if (from && streamId !== undefined)
+      throw new CliError(
+        'USAGE',
+        '--stream-id does not apply to --from',
+        'a reader group claims whichever stream is next',
+      )
+    const group = stringOption(inv, 'group') ?? 'arrowseal-cli'
+    const waitText = stringOption(inv, 'wait') ?? '30'
+    if (!/^\d{1,5}$/.test(waitText)) throw new CliError('USAGE', '--wait must be a number of seconds')
     await refuseSameFile(output, [input, ...identityPaths, ...trustValues])
     const keyring = await loadKeyring(identityPaths)
+    if (from && keyring.length !== 1)
+      throw new CliError('USAGE', '--from takes exactly one --identity', 'a broker stream is claimed before its header is read')
     const trustedSigners = await loadTrusted(trustValues)
     // With several identities, the header's stanzas say which one to use; the chosen one is checked as always.
-    const picked =
-      keyring.length === 1
+    const picked = from
+      ? { identity: keyring[0]!, stream: null }
+      : keyring.length === 1
         ? { identity: keyring[0]!, stream: await inputStream(input) }
         : await pickIdentityFromStream(await inputStream(input), keyring)
     const options: OpenOptions = {
@@ -107,7 +132,29 @@ Options:
       ...(await keyAccessOptions(inv)),
     }
 
-    const source = picked.stream
+    if (from) {
+      const out = await openOutput(output, { mode: 0o600 })
+      const writer = createBatchWriter(format, out)
+      const progress = startProgress(`opening a stream of ${from.subject}`)
+      await withNats(from, async (nc, nats) => {
+        const reader = await nats.NatsStreamReader.join(nc, { ...options, subject: from.subject, group })
+        const stream = await reader.next(Number(waitText) * 1000)
+        if (!stream)
+          throw new CliError('INPUT_INVALID', `no sealed stream arrived on ${from.subject} within ${waitText} s`)
+        await produceOutput(out, progress, async () => {
+          let count = 0
+          for await (const batch of stream) {
+            await writer.write(batch)
+            progress.update(++count, out.bytesWritten)
+          }
+          await writer.finish()
+        })
+        process.stderr.write(`opened stream ${stream.streamId} of ${from.subject}\n`)
+      })
+      return
+    }
+    // Not --from: `picked` read the input (the keyring case) or opened it.
+    const source = picked.stream!
     // Decrypted rows are as secret as the key that opened them: the output file is 0600, like the temporary file.
     const out = await openOutput(output, { mode: 0o600 })
     const writer = createBatchWriter(format, out)

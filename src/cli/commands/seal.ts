@@ -16,6 +16,7 @@ import { openSealInput } from '../convert/source.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients, loadTokenKey, tokenSummary } from '../keys.js'
+import { natsLocation, withNats } from '../nats.js'
 import { formatBytes, startProgress } from '../progress.js'
 
 /**
@@ -28,7 +29,7 @@ import { formatBytes, startProgress } from '../progress.js'
  */
 export const seal: Command = {
   name: 'seal',
-  help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT] [IN]
+  help: `Usage: arrowseal seal --policy POLICY.json --recipients RECIPIENTS.json --signer FILE [-o OUT | --to URL] [IN]
 
 Seals IN (or stdin) so that each field can be read only by the roles the policy names, signed by --signer.
 
@@ -54,6 +55,9 @@ Options:
       --recipients FILE     roles → public keys (required)
       --signer FILE         the writer's identity file (required)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
+      --to nats://HOST:PORT/SUBJECT
+                            publish to NATS JetStream instead, as one sealed stream on SUBJECT (see
+                            docs/guides/pipelines.md); prints the stream id
       --format FORMAT       input format: arrow, csv or ndjson
       --delimiter C         CSV field separator: one character, or tab (default , and tab for .tsv files); a
                             header that is one column holding tabs or semicolons gets a warning
@@ -83,6 +87,7 @@ Options:
     'min-batch-rows': { type: 'string' },
     'token-key': { type: 'string' },
     dataset: { type: 'string' },
+    to: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -107,8 +112,12 @@ Options:
     if (tokenKeyPath !== undefined && dataset === undefined)
       throw new CliError('USAGE', '--token-key needs --dataset', 'name the dataset the tokens belong to')
     const output = stringOption(inv, 'output')
+    const toText = stringOption(inv, 'to')
+    if (toText !== undefined && output !== undefined)
+      throw new CliError('USAGE', '--to and --output exclude each other')
+    const to = toText === undefined ? undefined : await natsLocation('--to', toText)
     const input = inv.positionals[0]
-    if (isStdio(output) && process.stdout.isTTY)
+    if (!to && isStdio(output) && process.stdout.isTTY)
       throw new CliError('USAGE', 'refusing to write sealed binary data to a terminal', 'use -o FILE or a pipe')
 
     await refuseSameFile(output, [
@@ -143,6 +152,14 @@ Options:
     }
     for (const line of tokenSummary(policy)) process.stderr.write(`arrowseal: ${line}\n`)
 
+    if (to) {
+      const sent = await withNats(to, (nc, nats) => nats.publishSealed(nc, to.subject, source.batches, options))
+      process.stdout.write(`${sent.streamId}\n`)
+      process.stderr.write(
+        `published stream ${sent.streamId} to ${to.subject}: ${sent.batches} batches, ${sent.messages} messages, ${formatBytes(sent.bytes)}\n`,
+      )
+      return
+    }
     const out = await openOutput(output)
     const progress = startProgress(`sealing ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
