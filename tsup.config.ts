@@ -24,5 +24,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['apache-arrow', 'better-sqlite3', 'pg', /^node:/],
+  external: ['apache-arrow', 'better-sqlite3', 'pg', 'parquet-wasm', /^node:/],
 })

@@ -34,7 +34,7 @@ async function bundle(): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'es2022',
-    external: ['apache-arrow'],
+    external: ['apache-arrow', 'parquet-wasm'],
     // Split like tsup does, so the lazily loaded commands stay lazy and `--help` starts fast.
     splitting: true,
     outdir: dir,

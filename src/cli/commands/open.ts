@@ -1,5 +1,5 @@
 /**
- * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV or NDJSON.
+ * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV, NDJSON or Parquet.
  * @module
  */
 import { makeData, RecordBatch, Schema, Struct } from 'apache-arrow'
@@ -26,8 +26,10 @@ export const open: Command = {
   name: 'open',
   help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN]
 
-Checks that IN (or stdin) was sealed by a trusted writer and not changed, then writes the fields this identity
-may read. Nothing is written unless the whole input verifies.
+Checks that IN (or stdin) was sealed by a trusted writer and not changed, and writes the fields this identity
+may read. Each batch is written only after it has verified. To -o FILE: the file appears only if the whole
+input verifies. To stdout: batches stream out as they verify; if a later batch fails (or the stream is cut
+short), output stops, stderr says that stdout is incomplete, and the exit code is non-zero (4): discard it.
 
 Options:
       --identity FILE       your identity file (required)
@@ -38,7 +40,8 @@ Options:
                             cover this machine's clock) or reject (require a hybrid signature per stream)
       --stream-id HEX       refuse any stream but this one (32 hex digits, as inspect shows): detects an
                             older stream of the same writer delivered in its place
-      --format FORMAT       arrow (IPC stream, default), arrow-file, csv or ndjson; else from OUT's extension
+      --format FORMAT       arrow (IPC stream, default), arrow-file, csv, ndjson or parquet; else from OUT's
+                            extension (Parquet key/value metadata is the schema metadata this identity may read)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --debug               show a stack trace on errors
   -h, --help                show this help
@@ -62,7 +65,7 @@ Options:
     const output = stringOption(inv, 'output')
     const formatOption = stringOption(inv, 'format')
     const format = formatOption === undefined ? detectOutputFormat(output) : parseOutputFormat(formatOption)
-    if (isStdio(output) && process.stdout.isTTY && (format === 'arrow' || format === 'arrow-file'))
+    if (isStdio(output) && process.stdout.isTTY && (format === 'arrow' || format === 'arrow-file' || format === 'parquet'))
       throw new CliError('USAGE', 'refusing to write binary Arrow data to a terminal', 'use -o FILE or --format csv')
     const columnsOption = stringOption(inv, 'columns')
     const columns = columnsOption?.split(',').map((c) => c.trim())
@@ -92,7 +95,7 @@ Options:
 
     const source = await inputStream(input)
     // Decrypted rows are as secret as the key that opened them: the output file is 0600, like the temporary file.
-    const out = await openOutput(output, { mode: 0o600 })
+    const out = await openOutput(output, { mode: 0o600, streamStdout: true })
     const writer = createBatchWriter(format, out)
     const progress = startProgress(`opening ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
