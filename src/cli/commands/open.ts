@@ -65,7 +65,11 @@ Options:
     const output = stringOption(inv, 'output')
     const formatOption = stringOption(inv, 'format')
     const format = formatOption === undefined ? detectOutputFormat(output) : parseOutputFormat(formatOption)
-    if (isStdio(output) && process.stdout.isTTY && (format === 'arrow' || format === 'arrow-file' || format === 'parquet'))
+    if (
+      isStdio(output) &&
+      process.stdout.isTTY &&
+      (format === 'arrow' || format === 'arrow-file' || format === 'parquet')
+    )
       throw new CliError('USAGE', 'refusing to write binary Arrow data to a terminal', 'use -o FILE or --format csv')
     const columnsOption = stringOption(inv, 'columns')
     const columns = columnsOption?.split(',').map((c) => c.trim())

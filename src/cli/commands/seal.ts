@@ -101,7 +101,10 @@ Options:
     if (textOption && (format === 'arrow' || format === 'parquet'))
       throw new CliError('USAGE', `${textOption} applies to CSV or NDJSON input, not ${format}`)
     if ((nullValue !== undefined || noHeader) && format === 'ndjson')
-      throw new CliError('USAGE', `${nullValue !== undefined ? '--null-value' : '--no-header'} applies to CSV input, not ndjson`)
+      throw new CliError(
+        'USAGE',
+        `${nullValue !== undefined ? '--null-value' : '--no-header'} applies to CSV input, not ndjson`,
+      )
     const inferRows = countOption(inv, 'infer-rows', HARD_LIMITS.maxRowsPerBatch)
     const batchRows = countOption(inv, 'batch-rows', HARD_LIMITS.maxRowsPerBatch)
     const compression = stringOption(inv, 'compression') ?? 'none'

@@ -6,8 +6,8 @@
  */
 import { makeData, RecordBatch, type Schema, Struct } from 'apache-arrow'
 import { CliError } from '../errors.js'
-import { type ColumnBuilder, columnBuilder } from './columns.js'
 import { typeName } from './column-type.js'
+import { type ColumnBuilder, columnBuilder } from './columns.js'
 import type { TextColumn } from './schema-file.js'
 
 /** How rows are numbered and what to suggest when a value does not fit. */

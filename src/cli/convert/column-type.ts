@@ -15,8 +15,8 @@ import {
   Int16,
   Int32,
   Int64,
-  TimeUnit,
   Timestamp,
+  TimeUnit,
   Uint8,
   Uint16,
   Uint32,
@@ -71,7 +71,8 @@ const UNITS: Record<TimestampUnit, TimeUnit> = {
 export function arrowType(t: ColumnType): DataType {
   switch (t.kind) {
     case 'int': {
-      if (t.signed) return t.bits === 8 ? new Int8() : t.bits === 16 ? new Int16() : t.bits === 32 ? new Int32() : new Int64()
+      if (t.signed)
+        return t.bits === 8 ? new Int8() : t.bits === 16 ? new Int16() : t.bits === 32 ? new Int32() : new Int64()
       return t.bits === 8 ? new Uint8() : t.bits === 16 ? new Uint16() : t.bits === 32 ? new Uint32() : new Uint64()
     }
     case 'float':

@@ -186,7 +186,19 @@ function makeSink(type: ColumnType): Sink {
   }
 }
 
-function primitive<T extends Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array>(
+function primitive<
+  T extends
+    | Int8Array
+    | Int16Array
+    | Int32Array
+    | Uint8Array
+    | Uint16Array
+    | Uint32Array
+    | Float32Array
+    | Float64Array
+    | BigInt64Array
+    | BigUint64Array,
+>(
   type: ColumnType,
   make: (n: number) => T,
   put: (v: T, i: number, text: string) => Refusal,
@@ -220,21 +232,21 @@ function smallIntSink(type: ColumnType & { kind: 'int' }): Sink {
         : type.bits === 16
           ? new Uint16Array(n)
           : new Uint32Array(n)
-  const fit = (v: number): boolean => Number.isInteger(v) && v >= min && v <= max
+  const inRange = (v: number): boolean => Number.isInteger(v) && v >= min && v <= max
   return primitive(
     type,
     make,
     (a, i, text) => {
       if (!INT_TEXT.test(text) || text.length > 12) return NOT_A(name)
       const v = Number(text)
-      if (!fit(v)) return `is outside the range of ${name}`
+      if (!inRange(v)) return `is outside the range of ${name}`
       a[i] = v
       return undefined
     },
     (a, i, value) => {
-      if (typeof value === 'string') return INT_TEXT.test(value) && fit(Number(value)) ? void (a[i] = Number(value)) : NOT_A(name)
-      if (typeof value !== 'number' || !fit(value)) return NOT_A(name)
-      a[i] = value
+      const v = typeof value === 'string' && INT_TEXT.test(value) ? Number(value) : value
+      if (typeof v !== 'number' || !inRange(v)) return NOT_A(name)
+      a[i] = v
       return undefined
     },
   )
@@ -262,7 +274,8 @@ function bigIntSink(type: ColumnType & { kind: 'int' }): Sink {
     (a, i, value) => {
       if (typeof value === 'string') return put(a, i, value)
       // A JSON number beyond 2^53 has already been rounded by the JSON parser: refuse it rather than guess.
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return NOT_A(`${name} (exact integers above 2^53 must be JSON strings)`)
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return NOT_A(`${name} (exact integers above 2^53 must be JSON strings)`)
       return put(a, i, String(value))
     },
   )

@@ -9,8 +9,8 @@
  */
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type CsvError, parse } from 'csv-parse'
 import type { RecordBatch } from 'apache-arrow'
+import { type CsvError, parse } from 'csv-parse'
 import { CliError } from '../errors.js'
 import { BatchAssembler } from './assembler.js'
 import { INFERRED } from './column-type.js'
@@ -36,6 +36,9 @@ function csvError(err: unknown, header: boolean): unknown {
   const record = (e.records ?? 0) + 1
   const row = header ? `data row ${record - 1}` : `data row ${record}`
   // Deliberately no `cause`: csv-parse errors carry the record's fields.
+  // An unclosed quote is found only where the input ends: that line says nothing about where the quote opened.
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED')
+    return new CliError('INPUT_INVALID', `CSV ${row} ${MESSAGES[e.code]} (the input ends at line ${e.lines ?? '?'})`)
   return new CliError('INPUT_INVALID', `CSV ${row} (line ${e.lines ?? '?'}) ${MESSAGES[e.code]}`)
 }
 
@@ -65,7 +68,11 @@ function positions(schema: readonly TextColumn[], header: readonly string[] | un
   if (missing) throw new CliError('INPUT_INVALID', `CSV header has no column "${missing.name}" from the schema`)
   const extra = header.find((h) => !schema.some((c) => c.name === h))
   if (extra !== undefined)
-    throw new CliError('INPUT_INVALID', `CSV header has a column "${extra}" that the schema does not list`, 'add it to the schema file')
+    throw new CliError(
+      'INPUT_INVALID',
+      `CSV header has a column "${extra}" that the schema does not list`,
+      'add it to the schema file',
+    )
   return schema.map((c) => header.indexOf(c.name))
 }
 

@@ -133,7 +133,9 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
         throw new CliError(
           'INPUT_INVALID',
           `NDJSON line ${line}: key "${key}" is not a column (${options.schema ? 'not in --schema' : `not seen in the first ${inferRows} rows`})`,
-          options.schema ? 'add it to the schema file' : 'pass --schema FILE listing every column, or raise --infer-rows',
+          options.schema
+            ? 'add it to the schema file'
+            : 'pass --schema FILE listing every column, or raise --infer-rows',
         )
     return assembler.appendJson(record, line)
   }

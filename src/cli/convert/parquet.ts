@@ -137,7 +137,11 @@ export async function parquetWriter(
     async finish() {
       // Without a batch there is no schema to write (an opened stream gives its schema with its batches).
       if (!pump)
-        throw new CliError('INPUT_INVALID', 'the stream has no rows to write as Parquet', 'use --format arrow for an empty stream')
+        throw new CliError(
+          'INPUT_INVALID',
+          'the stream has no rows to write as Parquet',
+          'use --format arrow for an empty stream',
+        )
       controller.close()
       if (pump) await pump
     },

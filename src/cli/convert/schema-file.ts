@@ -61,12 +61,14 @@ export function parseSchemaText(text: string, where: string): TextColumn[] {
       throw new CliError('USAGE', `${at} must be an object with "name" and "type"`)
     const { name, type, nullable, ...rest } = f as Record<string, unknown>
     const extra = Object.keys(rest)[0]
-    if (extra !== undefined) throw new CliError('USAGE', `${at} has an unknown key "${extra}"`, 'keys: name, type, nullable')
+    if (extra !== undefined)
+      throw new CliError('USAGE', `${at} has an unknown key "${extra}"`, 'keys: name, type, nullable')
     if (typeof name !== 'string' || name === '') throw new CliError('USAGE', `${at} needs a non-empty "name"`)
     if (seen.has(name)) throw new CliError('USAGE', `${at}: the name "${name}" appears twice`)
     seen.add(name)
     const parsed = typeof type === 'string' ? parseTypeName(type) : undefined
-    if (!parsed) throw new CliError('USAGE', `${at} ("${name}") has an unknown type ${JSON.stringify(type)}`, TYPES_HINT)
+    if (!parsed)
+      throw new CliError('USAGE', `${at} ("${name}") has an unknown type ${JSON.stringify(type)}`, TYPES_HINT)
     if (nullable !== undefined && typeof nullable !== 'boolean')
       throw new CliError('USAGE', `${at} ("${name}"): "nullable" must be true or false`)
     return { name, type: parsed, nullable: nullable ?? true }

@@ -72,6 +72,6 @@ function badLineOffset(chunk: Uint8Array): number {
   const text = new TextDecoder('utf-8').decode(chunk)
   const at = text.indexOf('\ufffd')
   let lines = 0
-  for (let i = 0; i < (at < 0 ? 0 : at); i++) if (text.charCodeAt(i) === 10) lines++
+  for (let i = 0; i < Math.max(at, 0); i++) if (text.charCodeAt(i) === 10) lines++
   return lines
 }
