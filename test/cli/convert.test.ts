@@ -54,6 +54,16 @@ describe('CSV', () => {
     await expect(csvTable(text)).rejects.toThrow(message)
   })
 
+  it('never echoes field contents from the parser (its messages quote them)', async () => {
+    for (const text of ['a,b\n1,SECRET"x\n', 'a,b\n1,"SECRET"x\n', 'a,b\n1,SECRET,x\n']) {
+      const err = await csvTable(text).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(CliError)
+      expect((err as Error).message).toMatch(/CSV data row 1/)
+      expect((err as Error).message).not.toContain('SECRET')
+      expect(JSON.stringify((err as Error).cause ?? null)).not.toContain('SECRET')
+    }
+  })
+
   it('writes CSV that reads back to the same values', async () => {
     const table = await csvTable('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00Z\n2,,\n')
     const text = `id,name,at\n${[...csvLines(table.schema, table.batches[0]!)].join('')}`

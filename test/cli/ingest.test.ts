@@ -204,6 +204,23 @@ describe('inference from the first rows', () => {
   })
 })
 
+describe('bounded memory on hostile lines', () => {
+  it('a 20 MB line is refused, in CSV (quoted or not) and NDJSON, naming the line', async () => {
+    const long = 'x'.repeat(20 * 1024 * 1024)
+    // One chunk: the cap trips before any of it reaches the parser.
+    await expect(readText(`a\n1\n${long}\n`, 'csv', {}, 1 << 25)).rejects.toThrow(/CSV line 3 is longer than 8 MiB/)
+    await expect(readText(`a\n"${long}"\n`, 'csv', {}, 1 << 25)).rejects.toThrow(/CSV line 2 is longer than 8 MiB/)
+    await expect(readText(`{"a":1}\n{"a":"${long}"}\n`, 'ndjson', {}, 1 << 25)).rejects.toThrow(
+      /NDJSON line 2 is longer than 8 MiB/,
+    )
+  })
+
+  it('an unterminated quote over many short lines stops at the field cap, not the end of memory', async () => {
+    const lines = Array.from({ length: 150_000 }, () => 'y'.repeat(60)).join('\n')
+    await expect(readText(`a\n"${lines}\n`, 'csv', {}, 1 << 20)).rejects.toThrow(/has a field longer than 8 MiB/)
+  })
+})
+
 describe('streaming', () => {
   it('cuts batches of batchRows and the last partial one', async () => {
     const text = `n\n${Array.from({ length: 25 }, (_, i) => i).join('\n')}\n`

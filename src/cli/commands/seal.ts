@@ -51,8 +51,8 @@ Options:
       --signer FILE         the writer's identity file (required)
   -o, --output FILE         where to write (default stdout); written to a temporary file, then renamed
       --format FORMAT       input format: arrow, csv, ndjson or parquet
-      --schema FILE         CSV/NDJSON column names and types, e.g.
-                            {"fields": [{"name": "id", "type": "int64"}, {"name": "amount", "type": "decimal128(12, 2)"}]}
+      --schema FILE         CSV/NDJSON column names and types, as JSON:
+                            {"fields": [{"name": "id", "type": "int64"}, {"name": "p", "type": "decimal128(12, 2)"}]}
       --infer-rows N        without --schema, rows read to infer types (default ${DEFAULT_INFER_ROWS})
       --null-value TEXT     CSV text that means null (default: the empty field)
       --no-header           the CSV file has no header row: names come from --schema, in file order

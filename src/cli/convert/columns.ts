@@ -6,7 +6,7 @@
  */
 import { type Data, type DataType, makeData } from 'apache-arrow'
 import { arrowType, type ColumnType, typeName } from './column-type.js'
-import { fitsInferred, type InferredType } from './infer.js'
+import { extraInferredCheck, fitsInferred, type InferredType } from './infer.js'
 import { parseDate, parseInstant } from './time.js'
 
 // makeData's overloads are keyed by the static type; these columns are built from a runtime type.
@@ -90,6 +90,7 @@ export function columnBuilder(type: ColumnType, nullable: boolean, inferred = fa
   let sink = makeSink(type)
   // An inferred column takes only values its inference rules would have given it the same type for.
   const inferredAs = inferred ? inferredName(type) : undefined
+  const textCheck = inferredAs ? extraInferredCheck(inferredAs) : undefined
   const strictRefusal = `is not ${typeName(type)} by the inference rules`
   let length = 0
   let nulls = 0
@@ -114,7 +115,7 @@ export function columnBuilder(type: ColumnType, nullable: boolean, inferred = fa
     type,
     appendText(text) {
       if (text === null) return appendNull()
-      if (inferredAs && !fitsInferred(inferredAs, text)) return strictRefusal
+      if (textCheck && !textCheck(text)) return strictRefusal
       sink.grow(length + 1)
       const refused = sink.put(length, text)
       if (refused) return refused

@@ -67,6 +67,29 @@ export function fitsInferred(type: InferredType, text: string): boolean {
 }
 
 /**
+ * The check a value of an inferred column must pass on top of its column builder's own parsing, or `undefined`
+ * when the builder's parsing is already exactly the inference rule (timestamps, text). Cheaper than
+ * {@link fitsInferred}: an int64 builder checks the range itself, so only the canonical form is left to test.
+ *
+ * @example
+ * ```ts
+ * extraInferredCheck('int64')?.('007') // false
+ * ```
+ */
+export function extraInferredCheck(type: InferredType): ((text: string) => boolean) | undefined {
+  switch (type) {
+    case 'int64':
+      return (text) => INT.test(text)
+    case 'float64':
+      return (text) => FLOAT.test(text)
+    case 'bool':
+      return (text) => BOOL.test(text)
+    default:
+      return undefined
+  }
+}
+
+/**
  * Parses an ISO-8601 date-time (see the module doc) to milliseconds since the epoch, or `null` if it is not one.
  *
  * @example

@@ -14,6 +14,7 @@ import type { TimestampUnit } from './column-type.js'
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const DIGITS: Record<TimestampUnit, number> = { s: 0, ms: 3, us: 6, ns: 9 }
+const SCALE: Record<TimestampUnit, bigint> = { s: 1n, ms: 1000n, us: 1_000_000n, ns: 1_000_000_000n }
 const MS_PER_DAY = 86_400_000
 
 // Milliseconds of a valid calendar date-time read as UTC, or null (2024-02-31, 24:00 and 12:60 are refused).
@@ -64,7 +65,7 @@ export function parseInstant(text: string, unit: TimestampUnit, zone: string | n
   const digits = DIGITS[unit]
   const fraction = (m[7] ?? '').slice(0, digits).padEnd(digits, '0')
   const seconds = BigInt((wall - offsetMs) / 1000)
-  return seconds * 10n ** BigInt(digits) + (digits > 0 ? BigInt(fraction) : 0n)
+  return seconds * SCALE[unit] + (digits > 0 ? BigInt(fraction) : 0n)
 }
 
 function fixedOffsetMs(text: string): number {
