@@ -135,6 +135,9 @@ Options:
       header: !noHeader,
       warn: (message) => process.stderr.write(`arrowseal: warning: ${message}\n`),
     })
+    // The format may have been detected only now: text options on Arrow or Parquet input are a mistake to report.
+    if (textOption && source.format !== 'csv' && source.format !== 'ndjson')
+      throw new CliError('USAGE', `${textOption} applies to CSV or NDJSON input, not ${source.format}`)
     const options: SealOptions & { schema: Schema } = {
       schema: source.schema,
       signer,
