@@ -18,7 +18,7 @@ export default defineConfig({
       'index.node': 'src/index.node.ts',
       'node/index': 'src/node/index.ts',
       'store/index': 'src/store/index.ts',
-    'kas/index': 'src/kas/index.ts',
+      'kas/index': 'src/kas/index.ts',
       'nats/index': 'src/nats/index.ts',
     },
   },
@@ -28,5 +28,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['apache-arrow', 'better-sqlite3', 'pg', /^@nats-io\//, /^node:/],
+  external: ['apache-arrow', 'better-sqlite3', 'pg', 'parquet-wasm', /^@nats-io\//, /^node:/],
 })

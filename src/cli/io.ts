@@ -1,7 +1,9 @@
 /**
  * CLI input and output. Input is a file or stdin (`-` or no argument). Output is a file written atomically
- * (temporary file + rename) or stdout; stdout output is held in memory until the command has succeeded, so a
- * failure never emits part of a result (for large data, use `-o`).
+ * (temporary file + rename) or stdout. On stdout a command either holds its output in memory until it has
+ * succeeded (so a failure emits nothing; `seal`) or streams it (`open`: each batch is written once it has been
+ * verified, and a failure midway ends the output with a line on stderr saying that what was written is
+ * incomplete, as age does).
  *
  * @module
  */
@@ -190,8 +192,11 @@ export interface Output {
  * try { await out.write(bytes); await out.commit() } catch (e) { await out.abort(); throw e }
  * ```
  */
-export async function openOutput(path: string | undefined, options: { mode?: number } = {}): Promise<Output> {
-  if (isStdio(path)) return stdoutOutput()
+export async function openOutput(
+  path: string | undefined,
+  options: { mode?: number; streamStdout?: boolean } = {},
+): Promise<Output> {
+  if (isStdio(path)) return options.streamStdout ? streamingStdout() : stdoutOutput()
   let file: AtomicFile
   try {
     file = await createAtomicFile(path!, options)
@@ -240,6 +245,36 @@ function stdoutOutput(): Output {
     },
     async abort() {
       chunks.length = 0
+    },
+  }
+}
+
+/**
+ * The line `open` prints on stderr when it fails after writing `bytes` to stdout: the error line follows it.
+ *
+ * @example
+ * ```ts
+ * incompleteOutputLine(4096) // 'arrowseal: stdout is incomplete: …'
+ * ```
+ */
+export function incompleteOutputLine(bytes: number): string {
+  return `arrowseal: stdout is incomplete: ${bytes} bytes of verified output were written before the error below; discard them`
+}
+
+// Stdout written as the command goes: only already verified data is ever passed to `write`.
+function streamingStdout(): Output {
+  let written = 0
+  return {
+    get bytesWritten() {
+      return written
+    },
+    async write(chunk) {
+      await writeStdout(chunk)
+      written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+    },
+    async commit() {},
+    async abort() {
+      if (written > 0) process.stderr.write(`${incompleteOutputLine(written)}\n`)
     },
   }
 }

@@ -1,17 +1,20 @@
 /**
- * Bech32 (BIP-173) text encoding for keys, without BIP-173's 90-character limit.
+ * Bech32 (BIP-173) text encoding for keys, through `@scure/base`, without BIP-173's 90-character limit.
  *
- * Our public keys are about 5,100 characters, like age's post-quantum recipients, so the length limit of
- * BIP-173 is replaced by {@link BECH32_MAX_LENGTH}. Beyond 89 characters the checksum no longer *guarantees*
- * detection of 4 errors, but still misses a random corruption with probability about 2^-30; keys carry their
- * own version byte and exact length, which parsing checks too. Only the original Bech32 constant (1) is
- * used, not Bech32m: this is the encoding age uses for its keys.
+ * Our public keys are about 5,100 characters, like age's post-quantum recipients, so the 90-character limit of
+ * BIP-173 is lifted per call to {@link BECH32_MAX_LENGTH} (scure's `limit` argument). Beyond 89 characters the
+ * checksum no longer *guarantees* detection of 4 errors, but still misses a random corruption with probability
+ * about 2^-30; keys carry their own version byte and exact length, which parsing checks too. Only the original
+ * Bech32 constant (1) is used, not Bech32m: this is the encoding age uses for its keys.
  *
- * Errors on bad text are {@link KeyError}s that say what is wrong and where, never what the text was: the
- * text may be a secret key.
+ * The checksum and the 5-bit regrouping are scure's. What stays here is what scure does not promise: error
+ * messages that say what is wrong and where but never echo the text (scure's checksum error quotes the input,
+ * which may be a secret key, so its errors are never passed on, not even as a `cause`), the hard length cap,
+ * and argument checks with the TypeError/RangeError split the key API documents.
  *
  * @module
  */
+import { bech32 as scure } from '@scure/base'
 import { KeyError } from '../errors.js'
 import { assertBytes, assertString } from './assert.js'
 
@@ -19,32 +22,7 @@ import { assertBytes, assertString } from './assert.js'
 export const BECH32_MAX_LENGTH = 16 * 1024
 
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
-const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3] as const
 const CHECKSUM_LENGTH = 6
-// Reverse lookup: ASCII code -> 5-bit value, or -1. A null-free array avoids prototype lookups on input.
-const CHARSET_REV: Int8Array = (() => {
-  const rev = new Int8Array(128).fill(-1)
-  for (let i = 0; i < CHARSET.length; i++) rev[CHARSET.charCodeAt(i)] = i
-  return rev
-})()
-
-function polymod(values: ArrayLike<number>, chk: number): number {
-  for (let i = 0; i < values.length; i++) {
-    const top = chk >>> 25
-    chk = ((chk & 0x1ffffff) << 5) ^ (values[i] as number)
-    for (let j = 0; j < 5; j++) if ((top >>> j) & 1) chk ^= GENERATOR[j] as number
-  }
-  return chk
-}
-
-// BIP-173 hrp expansion: high bits of each char, a zero, then low bits. `hrp` is lowercase here.
-function hrpChecksumState(hrp: string): number {
-  const values: number[] = []
-  for (let i = 0; i < hrp.length; i++) values.push(hrp.charCodeAt(i) >>> 5)
-  values.push(0)
-  for (let i = 0; i < hrp.length; i++) values.push(hrp.charCodeAt(i) & 31)
-  return polymod(values, 1)
-}
 
 function checkHrp(hrp: string): string {
   if (hrp.length < 1 || hrp.length > 83) throw new RangeError('"hrp" must be 1 to 83 characters')
@@ -78,12 +56,8 @@ export function bech32Encode(hrp: string, bytes: Uint8Array, upper = false): str
   if (lowerHrp.length + 1 + dataLength + CHECKSUM_LENGTH > BECH32_MAX_LENGTH) {
     throw new RangeError(`Bech32 text would exceed ${BECH32_MAX_LENGTH} characters`)
   }
-  const words = toWords(bytes)
-  let chk = polymod(words, hrpChecksumState(lowerHrp))
-  chk = polymod([0, 0, 0, 0, 0, 0], chk) ^ 1
-  let out = `${lowerHrp}1`
-  for (const w of words) out += CHARSET[w]
-  for (let i = 0; i < CHECKSUM_LENGTH; i++) out += CHARSET[(chk >>> (5 * (5 - i))) & 31]
+  const words = scure.toWords(bytes)
+  const out = scure.encode(lowerHrp, words, BECH32_MAX_LENGTH)
   words.fill(0)
   return upper ? out.toUpperCase() : out
 }
@@ -111,6 +85,8 @@ export function bech32Decode(text: string, expectedHrp: string, what = 'key'): U
   if (text.length > BECH32_MAX_LENGTH) {
     throw new KeyError(`${what}: text is ${text.length} characters, more than the limit of ${BECH32_MAX_LENGTH}`)
   }
+  // The shape checks come first so that each failure gets its own message with a position (scure's would
+  // quote the text); what passes them can only fail scure on the checksum.
   let hasLower = false
   let hasUpper = false
   for (let i = 0; i < text.length; i++) {
@@ -126,59 +102,25 @@ export function bech32Decode(text: string, expectedHrp: string, what = 'key'): U
   if (lower.slice(0, sep) !== hrp) throw new KeyError(`${what}: wrong prefix; expected it to start with "${hrp}1"`)
   const dataLength = lower.length - sep - 1
   if (dataLength < CHECKSUM_LENGTH) throw new KeyError(`${what}: text is too short to hold a checksum`)
-  const values = new Uint8Array(dataLength)
-  for (let i = 0; i < dataLength; i++) {
-    const v = CHARSET_REV[lower.charCodeAt(sep + 1 + i)] ?? -1
-    if (v < 0) throw new KeyError(`${what}: character at position ${sep + 1 + i} is not in the Bech32 alphabet`)
-    values[i] = v
+  for (let i = sep + 1; i < lower.length; i++) {
+    if (!CHARSET.includes(lower[i]!))
+      throw new KeyError(`${what}: character at position ${i} is not in the Bech32 alphabet`)
   }
-  if (polymod(values, hrpChecksumState(hrp)) !== 1)
-    throw new KeyError(`${what}: checksum is wrong (mistyped or corrupted)`)
+  let words: number[]
   try {
-    return fromWords(values.subarray(0, dataLength - CHECKSUM_LENGTH), what)
-  } finally {
-    values.fill(0)
+    words = scure.decode(lower as `${string}1${string}`, BECH32_MAX_LENGTH).words
+  } catch {
+    throw new KeyError(`${what}: checksum is wrong (mistyped or corrupted)`)
   }
-}
-
-// 8-bit bytes -> 5-bit groups, zero-padding the last group (BIP-173 convertbits with pad).
-function toWords(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(Math.ceil((bytes.length * 8) / 5))
-  let acc = 0
-  let bits = 0
-  let j = 0
-  for (let i = 0; i < bytes.length; i++) {
-    acc = ((acc << 8) | (bytes[i] as number)) & 0xfff
-    bits += 8
-    while (bits >= 5) {
-      bits -= 5
-      out[j++] = (acc >>> bits) & 31
-    }
-  }
-  if (bits > 0) out[j++] = (acc << (5 - bits)) & 31
-  acc = 0
-  return out
-}
-
-// 5-bit groups -> bytes. BIP-173: at most 4 bits of padding, and they must be zero, so each byte string has
-// exactly one encoding.
-function fromWords(words: Uint8Array, what: string): Uint8Array {
-  const out = new Uint8Array(Math.floor((words.length * 5) / 8))
-  let acc = 0
-  let bits = 0
-  let j = 0
-  for (let i = 0; i < words.length; i++) {
-    acc = ((acc << 5) | (words[i] as number)) & 0xfff
-    bits += 5
-    if (bits >= 8) {
-      bits -= 8
-      out[j++] = (acc >>> bits) & 0xff
-    }
-  }
-  if (bits >= 5) throw new KeyError(`${what}: data part has an incomplete group (${bits} bits of padding)`)
-  if (acc & ((1 << bits) - 1)) {
-    out.fill(0)
+  try {
+    // BIP-173: at most 4 bits of padding, all zero, so each byte string has exactly one encoding. scure checks
+    // both; which one failed follows from the word count alone.
+    return scure.fromWords(words)
+  } catch {
+    const bits = (words.length * 5) % 8
+    if (bits >= 5) throw new KeyError(`${what}: data part has an incomplete group (${bits} bits of padding)`)
     throw new KeyError(`${what}: data part has non-zero padding bits`)
+  } finally {
+    words.fill(0)
   }
-  return out
 }

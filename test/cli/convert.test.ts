@@ -1,14 +1,14 @@
 /** In-process tests of the CLI's text conversion, type inference, format detection and error mapping. */
 import { Dictionary, Int8, makeData, makeVector, type RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow'
 import { describe, expect, it } from 'vitest'
-import { csvLines, csvToTable, parseCsvRows } from '../../src/cli/convert/csv.js'
+import { csvLines } from '../../src/cli/convert/csv.js'
 import { shareDictionaries } from '../../src/cli/convert/dictionaries.js'
-import { detectInputFormat, detectOutputFormat, readTable } from '../../src/cli/convert/formats.js'
+import { detectInputFormat, detectOutputFormat } from '../../src/cli/convert/formats.js'
 import { inferTextType, parseTimestamp } from '../../src/cli/convert/infer.js'
-import { ndjsonToTable } from '../../src/cli/convert/ndjson.js'
 import { CliError, describeError } from '../../src/cli/errors.js'
 import { startProgress } from '../../src/cli/progress.js'
 import { ArrowSealError, AuthError, FormatError, KeyError, PolicyError } from '../../src/errors.js'
+import { csvTable, ndjsonTable, readText } from './text-helpers.js'
 
 describe('type inference', () => {
   it.each([
@@ -36,40 +36,45 @@ describe('type inference', () => {
 })
 
 describe('CSV', () => {
-  it('parses RFC 4180 quoting, CRLF, BOM and multi-line fields', () => {
-    expect(parseCsvRows('\ufeffa,b\r\n"x,""y""","1\n2"\r\n')).toEqual([
-      ['a', 'b'],
-      ['x,"y"', '1\n2'],
-    ])
+  it('parses RFC 4180 quoting, CRLF, BOM and multi-line fields', async () => {
+    const t = await csvTable('\ufeffa,b\r\n"x,""y""","1\n2"\r\n')
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['a', 'b'])
+    expect(t.toArray().map((r) => r.toJSON())).toEqual([{ a: 'x,"y"', b: '1\n2' }])
   })
 
   it.each([
-    ['a,b\n"open', /unterminated/],
-    ['a,b\nx"y,1', /stray quote/],
-    ['a,b\n"x"y,1', /after a closing quote/],
+    ['a,b\n"open', /data row 1 has a quoted field that is never closed \(the input ends at line 2\)/],
+    ['a,b\nx"y,1', /data row 1 \(line 2\) has a quote inside an unquoted field/],
+    ['a,b\n"x"y,1', /data row 1 \(line 2\) has text after a closing quote/],
     ['a,a\n1,2', /appears twice/],
     ['a,\n1,2', /column 2 has no name/],
     ['', /empty/],
-    ['a,b\n1', /data row 1 has 1 fields/],
-  ])('rejects %j', (text, message) => {
-    expect(() => csvToTable(text)).toThrow(message)
+    ['a,b\n1,2\n1', /data row 2 \(line 3\) has a different number of fields/],
+  ])('rejects %j', async (text, message) => {
+    await expect(csvTable(text)).rejects.toThrow(message)
   })
 
-  it('writes CSV that reads back to the same values', () => {
-    const table = csvToTable('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00Z\n2,,\n')
+  it('never echoes field contents from the parser (its messages quote them)', async () => {
+    for (const text of ['a,b\n1,SECRET"x\n', 'a,b\n1,"SECRET"x\n', 'a,b\n1,SECRET,x\n']) {
+      const err = await csvTable(text).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(CliError)
+      expect((err as Error).message).toMatch(/CSV data row 1/)
+      expect((err as Error).message).not.toContain('SECRET')
+      expect(JSON.stringify((err as Error).cause ?? null)).not.toContain('SECRET')
+    }
+  })
+
+  it('writes CSV that reads back to the same values', async () => {
+    const table = await csvTable('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00Z\n2,,\n')
     const text = `id,name,at\n${[...csvLines(table.schema, table.batches[0]!)].join('')}`
     expect(text).toBe('id,name,at\n1,"a, ""b""",2024-01-01T00:00:00.000Z\n2,,\n')
-    expect(
-      csvToTable(text)
-        .toArray()
-        .map((r) => r.toJSON()),
-    ).toEqual(table.toArray().map((r) => r.toJSON()))
+    expect((await csvTable(text)).toArray().map((r) => r.toJSON())).toEqual(table.toArray().map((r) => r.toJSON()))
   })
 })
 
 describe('NDJSON', () => {
-  it('unions keys, infers per column, keeps nested values as JSON text', () => {
-    const t = ndjsonToTable('{"a":1,"b":true}\n\n{"a":2.5,"c":{"x":1},"d":"2024-01-01T00:00:00Z"}\n')
+  it('unions keys, infers per column, keeps nested values as JSON text', async () => {
+    const t = await ndjsonTable('{"a":1,"b":true}\n\n{"a":2.5,"c":{"x":1},"d":"2024-01-01T00:00:00Z"}\n')
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       'a:Float64',
       'b:Bool',
@@ -79,9 +84,9 @@ describe('NDJSON', () => {
     expect(t.get(1)!.toJSON()).toMatchObject({ a: 2.5, b: null, c: '{"x":1}' })
   })
 
-  it('names the bad line', () => {
-    expect(() => ndjsonToTable('{"a":1}\n[1]\n')).toThrow('NDJSON line 2 is not a JSON object')
-    expect(() => ndjsonToTable('{"a":1}\n{oops\n')).toThrow('NDJSON line 2 is not valid JSON')
+  it('names the bad line', async () => {
+    await expect(ndjsonTable('{"a":1}\n[1]\n')).rejects.toThrow('NDJSON line 2 is not a JSON object')
+    await expect(ndjsonTable('{"a":1}\n{oops\n')).rejects.toThrow('NDJSON line 2 is not valid JSON')
   })
 })
 
@@ -99,9 +104,11 @@ describe('format detection', () => {
     expect(detectOutputFormat(undefined)).toBe('arrow')
   })
 
-  it('bad UTF-8 and bad Arrow are INPUT_INVALID', () => {
-    expect(() => readTable(new Uint8Array([0x61, 0x0a, 0xff]), 'csv')).toThrow(/not valid UTF-8/)
-    expect(() => readTable(new Uint8Array([255, 255, 255, 255, 9, 9]), 'arrow')).toThrow(CliError)
+  it('bad UTF-8 is INPUT_INVALID with its line', async () => {
+    await expect(readText(new Uint8Array([0x61, 0x0a, 0x62, 0x0a, 0xff]), 'csv')).rejects.toThrow(
+      /CSV input is not valid UTF-8 \(line 3\)/,
+    )
+    await expect(readText(new Uint8Array([0x61, 0x0a, 0xff]), 'csv')).rejects.toThrow(CliError)
   })
 })
 

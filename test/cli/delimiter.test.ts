@@ -2,19 +2,20 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { csvToTable, parseDelimiter, separatorWarning } from '../../src/cli/convert/csv.js'
+import { parseDelimiter, separatorWarning } from '../../src/cli/convert/csv.js'
 import { generateIdentity, openTable } from '../../src/index.js'
 import { writeIdentityFile } from '../../src/node/files.js'
 import { buildCli, runCli, sealArgs, tempDir } from './helpers.js'
+import { csvTable } from './text-helpers.js'
 
 const TSV = 'id\tname\n1\tAda\n2\tBob\n'
 
 describe('parsing with a delimiter', () => {
-  it('splits on the given character, keeping commas in fields', () => {
-    const t = csvToTable('id\tname\n1\tAda\n2\tBob, Jr.\n', '\t')
+  it('splits on the given character, keeping commas in fields', async () => {
+    const t = await csvTable('id\tname\n1\tAda\n2\tBob, Jr.\n', '\t')
     expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'name'])
     expect(t.getChild('name')!.get(1)).toBe('Bob, Jr.')
-    expect(csvToTable('a;b\n1;"x;y"\n', ';').getChild('b')!.get(0)).toBe('x;y')
+    expect((await csvTable('a;b\n1;"x;y"\n', ';')).getChild('b')!.get(0)).toBe('x;y')
   })
 
   it('parseDelimiter: tab by name, one character, never a quote or line break', () => {
@@ -25,9 +26,9 @@ describe('parsing with a delimiter', () => {
       expect(() => parseDelimiter(bad)).toThrow(/--delimiter must be one character/)
   })
 
-  it('warns when a one-column header holds tabs or semicolons, not otherwise', () => {
+  it('warns when a one-column header holds tabs or semicolons, not otherwise', async () => {
     const warnings: string[] = []
-    csvToTable(TSV, ',', (m) => warnings.push(m))
+    await csvTable(TSV, ',', (m) => warnings.push(m))
     expect(warnings).toEqual([expect.stringContaining('--delimiter "tab"')])
     expect(separatorWarning(['a;b'], ',')).toContain('--delimiter ";"')
     expect(separatorWarning(['id', 'name\twith tab'], ',')).toBeUndefined()

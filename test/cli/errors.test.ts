@@ -115,7 +115,7 @@ describe('input errors exit 3', () => {
     writeFileSync(p('bad.csv'), 'id,amount\n1,2\n3,SECRET-VALUE,4\n')
     const r = await runCli(cli, sealArgs(p, 'policy.json', '-o', p('bad.aseal'), p('bad.csv')))
     expectError(r, 3, 'INPUT_INVALID')
-    expect(r.stderr).toContain('CSV data row 2 has 3 fields but the header has 2')
+    expect(r.stderr).toContain('CSV data row 2 (line 3) has a different number of fields than the first row')
     expect(r.stderr).not.toContain('SECRET-VALUE')
     expect(existsSync(p('bad.aseal'))).toBe(false)
   })
@@ -128,18 +128,27 @@ describe('authentication errors exit 4, and nothing is written', () => {
     writeFileSync(p('tampered.aseal'), tampered)
     const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('tampered.aseal'))
     expectError(r, 4, 'AUTH_FAILED')
-    // The same to stdout: earlier batches verified, but nothing may be printed before the whole input has.
-    const toStdout = await runCli(cli, [
-      'open',
-      '--identity',
-      p('reader.key'),
-      '--trust',
-      writer.publicKey,
-      '--format',
-      'csv',
-      p('tampered.aseal'),
+    // The same to stdout: batches stream out as they verify, so the earlier ones may be printed; the tampered
+    // one never is. stderr says the output is incomplete, then gives the error; the exit code is 4.
+    const csvArgs = ['open', '--identity', p('reader.key'), '--trust', writer.publicKey, '--format', 'csv']
+    const [toStdout, whole] = await Promise.all([
+      runCli(cli, [...csvArgs, p('tampered.aseal')]),
+      runCli(cli, [...csvArgs, p('data.aseal')]),
     ])
-    expectError(toStdout, 4, 'AUTH_FAILED')
+    expect(toStdout.code, toStdout.stderr).toBe(4)
+    expect(whole.code, whole.stderr).toBe(0)
+    expect(whole.stdout.startsWith(toStdout.stdout)).toBe(true)
+    expect(toStdout.stdout.length).toBeLessThan(whole.stdout.length)
+    // The flipped byte is in the last of four batches: the three before it verified and were streamed.
+    expect(toStdout.stdout.length).toBeGreaterThan(0)
+    const lines = toStdout.stderr.trimEnd().split('\n')
+    expect(lines.at(-1)).toMatch(/^arrowseal: error AUTH_FAILED: .+ — .+/)
+    if (toStdout.stdout.length > 0) {
+      expect(lines).toHaveLength(2)
+      expect(lines[0]).toBe(
+        `arrowseal: stdout is incomplete: ${Buffer.byteLength(toStdout.stdout)} bytes of verified output were written before the error below; discard them`,
+      )
+    } else expect(lines).toHaveLength(1)
   })
 
   it('an untrusted signer: SIGNER_UNTRUSTED', async () => {

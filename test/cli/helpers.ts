@@ -36,7 +36,7 @@ async function bundle(): Promise<string> {
     target: 'es2022',
     // Loaded from node_modules, as in the published build (tsup.config.ts): the gateway's server packages are
     // CommonJS with dynamic requires, and the NATS client is an optional peer dependency.
-    external: ['apache-arrow', 'fastify', 'prom-client', 'jose', '@nats-io/*'],
+    external: ['apache-arrow', 'fastify', 'prom-client', 'jose', '@nats-io/*', 'parquet-wasm'],
     // Split like tsup does, so the lazily loaded commands stay lazy and `--help` starts fast.
     splitting: true,
     outdir: dir,

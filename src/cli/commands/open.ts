@@ -1,5 +1,5 @@
 /**
- * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV or NDJSON.
+ * `arrowseal open`: a sealed stream in; the fields this identity may read out, as Arrow, CSV, NDJSON or Parquet.
  * @module
  */
 import type { RecordBatch } from 'apache-arrow'
@@ -27,8 +27,10 @@ export const open: Command = {
   name: 'open',
   help: `Usage: arrowseal open --identity FILE --trust KEY_OR_FILE [--trust …] [-o OUT] [IN | --from URL]
 
-Checks that IN (or stdin) was sealed by a trusted writer and not changed, then writes the fields this identity
-may read. Nothing is written unless the whole input verifies.
+Checks that IN (or stdin) was sealed by a trusted writer and not changed, and writes the fields this identity
+may read. Each batch is written only after it has verified. To -o FILE: the file appears only if the whole
+input verifies. To stdout: batches stream out as they verify; if a later batch fails (or the stream is cut
+short), output stops, stderr says that stdout is incomplete, and the exit code is non-zero (4): discard it.
 
 Options:
       --identity FILE       your identity file, or a keyring file of several (required, repeatable): the
@@ -40,7 +42,8 @@ Options:
                             cover this machine's clock) or reject (require a hybrid signature per stream)
       --stream-id HEX       refuse any stream but this one (32 hex digits, as inspect shows): detects an
                             older stream of the same writer delivered in its place
-      --format FORMAT       arrow (IPC stream, default), arrow-file, csv or ndjson; else from OUT's extension
+      --format FORMAT       arrow (IPC stream, default), arrow-file, csv, ndjson or parquet; else from OUT's
+                            extension (Parquet key/value metadata is the schema metadata this identity may read)
       --key-access URL      ask this key-access gateway for the keys of roles wrapped to a service ("header":
                             the URL the writer named); needs --gateway
       --gateway KEY_OR_FILE the gateway's public key: requests are addressed to it, its receipts verified with it
@@ -81,7 +84,11 @@ Options:
     const output = stringOption(inv, 'output')
     const formatOption = stringOption(inv, 'format')
     const format = formatOption === undefined ? detectOutputFormat(output) : parseOutputFormat(formatOption)
-    if (isStdio(output) && process.stdout.isTTY && (format === 'arrow' || format === 'arrow-file'))
+    if (
+      isStdio(output) &&
+      process.stdout.isTTY &&
+      (format === 'arrow' || format === 'arrow-file' || format === 'parquet')
+    )
       throw new CliError('USAGE', 'refusing to write binary Arrow data to a terminal', 'use -o FILE or --format csv')
     const columnsOption = stringOption(inv, 'columns')
     const columns = columnsOption?.split(',').map((c) => c.trim())
@@ -112,7 +119,11 @@ Options:
     await refuseSameFile(output, [input, ...identityPaths, ...trustValues])
     const keyring = await loadKeyring(identityPaths)
     if (from && keyring.length !== 1)
-      throw new CliError('USAGE', '--from takes exactly one --identity', 'a broker stream is claimed before its header is read')
+      throw new CliError(
+        'USAGE',
+        '--from takes exactly one --identity',
+        'a broker stream is claimed before its header is read',
+      )
     const trustedSigners = await loadTrusted(trustValues)
     // With several identities, the header's stanzas say which one to use; the chosen one is checked as always.
     const picked = from
@@ -156,7 +167,7 @@ Options:
     // Not --from: `picked` read the input (the keyring case) or opened it.
     const source = picked.stream!
     // Decrypted rows are as secret as the key that opened them: the output file is 0600, like the temporary file.
-    const out = await openOutput(output, { mode: 0o600 })
+    const out = await openOutput(output, { mode: 0o600, streamStdout: true })
     const writer = createBatchWriter(format, out)
     const progress = startProgress(`opening ${displayName(input)}`)
     await produceOutput(out, progress, async () => {
@@ -199,4 +210,3 @@ async function keyAccessOptions(inv: Parameters<Command['run']>[0]): Promise<Par
     ...(keyAccessRoles ? { keyAccessRoles } : {}),
   }
 }
-

@@ -1,5 +1,5 @@
 /**
- * `arrowseal seal`: Arrow IPC, CSV or NDJSON in; a sealed stream out.
+ * `arrowseal seal`: Arrow IPC, CSV, NDJSON or Parquet in; a sealed stream out.
  * @module
  */
 
@@ -11,8 +11,10 @@ import type { SealOptions } from '../../node/files.js'
 import { readableFrom } from '../../node/streams.js'
 import { type Command, flag, requiredOption, stringOption } from '../args.js'
 import { parseDelimiter } from '../convert/csv.js'
-import { parseInputFormat } from '../convert/formats.js'
+import { MAX_BATCH_ROWS, parseInputFormat } from '../convert/formats.js'
+import { loadSchemaFile } from '../convert/schema-file.js'
 import { openSealInput } from '../convert/source.js'
+import { DEFAULT_INFER_ROWS } from '../convert/text-options.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
 import { loadIdentity, loadPolicy, loadRecipients, loadTokenKey, tokenSummary } from '../keys.js'
@@ -33,11 +35,12 @@ export const seal: Command = {
 
 Seals IN (or stdin) so that each field can be read only by the roles the policy names, signed by --signer.
 
-Input formats: Arrow IPC stream or file, CSV (header row first), NDJSON (one JSON object per line). The format
-comes from --format, else IN's extension (.arrow .arrows .ipc .feather .csv .tsv .ndjson .jsonl), else the
-content.
-CSV/NDJSON column types are inferred: int64, float64, bool, timestamp (ISO-8601 date and time, UTC), else utf8;
-values with leading zeros stay text. Empty CSV fields and JSON null are null.
+Input formats: Arrow IPC stream or file, CSV (header row first), NDJSON (one JSON object per line), Parquet.
+The format comes from --format, else IN's extension (.arrow .arrows .ipc .feather .csv .tsv .ndjson .jsonl
+.parquet .pq), else the content. Every format is read as a stream, in batches of --batch-rows rows.
+CSV/NDJSON column types come from --schema FILE, else are inferred from the first --infer-rows rows: int64,
+float64, bool, timestamp (ISO-8601 date and time, UTC), else utf8; values with leading zeros stay text. A later
+value that does not fit stops with an error naming its row and column. Empty CSV fields and JSON null are null.
 
 POLICY.json:      {"fields": {"id": "public", "email": ["support", "auditor"], "tmp": "drop"}, "default": "drop"}
                   Every input column needs a rule, or a "default"; otherwise sealing fails (fail closed).
@@ -58,7 +61,13 @@ Options:
       --to nats://HOST:PORT/SUBJECT
                             publish to NATS JetStream instead, as one sealed stream on SUBJECT (see
                             docs/guides/pipelines.md); prints the stream id
-      --format FORMAT       input format: arrow, csv or ndjson
+      --format FORMAT       input format: arrow, csv, ndjson or parquet
+      --schema FILE         CSV/NDJSON column names and types, as JSON:
+                            {"fields": [{"name": "id", "type": "int64"}, {"name": "p", "type": "decimal128(12, 2)"}]}
+      --infer-rows N        without --schema, rows read to infer types (default ${DEFAULT_INFER_ROWS})
+      --null-value TEXT     CSV text that means null (default: the empty field)
+      --no-header           the CSV file has no header row: names come from --schema, in file order
+      --batch-rows N        rows per sealed batch (default ${MAX_BATCH_ROWS}); memory grows with it
       --delimiter C         CSV field separator: one character, or tab (default , and tab for .tsv files); a
                             header that is one column holding tabs or semicolons gets a warning
       --reveal-schema       publish the names and types of sealed fields in the header (default: hidden)
@@ -81,6 +90,11 @@ Options:
     output: { type: 'string', short: 'o' },
     format: { type: 'string' },
     delimiter: { type: 'string' },
+    schema: { type: 'string' },
+    'infer-rows': { type: 'string' },
+    'null-value': { type: 'string' },
+    'no-header': { type: 'boolean' },
+    'batch-rows': { type: 'string' },
     'reveal-schema': { type: 'boolean' },
     'anonymous-recipients': { type: 'boolean' },
     compression: { type: 'string' },
@@ -100,6 +114,20 @@ Options:
     const delimiter = delimiterOption === undefined ? undefined : parseDelimiter(delimiterOption)
     if (delimiter !== undefined && (format === 'arrow' || format === 'ndjson'))
       throw new CliError('USAGE', `--delimiter applies to CSV input, not ${format}`)
+    const schemaPath = stringOption(inv, 'schema')
+    const nullValue = stringOption(inv, 'null-value')
+    const noHeader = flag(inv, 'no-header')
+    const textOnly = [schemaPath && '--schema', nullValue !== undefined && '--null-value', noHeader && '--no-header']
+    const textOption = textOnly.find((o): o is string => typeof o === 'string')
+    if (textOption && (format === 'arrow' || format === 'parquet'))
+      throw new CliError('USAGE', `${textOption} applies to CSV or NDJSON input, not ${format}`)
+    if ((nullValue !== undefined || noHeader) && format === 'ndjson')
+      throw new CliError(
+        'USAGE',
+        `${nullValue !== undefined ? '--null-value' : '--no-header'} applies to CSV input, not ndjson`,
+      )
+    const inferRows = countOption(inv, 'infer-rows', HARD_LIMITS.maxRowsPerBatch)
+    const batchRows = countOption(inv, 'batch-rows', HARD_LIMITS.maxRowsPerBatch)
     const compression = stringOption(inv, 'compression') ?? 'none'
     if (compression !== 'none' && compression !== 'deflate')
       throw new CliError('USAGE', `unknown compression "${compression}"`, 'use none or deflate')
@@ -125,6 +153,7 @@ Options:
       policyPath,
       recipientsPath,
       signerPath,
+      schemaPath,
       ...(tokenKeyPath ? [tokenKeyPath] : []),
     ])
     // Keys and policy first: a typo there should fail before a large input is read.
@@ -132,11 +161,20 @@ Options:
     const recipients = await loadRecipients(recipientsPath)
     const signer = await loadIdentity(signerPath)
     const tokens = tokenKeyPath === undefined ? undefined : { dataset: dataset!, key: await loadTokenKey(tokenKeyPath) }
+    const schemaColumns = schemaPath === undefined ? undefined : await loadSchemaFile(schemaPath)
 
     const source = await openSealInput(input, format, {
       ...(delimiter === undefined ? {} : { delimiter }),
+      ...(schemaColumns === undefined ? {} : { schema: schemaColumns }),
+      ...(nullValue === undefined ? {} : { nullValue }),
+      ...(inferRows === undefined ? {} : { inferRows }),
+      ...(batchRows === undefined ? {} : { batchRows }),
+      header: !noHeader,
       warn: (message) => process.stderr.write(`arrowseal: warning: ${message}\n`),
     })
+    // The format may have been detected only now: text options on Arrow or Parquet input are a mistake to report.
+    if (textOption && source.format !== 'csv' && source.format !== 'ndjson')
+      throw new CliError('USAGE', `${textOption} applies to CSV or NDJSON input, not ${source.format}`)
     const options: SealOptions & { schema: Schema } = {
       schema: source.schema,
       signer,
@@ -179,4 +217,14 @@ Options:
     if (process.stderr.isTTY && !isStdio(output))
       process.stderr.write(`sealed ${source.rows()} rows into ${output} (${formatBytes(out.bytesWritten)})\n`)
   },
+}
+
+// A positive row count option, at most `max`.
+function countOption(inv: Parameters<typeof stringOption>[0], name: string, max: number): number | undefined {
+  const text = stringOption(inv, name)
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < 1 || n > max)
+    throw new CliError('USAGE', `--${name} must be a row count from 1 to ${max}, not "${text}"`, 'for example 65536')
+  return n
 }

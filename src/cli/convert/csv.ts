@@ -1,84 +1,12 @@
 /**
- * CSV → Arrow and Arrow → CSV.
- *
- * Reading follows RFC 4180: comma-separated, `"` quotes with `""` as an escaped quote, fields may span lines inside
- * quotes, LF or CRLF line ends, a UTF-8 BOM is skipped. The first row is the header and names the columns; every
- * row must have as many fields as the header. An empty field is null. Types come from {@link inferTextType}.
+ * CSV options and CSV output. Reading CSV is `csv-read.ts` (streaming, on csv-parse); this module holds the
+ * `--delimiter` rules, the wrong-separator warning, and writing rows as RFC 4180 CSV.
  *
  * @module
  */
-import { type Schema, Table, type Vector } from 'apache-arrow'
+import type { Schema, Vector } from 'apache-arrow'
 import { CliError } from '../errors.js'
-import { inferTextType, textVector } from './infer.js'
 import { cellText } from './values.js'
-
-/**
- * Splits CSV text into rows of fields (RFC 4180). Throws {@link CliError} `INPUT_INVALID` with a line number on
- * an unterminated quote or a stray quote inside an unquoted field.
- *
- * @example
- * ```ts
- * parseCsvRows('a,b\n1,"x,y"\n') // [['a', 'b'], ['1', 'x,y']]
- * ```
- */
-export function parseCsvRows(text: string, delimiter = ','): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0
-  let line = 1
-  let quoted = false
-  let wasQuoted = false
-  const n = text.length
-  while (i < n) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i += 2
-          continue
-        }
-        quoted = false
-        i++
-        continue
-      }
-      if (c === '\n') line++
-      field += c
-      i++
-      continue
-    }
-    if (c === '"') {
-      if (field.length > 0 || wasQuoted) throw new CliError('INPUT_INVALID', `CSV line ${line}: stray quote in a field`)
-      quoted = true
-      wasQuoted = true
-      i++
-    } else if (c === delimiter) {
-      row.push(field)
-      field = ''
-      wasQuoted = false
-      i++
-    } else if (c === '\n' || c === '\r') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-      wasQuoted = false
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1
-      line++
-    } else {
-      if (wasQuoted) throw new CliError('INPUT_INVALID', `CSV line ${line}: text after a closing quote`)
-      field += c
-      i++
-    }
-  }
-  if (quoted) throw new CliError('INPUT_INVALID', `CSV line ${line}: unterminated quoted field`)
-  if (field.length > 0 || wasQuoted || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows
-}
 
 /**
  * Parses a `--delimiter` value: one character other than a quote or a line break, or the names `tab` / `\t`.
@@ -120,45 +48,6 @@ export function separatorWarning(header: readonly string[], delimiter: string): 
       return `the CSV header is one column containing ${label}: if the input is separated by them, pass --delimiter ${JSON.stringify(option)}`
   }
   return undefined
-}
-
-/**
- * Parses CSV text (header row first) into an Arrow table with inferred column types. `delimiter` separates
- * fields (default `,`); `warn` receives a {@link separatorWarning}, if any.
- *
- * @example
- * ```ts
- * const table = csvToTable('id,name\n1,Ada\n2,\n') // id: int64, name: utf8 (row 2 null)
- * ```
- */
-export function csvToTable(text: string, delimiter = ',', warn?: (message: string) => void): Table {
-  const rows = parseCsvRows(text, delimiter)
-  const header = rows[0]
-  const warning = header ? separatorWarning(header, delimiter) : undefined
-  if (warning) warn?.(warning)
-  if (!header || (header.length === 1 && header[0] === ''))
-    throw new CliError('INPUT_INVALID', 'CSV input is empty: the first line must name the columns')
-  const seen = new Set<string>()
-  for (const [i, name] of header.entries()) {
-    if (name === '') throw new CliError('INPUT_INVALID', `CSV header: column ${i + 1} has no name`)
-    if (seen.has(name)) throw new CliError('INPUT_INVALID', `CSV header: column name "${name}" appears twice`)
-    seen.add(name)
-  }
-  const body = rows.slice(1).filter((r) => !(r.length === 1 && r[0] === '')) // tolerate blank lines
-  for (const [i, r] of body.entries()) {
-    if (r.length !== header.length)
-      // The data-row index, not the text line: quoted fields may span lines. Values are not echoed (may be secret).
-      throw new CliError(
-        'INPUT_INVALID',
-        `CSV data row ${i + 1} has ${r.length} fields but the header has ${header.length}`,
-      )
-  }
-  const columns: Record<string, Vector> = {}
-  for (const [c, name] of header.entries()) {
-    const values = body.map((r) => (r[c] === '' ? null : r[c]!))
-    columns[name] = textVector(values, inferTextType(values))
-  }
-  return new Table(columns)
 }
 
 function quoteCsv(text: string): string {

@@ -1,21 +1,18 @@
 /**
- * Choosing input and output formats, and turning input bytes into an Arrow table.
+ * Choosing input and output formats.
  *
  * Input (`seal`): `--format` wins; otherwise the extension (`.arrow .arrows .ipc .feather` → Arrow IPC, `.csv`,
- * `.ndjson .jsonl`); otherwise the content is sniffed: the Arrow file magic `ARROW1` or a stream's `0xFFFFFFFF`
- * continuation marker → Arrow IPC (file or stream, told apart by apache-arrow itself), a first non-blank `{` →
- * NDJSON, anything else → CSV.
+ * `.tsv`, `.ndjson .jsonl`, `.parquet .pq`); otherwise the content is sniffed: the Arrow file magic `ARROW1` or a
+ * stream's `0xFFFFFFFF` continuation marker → Arrow IPC (file or stream, told apart by apache-arrow itself),
+ * `PAR1` → Parquet, a first non-blank `{` → NDJSON, anything else → CSV.
  *
  * Output (`open`): `--format` wins; otherwise the extension of `-o` (`.arrows` → stream, `.arrow .feather` → file,
- * `.csv`, `.ndjson .jsonl`); otherwise an Arrow IPC stream.
+ * `.csv`, `.ndjson .jsonl`, `.parquet .pq`); otherwise an Arrow IPC stream.
  *
  * @module
  */
 import { extname } from 'node:path'
-import { type RecordBatch, type Table, tableFromIPC } from 'apache-arrow'
 import { CliError } from '../errors.js'
-import { csvToTable } from './csv.js'
-import { ndjsonToTable } from './ndjson.js'
 
 /**
  * Formats `seal` reads.
@@ -25,29 +22,30 @@ import { ndjsonToTable } from './ndjson.js'
  * const format: InputFormat = detectInputFormat('data.csv', bytes)
  * ```
  */
-export type InputFormat = 'arrow' | 'csv' | 'ndjson'
+export type InputFormat = 'arrow' | 'csv' | 'ndjson' | 'parquet'
 /**
- * Formats `open` writes: an Arrow IPC stream, an Arrow IPC file, CSV or NDJSON.
+ * Formats `open` writes: an Arrow IPC stream, an Arrow IPC file, CSV, NDJSON or Parquet.
  *
  * @example
  * ```ts
  * const format: OutputFormat = parseOutputFormat('arrow-file')
  * ```
  */
-export type OutputFormat = 'arrow' | 'arrow-file' | 'csv' | 'ndjson'
+export type OutputFormat = 'arrow' | 'arrow-file' | 'csv' | 'ndjson' | 'parquet'
 
 /**
- * Most rows per sealed batch: text input is cut into batches this size, larger Arrow batches are sliced.
+ * Most rows per sealed batch, and the default `--batch-rows`: text and Parquet input is cut into batches this
+ * size, larger Arrow batches are sliced.
  *
  * @example
  * ```ts
- * [...batchesOf(table)].every((b) => b.numRows <= MAX_BATCH_ROWS) // true
+ * MAX_BATCH_ROWS // 65536
  * ```
  */
 export const MAX_BATCH_ROWS = 65_536
 
-const INPUT_FORMATS: readonly InputFormat[] = ['arrow', 'csv', 'ndjson']
-const OUTPUT_FORMATS: readonly OutputFormat[] = ['arrow', 'arrow-file', 'csv', 'ndjson']
+const INPUT_FORMATS: readonly InputFormat[] = ['arrow', 'csv', 'ndjson', 'parquet']
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['arrow', 'arrow-file', 'csv', 'ndjson', 'parquet']
 
 /**
  * Validates a `--format` value for input.
@@ -88,7 +86,11 @@ export function detectInputFormat(path: string | undefined, bytes: Uint8Array): 
   if (['.arrow', '.arrows', '.ipc', '.feather'].includes(ext)) return 'arrow'
   if (ext === '.csv' || ext === '.tsv') return 'csv'
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
+  if (ext === '.parquet' || ext === '.pq') return 'parquet'
   if (isArrowIpc(bytes)) return 'arrow'
+  // "PAR1", the Parquet magic
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31)
+    return 'parquet'
   for (const b of bytes.subarray(0, 1024)) {
     if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue
     return b === 0x7b ? 'ndjson' : 'csv'
@@ -109,6 +111,7 @@ export function detectOutputFormat(path: string | undefined): OutputFormat {
   if (ext === '.arrow' || ext === '.feather') return 'arrow-file'
   if (ext === '.csv') return 'csv'
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
+  if (ext === '.parquet' || ext === '.pq') return 'parquet'
   return 'arrow'
 }
 
@@ -116,58 +119,4 @@ function isArrowIpc(bytes: Uint8Array): boolean {
   const magic = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31] // "ARROW1"
   if (bytes.length >= 6 && magic.every((m, i) => bytes[i] === m)) return true
   return bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff
-}
-
-/**
- * Reads input bytes in the given format into a table. Text formats are decoded as UTF-8 (invalid bytes are an
- * error, not replaced) and cut into batches of {@link MAX_BATCH_ROWS} rows.
- *
- * @example
- * ```ts
- * const table = readTable(new TextEncoder().encode('a\n1\n'), 'csv')
- * ```
- */
-export function readTable(
-  bytes: Uint8Array,
-  format: InputFormat,
-  csv: { delimiter?: string; warn?: (message: string) => void } = {},
-): Table {
-  if (format === 'arrow') {
-    let table: Table
-    try {
-      table = tableFromIPC(bytes)
-    } catch (err) {
-      throw new CliError('INPUT_INVALID', 'input is not a readable Arrow IPC stream or file', undefined, {
-        cause: err,
-      })
-    }
-    if (table.schema.fields.length === 0)
-      throw new CliError('INPUT_INVALID', 'Arrow input has no schema (is it empty?)')
-    return table
-  }
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch (err) {
-    throw new CliError('INPUT_INVALID', `${format.toUpperCase()} input is not valid UTF-8`, undefined, { cause: err })
-  }
-  return format === 'csv' ? csvToTable(text, csv.delimiter, csv.warn) : ndjsonToTable(text)
-}
-
-/**
- * The table's record batches, with batches larger than `maxRows` cut into slices.
- *
- * @example
- * ```ts
- * for (const batch of batchesOf(table, 65_536)) writer.write(batch)
- * ```
- */
-export function* batchesOf(table: Table, maxRows: number = MAX_BATCH_ROWS): Generator<RecordBatch> {
-  for (const batch of table.batches) {
-    if (batch.numRows <= maxRows) {
-      yield batch
-      continue
-    }
-    for (let start = 0; start < batch.numRows; start += maxRows) yield batch.slice(start, start + maxRows)
-  }
 }

@@ -11,13 +11,14 @@
  *    A time without a zone is read as UTC; fractions beyond milliseconds are truncated. A bare date stays text.
  * 5. `utf8`   — everything else, and columns whose values are all null.
  *
+ * Types are chosen from the first rows only (`--infer-rows`, default 10,000): see `csv-read.ts`/`ndjson-read.ts`.
  * CSV: an empty field is null. NDJSON: JSON `null` or a missing key is null; JSON numbers, booleans and strings are
  * inferred by the same rules (strings only as timestamp or utf8), and objects, arrays or mixed-type columns become
  * `utf8` holding the value's JSON text.
  *
  * @module
  */
-import { Bool, Float64, Int64, TimestampMillisecond, Utf8, type Vector, vectorFromArray } from 'apache-arrow'
+import { parseInstant } from './time.js'
 
 /**
  * The types text inputs can produce.
@@ -32,7 +33,6 @@ export type InferredType = 'int64' | 'float64' | 'bool' | 'timestamp' | 'utf8'
 const INT = /^-?(0|[1-9]\d*)$/
 const FLOAT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 const BOOL = /^(true|false)$/i
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
@@ -40,6 +40,53 @@ function isInt64(text: string): boolean {
   if (!INT.test(text)) return false
   const v = BigInt(text)
   return v >= INT64_MIN && v <= INT64_MAX
+}
+
+/**
+ * Whether a text value fits an inferred type by the rules above (stricter than a `--schema` type: `007` is not
+ * an int64 here, so that rows after the inference window cannot lose text the window would have kept).
+ *
+ * @example
+ * ```ts
+ * fitsInferred('int64', '007') // false
+ * ```
+ */
+export function fitsInferred(type: InferredType, text: string): boolean {
+  switch (type) {
+    case 'int64':
+      return isInt64(text)
+    case 'float64':
+      return FLOAT.test(text)
+    case 'bool':
+      return BOOL.test(text)
+    case 'timestamp':
+      return parseTimestamp(text) !== null
+    case 'utf8':
+      return true
+  }
+}
+
+/**
+ * The check a value of an inferred column must pass on top of its column builder's own parsing, or `undefined`
+ * when the builder's parsing is already exactly the inference rule (timestamps, text). Cheaper than
+ * {@link fitsInferred}: an int64 builder checks the range itself, so only the canonical form is left to test.
+ *
+ * @example
+ * ```ts
+ * extraInferredCheck('int64')?.('007') // false
+ * ```
+ */
+export function extraInferredCheck(type: InferredType): ((text: string) => boolean) | undefined {
+  switch (type) {
+    case 'int64':
+      return (text) => INT.test(text)
+    case 'float64':
+      return (text) => FLOAT.test(text)
+    case 'bool':
+      return (text) => BOOL.test(text)
+    default:
+      return undefined
+  }
 }
 
 /**
@@ -52,18 +99,8 @@ function isInt64(text: string): boolean {
  * ```
  */
 export function parseTimestamp(text: string): number | null {
-  const m = TIMESTAMP.exec(text)
-  if (!m) return null
-  const [, date, hm, sec, frac, zone] = m
-  const ms = frac ? `.${frac.slice(1, 4).padEnd(3, '0')}` : ''
-  let tz = zone ? zone.toUpperCase() : 'Z'
-  if (tz.length === 5) tz = `${tz.slice(0, 3)}:${tz.slice(3)}`
-  const iso = `${date}T${hm}${sec ?? ':00'}${ms}${tz}`
-  const t = Date.parse(iso)
-  if (Number.isNaN(t)) return null
-  // Date.parse rolls 2024-02-31 over to March; a round trip of the date part catches that.
-  if (tz === 'Z' && new Date(t).toISOString().slice(0, 10) !== date) return null
-  return t
+  const t = parseInstant(text, 'ms', 'UTC')
+  return t === null ? null : Number(t)
 }
 
 /**
@@ -95,39 +132,4 @@ export function inferTextType(values: readonly (string | null)[]): InferredType 
   if (float) return 'float64'
   if (bool) return 'bool'
   return ts ? 'timestamp' : 'utf8'
-}
-
-/**
- * Builds an Arrow vector from text values of an already inferred type.
- *
- * @example
- * ```ts
- * const v = textVector(['1', null], 'int64') // Int64 vector [1n, null]
- * ```
- */
-export function textVector(values: readonly (string | null)[], type: InferredType): Vector {
-  switch (type) {
-    case 'int64':
-      return vectorFromArray(
-        values.map((v) => (v === null ? null : BigInt(v))),
-        new Int64(),
-      )
-    case 'float64':
-      return vectorFromArray(
-        values.map((v) => (v === null ? null : Number(v))),
-        new Float64(),
-      )
-    case 'bool':
-      return vectorFromArray(
-        values.map((v) => (v === null ? null : v.toLowerCase() === 'true')),
-        new Bool(),
-      )
-    case 'timestamp':
-      return vectorFromArray(
-        values.map((v) => (v === null ? null : parseTimestamp(v))),
-        new TimestampMillisecond('UTC'),
-      )
-    case 'utf8':
-      return vectorFromArray(values as (string | null)[], new Utf8())
-  }
 }

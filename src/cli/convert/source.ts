@@ -1,13 +1,18 @@
 /**
- * The input side of `seal`: Arrow IPC is streamed batch by batch (memory stays near one batch), CSV and NDJSON
- * are read whole (their types can only be inferred from every value) and cut into batches.
+ * The input side of `seal`, streaming for every format so that memory stays near one batch, not the file:
+ * Arrow IPC batch by batch, CSV and NDJSON row by row into batches of `batchRows` (types from `--schema` or the
+ * first rows), Parquet row group by row group.
  * @module
  */
 import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow'
 import { concatAll } from '../../format/bytes.js'
 import { CliError } from '../errors.js'
-import { inputStream } from '../io.js'
-import { batchesOf, detectInputFormat, type InputFormat, MAX_BATCH_ROWS, readTable } from './formats.js'
+import { inputStream, isStdio } from '../io.js'
+import { readCsv } from './csv-read.js'
+import { detectInputFormat, type InputFormat, MAX_BATCH_ROWS } from './formats.js'
+import { readNdjson } from './ndjson-read.js'
+import { readParquet } from './parquet.js'
+import type { TextReadOptions } from './text-options.js'
 
 /** Batches to seal, their schema, and the number of rows seen so far. */
 export interface SealInput {
@@ -22,7 +27,7 @@ export interface SealInput {
 async function peek(
   stream: ReadableStream<Uint8Array>,
   min: number,
-): Promise<{ head: Uint8Array; all: AsyncIterable<Uint8Array> }> {
+): Promise<{ head: Uint8Array; all: AsyncIterable<Uint8Array>; cancel: () => Promise<void> }> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -51,7 +56,7 @@ async function peek(
       yield next.value
     }
   }
-  return { head, all: all() }
+  return { head, all: all(), cancel: () => reader.cancel() }
 }
 
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -65,6 +70,16 @@ function invalidArrow(err: unknown): CliError {
 }
 
 /**
+ * How `seal` reads its input: the text options, and the batch size for every format.
+ *
+ * @example
+ * ```ts
+ * const options: SealInputOptions = { batchRows: 65_536, delimiter: ';' }
+ * ```
+ */
+export type SealInputOptions = Omit<TextReadOptions, 'batchRows'> & { readonly batchRows?: number }
+
+/**
  * Opens the input of `seal`: the file at `path` or stdin, in `format` or the detected one.
  *
  * @example
@@ -76,22 +91,32 @@ function invalidArrow(err: unknown): CliError {
 export async function openSealInput(
   path: string | undefined,
   format?: InputFormat,
-  csv: { delimiter?: string; warn?: (message: string) => void } = {},
+  options: SealInputOptions = {},
 ): Promise<SealInput> {
-  const { head, all } = await peek(await inputStream(path), 8)
+  const { head, all, cancel } = await peek(await inputStream(path), 8)
   const chosen = format ?? detectInputFormat(path, head)
+  const batchRows = options.batchRows ?? MAX_BATCH_ROWS
   let rows = 0
-  if (chosen !== 'arrow') {
-    // A .tsv file is tab-separated unless --delimiter says otherwise.
-    const delimiter = csv.delimiter ?? (path?.toLowerCase().endsWith('.tsv') ? '\t' : ',')
-    const table = readTable(await collect(all), chosen, { delimiter, ...(csv.warn ? { warn: csv.warn } : {}) })
-    async function* batches(): AsyncGenerator<RecordBatch> {
-      for (const b of batchesOf(table)) {
-        rows += b.numRows
-        yield b
-      }
+  async function* counted(source: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+    for await (const b of source) {
+      rows += b.numRows
+      yield b
     }
-    return { format: chosen, schema: table.schema, batches: batches(), rows: () => rows }
+  }
+  if (chosen === 'csv' || chosen === 'ndjson') {
+    // A .tsv file is tab-separated unless --delimiter says otherwise.
+    const delimiter = options.delimiter ?? (path?.toLowerCase().endsWith('.tsv') ? '\t' : ',')
+    const text = { ...options, delimiter, batchRows }
+    const { schema, batches } = chosen === 'csv' ? await readCsv(all, text) : await readNdjson(all, text)
+    return { format: chosen, schema, batches: counted(batches), rows: () => rows }
+  }
+  if (chosen === 'parquet') {
+    if (head.length === 0) throw new CliError('INPUT_INVALID', 'Parquet input is empty')
+    // A file is read in place; stdin has to be held (Parquet's footer is at the end).
+    const whole = isStdio(path) ? await collect(all) : undefined
+    if (!whole) await cancel()
+    const { schema, batches } = await readParquet(path, whole, batchRows)
+    return { format: chosen, schema, batches: counted(batches), rows: () => rows }
   }
   if (head.length === 0) throw new CliError('INPUT_INVALID', 'Arrow input is empty')
   let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>
@@ -114,14 +139,14 @@ export async function openSealInput(
       }
       if (next.done) return
       const batch = next.value
-      if (batch.numRows <= MAX_BATCH_ROWS) {
+      if (batch.numRows <= batchRows) {
         rows += batch.numRows
         yield batch
         continue
       }
       // A very large input batch is cut so that every sealed frame stays well under readers' frame limits.
-      for (let start = 0; start < batch.numRows; start += MAX_BATCH_ROWS) {
-        const part = batch.slice(start, start + MAX_BATCH_ROWS)
+      for (let start = 0; start < batch.numRows; start += batchRows) {
+        const part = batch.slice(start, start + batchRows)
         rows += part.numRows
         yield part
       }

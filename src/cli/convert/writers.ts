@@ -9,6 +9,7 @@ import { csvHeader, csvLines } from './csv.js'
 import { shareDictionaries } from './dictionaries.js'
 import type { OutputFormat } from './formats.js'
 import { ndjsonLines } from './ndjson.js'
+import { parquetWriter } from './parquet.js'
 
 /**
  * Accepts batches in order; `finish()` writes any trailer (the Arrow file footer).
@@ -35,6 +36,7 @@ export interface BatchWriter {
  */
 export function createBatchWriter(format: OutputFormat, out: Output): BatchWriter {
   if (format === 'arrow' || format === 'arrow-file') return arrowWriter(format, out)
+  if (format === 'parquet') return lazyParquet(out)
   let first = true
   return {
     async write(batch) {
@@ -51,6 +53,21 @@ export function createBatchWriter(format: OutputFormat, out: Output): BatchWrite
       first = false
     },
     async finish() {},
+  }
+}
+
+// parquet-wasm is loaded with the first batch, so that other formats never pay for it.
+function lazyParquet(out: Output): BatchWriter {
+  let writer: ReturnType<typeof parquetWriter> | undefined
+  return {
+    async write(batch) {
+      writer ??= parquetWriter(out)
+      await (await writer).write(batch)
+    },
+    async finish() {
+      writer ??= parquetWriter(out)
+      await (await writer).finish()
+    },
   }
 }
 
