@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join as joinPath } from 'node:path'
-import { Float64, makeVector, Table } from 'apache-arrow'
+import { makeVector, Table } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeIdentityFile } from '../../src/node/files.js'
 import { buildCli, runCli, tempDir } from '../cli/helpers.js'
