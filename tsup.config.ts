@@ -17,7 +17,7 @@ export default defineConfig({
       'index.node': 'src/index.node.ts',
       'node/index': 'src/node/index.ts',
       'store/index': 'src/store/index.ts',
-    'kas/index': 'src/kas/index.ts',
+      'kas/index': 'src/kas/index.ts',
     },
   },
   target: 'es2022',
