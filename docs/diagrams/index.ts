@@ -3,6 +3,7 @@
  * and whose content is the name; docs/.vitepress/diagrams.ts inlines the SVG at build time.
  */
 import { accessGroupsDiagram } from './access-groups.js'
+import { gatewayRequestDiagram } from './gateway-request.js'
 import { merkleProofDiagram } from './merkle-proof.js'
 import { pipelineFlowDiagram } from './pipeline-flow.js'
 import { readerChecksDiagram } from './reader-checks.js'
@@ -17,6 +18,7 @@ export const DIAGRAMS: Record<string, () => Diagram> = {
   'reader-checks': readerChecksDiagram,
   'merkle-proof': () => merkleProofDiagram(),
   'pipeline-flow': pipelineFlowDiagram,
+  'gateway-request': gatewayRequestDiagram,
 }
 
 /** The diagram called `name`; an unknown name throws, so a typo fails the docs build instead of a blank picture. */

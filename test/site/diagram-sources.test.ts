@@ -107,7 +107,14 @@ describe('diagram registry', () => {
     expect(() => diagramHtml('stream-layuot')).toThrow(/unknown diagram/)
   })
   it('escapes text and names every picture for screen readers', () => {
-    for (const name of ['access-groups', 'stream-layout', 'reader-checks', 'merkle-proof']) {
+    for (const name of [
+      'access-groups',
+      'stream-layout',
+      'reader-checks',
+      'merkle-proof',
+      'pipeline-flow',
+      'gateway-request',
+    ]) {
       const d = renderDiagram(name)
       expect(d.svg).toMatch(/^<svg [^>]*role="img"[^>]*aria-labelledby="dg-[a-z-]+-title dg-[a-z-]+-desc"/)
       expect(d.svg).toContain(`<desc id="dg-${name}-desc">`)

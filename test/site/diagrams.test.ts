@@ -30,6 +30,7 @@ const EXPECTED: Record<string, string[]> = {
   '/concepts/streams.html': ['reader-checks'],
   '/threat-model.html': ['reader-checks'],
   '/guides/pipelines.html': ['pipeline-flow'],
+  '/concepts/key-access.html': ['gateway-request'],
 }
 const AUDIT_PAGE = '/concepts/audit-log.html'
 const hasAuditPage = existsSync(join(dist, AUDIT_PAGE))
