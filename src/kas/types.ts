@@ -126,6 +126,7 @@ export interface KeyAccessResult {
  * ```
  */
 export interface KeyAccessProvider {
+  /** Asks for the keys of one stream; throws a typed error (`KeyAccessError`) when refused or unreachable. */
   requestKeys(request: KeyAccessRequest): Promise<KeyAccessResult>
 }
 
