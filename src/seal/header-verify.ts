@@ -106,42 +106,40 @@ export function openStanza(
  *
  * @throws FormatError `FORMAT_INVALID` when the header names this key twice.
  */
-export function findStanza(
+export async function findStanza(
   identity: Identity,
   header: ParsedHeader,
   candidates: readonly number[],
   preambleDigest: () => Promise<Uint8Array>,
   runtime: Runtime,
 ): Promise<{ index: number; groupKeys: Map<number, Uint8Array>; macKey: Uint8Array } | null> {
-  return (async () => {
-    if ((header.flags & HEADER_FLAG_ANONYMOUS) === 0) {
-      const me = identity.publicKeyObject.fingerprint
-      let index = -1
-      for (const i of candidates) {
-        if (!constantTimeEqual(header.stanzas[i]!.fingerprint, me)) continue
-        if (index !== -1) throw new FormatError('FORMAT_INVALID', 'the header lists the same recipient twice')
-        index = i
-      }
-      if (index === -1) return null
-      return { index, ...openStanza(identity, header, index, await preambleDigest(), runtime) }
+  if ((header.flags & HEADER_FLAG_ANONYMOUS) === 0) {
+    const me = identity.publicKeyObject.fingerprint
+    let index = -1
+    for (const i of candidates) {
+      if (!constantTimeEqual(header.stanzas[i]!.fingerprint, me)) continue
+      if (index !== -1) throw new FormatError('FORMAT_INVALID', 'the header lists the same recipient twice')
+      index = i
     }
-    const digest = await preambleDigest()
-    const info = concatBytes(LABEL.stanzaInfo, header.streamId)
-    for (const index of candidates) {
-      const stanza = header.stanzas[index]!
-      const ctx = setupBaseR(identity, stanza.enc, info, { x25519: runtime.x25519 })
-      let plain: Uint8Array
-      try {
-        plain = ctx.open(digest, stanza.payload)
-      } catch (err) {
-        // Not ours (or not authentic): either way, not a stanza this identity can use. Try the next.
-        if (err instanceof AuthError) continue
-        throw err
-      }
-      return { index, groupKeys: parseStanzaPayload(plain, header), macKey: ctx.export(LABEL.macExport, 32) }
+    if (index === -1) return null
+    return { index, ...openStanza(identity, header, index, await preambleDigest(), runtime) }
+  }
+  const digest = await preambleDigest()
+  const info = concatBytes(LABEL.stanzaInfo, header.streamId)
+  for (const index of candidates) {
+    const stanza = header.stanzas[index]!
+    const ctx = setupBaseR(identity, stanza.enc, info, { x25519: runtime.x25519 })
+    let plain: Uint8Array
+    try {
+      plain = ctx.open(digest, stanza.payload)
+    } catch (err) {
+      // Not ours (or not authentic): either way, not a stanza this identity can use. Try the next.
+      if (err instanceof AuthError) continue
+      throw err
     }
-    return null
-  })()
+    return { index, groupKeys: parseStanzaPayload(plain, header), macKey: ctx.export(LABEL.macExport, 32) }
+  }
+  return null
 }
 
 /**
