@@ -13,6 +13,9 @@ export type Piece =
   | { readonly type: 'header'; readonly bytes: Uint8Array }
   | { readonly type: 'frame'; readonly bytes: Uint8Array }
 
+/** How many recycled buffers a splitter keeps: the streams need one per frame in flight (workers + 1). */
+const RECYCLED = 8
+
 /** Splits sealed bytes into pieces. Call `push` with each chunk, then `close` at the end of input. */
 export class FrameSplitter {
   readonly #maxFrameBytes: number
@@ -23,6 +26,13 @@ export class FrameSplitter {
   /** Once the prefix is read: a buffer of the piece's exact size, and how much of it is filled. */
   #piece: Uint8Array | null = null
   #pieceFilled = 0
+  /**
+   * Buffers of assembled pieces handed back by {@link FrameSplitter.recycle}, reused for later pieces: a fresh
+   * buffer per frame is first-touched memory, which on the benchmark VM cost more than the copy into it.
+   */
+  readonly #free: ArrayBuffer[] = []
+  /** The buffers this splitter allocated, so `recycle` takes back only its own. */
+  readonly #mine = new WeakSet<ArrayBuffer>()
 
   constructor(maxFrameBytes: number) {
     this.#maxFrameBytes = maxFrameBytes
@@ -63,7 +73,7 @@ export class FrameSplitter {
           yield this.#emit(chunk.subarray(start, off))
           continue
         }
-        this.#piece = new Uint8Array(size)
+        this.#piece = this.#allocate(size)
         this.#piece.set(this.#prefix.subarray(0, prefixLen))
         this.#pieceFilled = prefixLen
         this.#prefixFilled = 0
@@ -78,6 +88,49 @@ export class FrameSplitter {
         yield this.#emit(piece)
       }
     }
+  }
+
+  /**
+   * Hands back a piece this splitter assembled (a view spread over chunks), once nothing refers to its bytes any
+   * more, so that a later piece reuses its memory. Pieces that are views into a caller's chunk, and buffers this
+   * splitter did not allocate, are ignored. At most {@link RECYCLED} buffers are kept.
+   */
+  recycle(piece: Uint8Array): void {
+    const buffer = piece.buffer
+    if (buffer instanceof ArrayBuffer && this.#mine.has(buffer)) this.#keep(buffer)
+  }
+
+  /**
+   * Whether `piece` lies in a buffer this splitter allocated, which the caller may transfer to a worker thread
+   * (its bytes are nobody else's) and give back with {@link FrameSplitter.adopt}.
+   */
+  lendable(piece: Uint8Array): boolean {
+    return piece.buffer instanceof ArrayBuffer && this.#mine.has(piece.buffer)
+  }
+
+  /** Takes back a lent buffer after a transfer round trip (a new ArrayBuffer object over the same memory). */
+  adopt(buffer: ArrayBuffer): void {
+    this.#mine.add(buffer)
+    this.#keep(buffer)
+  }
+
+  #keep(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > 0 && this.#free.length < RECYCLED && !this.#free.includes(buffer)) this.#free.push(buffer)
+  }
+
+  /**
+   * A view of exactly `size` bytes: over a recycled buffer if one is big enough, else over a fresh one with an
+   * eighth of headroom, so that the next frames of about the same size fit it.
+   */
+  #allocate(size: number): Uint8Array {
+    const at = this.#free.findIndex((b) => b.byteLength >= size)
+    if (at >= 0) {
+      const [buffer] = this.#free.splice(at, 1)
+      return new Uint8Array(buffer!, 0, size)
+    }
+    const buffer = new ArrayBuffer(size + Math.min(size >>> 3, 1 << 23))
+    this.#mine.add(buffer)
+    return new Uint8Array(buffer, 0, size)
   }
 
   /** End of input: refuses a stream cut short, mid-piece or before its end frame. */

@@ -135,15 +135,24 @@ export class WorkerPool {
         if (reply.type !== 'sealed') throw new Error('arrowseal: unexpected worker reply')
         return reply.frame
       },
-      open: async (frame: Uint8Array, expected: number, budget: InflateBudget): Promise<OpenedFrame> => {
-        // A frame is usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
-        const mine = owned(frame)
+      open: async (
+        frame: Uint8Array,
+        expected: number,
+        budget: InflateBudget,
+        lend?: (buffer: ArrayBuffer) => void,
+      ): Promise<OpenedFrame> => {
+        // A lent frame goes by transfer, view and all, and comes back with the reply. Otherwise a frame is
+        // usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
+        const lent = lend !== undefined && frame.buffer instanceof ArrayBuffer
+        const mine = lent ? frame : owned(frame)
+        const transfer = lent ? [frame.buffer as ArrayBuffer] : mine === frame ? [] : transferables([mine])
         const reply = await this.#request(
           this.#next(),
-          (id) => ({ type: 'open', id, stream, frame: mine, expected, budget }),
-          mine === frame ? [] : transferables([mine]),
+          (id) => ({ type: 'open', id, stream, frame: mine, expected, budget, lent }),
+          transfer,
         )
         if (reply.type !== 'opened') throw new Error('arrowseal: unexpected worker reply')
+        if (lend && reply.frame) lend(reply.frame)
         return reply.opened
       },
       close: release,

@@ -30,6 +30,8 @@ export type Request =
       readonly frame: Uint8Array
       readonly expected: number
       readonly budget: InflateBudget
+      /** The frame's buffer was transferred to be given back with the reply (`frame` of `opened`). */
+      readonly lent: boolean
     }
 
 /**
@@ -43,7 +45,13 @@ export type Request =
 export type Reply =
   | { readonly type: 'ready'; readonly id: number }
   | { readonly type: 'sealed'; readonly id: number; readonly frame: Uint8Array }
-  | { readonly type: 'opened'; readonly id: number; readonly opened: OpenedFrame }
+  | {
+      readonly type: 'opened'
+      readonly id: number
+      readonly opened: OpenedFrame
+      /** A lent frame's buffer, given back (by transfer) for the next frame; null when none was lent. */
+      readonly frame: ArrayBuffer | null
+    }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }
 
 /**

@@ -53,12 +53,15 @@ port.on('message', async (req: Request) => {
       }
       case 'open': {
         const opened = await slot(openers, req.stream).open(req.frame, req.expected, req.budget)
+        // No plaintext refers to the frame's bytes (public units are copied out), so a lent buffer can go back.
+        const frame = req.lent ? (req.frame.buffer as ArrayBuffer) : null
+        const back = frame ? [frame] : []
         if (opened.kind === 'end') {
-          reply({ type: 'opened', id: req.id, opened })
+          reply({ type: 'opened', id: req.id, opened, frame }, back)
           return
         }
         const plains = opened.plains.map(owned)
-        reply({ type: 'opened', id: req.id, opened: { ...opened, plains } }, transferables(plains))
+        reply({ type: 'opened', id: req.id, opened: { ...opened, plains }, frame }, [...transferables(plains), ...back])
         return
       }
     }

@@ -19,8 +19,17 @@ import type { EncodedBatch, FrameSealerKeys } from './frame-sealer.js'
  */
 export interface CryptoPool {
   seal(batch: EncodedBatch): Promise<Uint8Array>
-  /** Verifies and decrypts one frame; its compressed units inflate only within `budget`. */
-  open(frame: Uint8Array, expected: number, budget: InflateBudget): Promise<OpenedFrame>
+  /**
+   * Verifies and decrypts one frame; its compressed units inflate only within `budget`. With `lend`, the frame's
+   * whole ArrayBuffer is the caller's to give: it may be transferred (detached here) and comes back through
+   * `lend` once the frame is opened, for the caller to reuse.
+   */
+  open(
+    frame: Uint8Array,
+    expected: number,
+    budget: InflateBudget,
+    lend?: (buffer: ArrayBuffer) => void,
+  ): Promise<OpenedFrame>
   /** Stops the executors; pending jobs fail. */
   close(): void
 }

@@ -191,12 +191,15 @@ export class FrameOpener {
     const opened = await Promise.all(
       this.#groups.map(async (g) => {
         const unit = frame.units[g.id]!
-        let plain = unit.payload
-        if (g.key !== null) {
-          const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
-          plain = await this.#backend.open(g.key, nonce, aad, unit.payload)
+        const deflated = (unit.flags & UNIT_FLAG_DEFLATE) !== 0
+        if (g.key === null) {
+          // A public unit is part of the frame: copied, so no batch refers to the frame's bytes, which the
+          // streams reuse for the next frame (and the caller may reuse its chunks). The copy starts on an
+          // 8-byte boundary, so decoding it needs no aligned copy of its own. A compressed one is inflated below.
+          return { plain: deflated ? unit.payload : copyOf(unit.payload), deflated }
         }
-        return { plain, deflated: (unit.flags & UNIT_FLAG_DEFLATE) !== 0 }
+        const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
+        return { plain: await this.#backend.open(g.key, nonce, aad, unit.payload), deflated }
       }),
     )
     // Every compressed unit's authenticated size, summed and checked before the first one is inflated: bounded
@@ -207,6 +210,13 @@ export class FrameOpener {
     const plains = opened.map((u) => (u.deflated ? inflate(u.plain) : u.plain))
     return { kind: 'batch', index: frame.index, rows, plains, inflated }
   }
+}
+
+/** A copy in a buffer of its own (a Node Buffer's `slice` would alias the frame instead). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength)
+  out.set(bytes)
+  return out
 }
 
 /** The inflated size a compressed unit declares: its authenticated u32 prefix. */

@@ -147,13 +147,17 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
                 await releaseOne(controller)
                 budget = opener.inflateBudget(inFlight.size)
               }
-              inFlight.push(pool.open(piece.bytes, dispatched++, budget))
+              // A frame the splitter assembled goes to the worker by transfer and comes back for the next one.
+              const lend = splitter.lendable(piece.bytes) ? (b: ArrayBuffer) => splitter.adopt(b) : undefined
+              inFlight.push(pool.open(piece.bytes, dispatched++, budget, lend))
               // One job per worker plus one: deeper queues measured no faster and hold more fresh memory.
               while (inFlight.size > workers) await releaseOne(controller)
               continue
             }
             while (inFlight.size > 0) await releaseOne(controller)
             const result = await opener.openFrame(piece.bytes)
+            // Nothing returned refers to the frame's bytes (units are decrypted, inflated or copied out of it).
+            splitter.recycle(piece.bytes)
             if (result.type === 'end') {
               splitter.markEnded()
               pool?.close()
