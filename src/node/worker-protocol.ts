@@ -22,7 +22,13 @@ export type Request =
   | { readonly type: 'seal-init'; readonly id: number; readonly stream: number; readonly keys: FrameSealerKeys }
   | { readonly type: 'open-init'; readonly id: number; readonly stream: number; readonly keys: FrameOpenerKeys }
   | { readonly type: 'release'; readonly stream: number }
-  | { readonly type: 'seal'; readonly id: number; readonly stream: number; readonly batch: EncodedBatch }
+  | {
+      readonly type: 'seal'
+      readonly id: number
+      readonly stream: number
+      /** Each unit's plaintext is one part, all of them views of one transferred buffer, given back when sealed. */
+      readonly batch: EncodedBatch
+    }
   | {
       readonly type: 'open'
       readonly id: number
@@ -44,7 +50,13 @@ export type Request =
  */
 export type Reply =
   | { readonly type: 'ready'; readonly id: number }
-  | { readonly type: 'sealed'; readonly id: number; readonly frame: Uint8Array }
+  | {
+      readonly type: 'sealed'
+      readonly id: number
+      readonly frame: Uint8Array
+      /** The buffer that carried the batch's plaintext units, given back (by transfer) for the next batch. */
+      readonly units: ArrayBuffer | null
+    }
   | {
       readonly type: 'opened'
       readonly id: number

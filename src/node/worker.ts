@@ -48,7 +48,11 @@ port.on('message', async (req: Request) => {
         return
       case 'seal': {
         const frame = await slot(sealers, req.stream).seal(req.batch)
-        reply({ type: 'sealed', id: req.id, frame }, transferables([frame]))
+        // The units' buffer goes back to the writer, which joins the next batch into it (fresh memory per batch
+        // cost more than the copy on the benchmark VM); the writer wipes it when the stream ends.
+        const part = req.batch.units[0]?.parts[0]
+        const units = part && part.buffer instanceof ArrayBuffer ? part.buffer : null
+        reply({ type: 'sealed', id: req.id, frame, units }, [...transferables([frame]), ...(units ? [units] : [])])
         return
       }
       case 'open': {
