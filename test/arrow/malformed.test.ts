@@ -239,6 +239,39 @@ describe('decoded data validation', () => {
     new DataView(u.buffer).setInt32(at + 4, 1000, true)
     expectArrowInvalid(() => decodeGroupBatch(u, l!, 1))
   })
+
+  it('rejects string offsets that decrease or start below zero (every offset is checked, not just the ends)', () => {
+    const s = new Schema([new Field('s', new Utf8())])
+    const [l] = planGroups(s, [0], 1, null)
+    const good = vectorFromArray(['ab', 'cd', 'ef'], new Utf8()).data[0]!
+    const encoded = () => encodeGroupBatch(structBatch(s, 3, [good]), l!)
+    expect(decodeGroupBatch(encoded(), l!, 3).numRows).toBe(3)
+    const at = indexOfSeq(encoded(), Int32Array.of(0, 2, 4, 6))
+    expect(at).toBeGreaterThan(0)
+    // The ends stay in range: only a middle offset moves (decreasing), or the first one goes negative.
+    for (const [slot, value] of [
+      [2, 1],
+      [0, -1],
+    ] as const) {
+      const u = encoded()
+      new DataView(u.buffer, u.byteOffset).setInt32(at + 4 * slot, value, true)
+      expectArrowInvalid(() => decodeGroupBatch(u, l!, 3))
+    }
+  })
+
+  it('rejects a negative dictionary index, and one past the dictionary in a column with nulls', () => {
+    const type = new Dictionary(new Utf8(), new Int8(), 901)
+    const s = new Schema([new Field('d', type, true)])
+    const dictionary = vectorFromArray(['a', 'b'], new Utf8())
+    const nullBitmap = Uint8Array.of(0b011) // row 2 is null: its index is never read
+    const mk = (data: Int8Array, nulls: boolean) =>
+      makeData({ type, length: 3, nullCount: nulls ? 1 : 0, data, dictionary, ...(nulls ? { nullBitmap } : {}) })
+    const [l] = planGroups(s, [0], 1, null)
+    const decode = (d: ReturnType<typeof mk>) => decodeGroupBatch(encodeGroupBatch(structBatch(s, 3, [d]), l!), l!, 3)
+    expect(decode(mk(Int8Array.of(0, 1, 99), true)).numRows).toBe(3)
+    expectArrowInvalid(() => decode(mk(Int8Array.of(0, -1, 1), false)))
+    expectArrowInvalid(() => decode(mk(Int8Array.of(2, 1, 0), true)))
+  })
 })
 
 function indexOfSeq(hay: Uint8Array, needle: Int32Array): number {
