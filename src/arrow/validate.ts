@@ -28,8 +28,7 @@ function checkOffsets(data: Data, limit: number, what: string): void {
   // Every offset, not just the ends: a list slot whose [start, end) leaves its child makes arrow-js throw a
   // RangeError when that row is read. One pass over an Int32Array is cheap next to decryption, if it is a tight
   // loop over that one array type (issue 12: the generic loop cost about 5 % of opening).
-  const last =
-    offsets instanceof Int32Array ? int32Monotonic(offsets, data.length) : anyMonotonic(offsets, data.length)
+  const last = offsets instanceof Int32Array ? int32Monotonic(offsets, data.length) : anyMonotonic(offsets, data.length)
   if (last < 0) throw invalid(last === -1 ? `${what} offsets out of range` : `${what} offsets not monotonic`)
   if (last > limit) throw invalid(`${what} offsets out of range`)
 }
