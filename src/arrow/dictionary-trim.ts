@@ -37,14 +37,37 @@ function isValid(data: Data, r: number): boolean {
 /** Marks the dictionary indices of `data`'s valid rows (the values buffer is already narrowed to the slice). */
 function markUsed(data: Data<Dictionary>, used: Uint8Array): void {
   const indices = data.values as ArrayLike<number | bigint>
+  const noNulls = !data.nullBitmap || data.nullBitmap.length === 0 || data.nullCount === 0
+  // Without nulls and with 8- to 32-bit indices (the usual column), one tight loop: the per-row validity test and
+  // bigint-safe conversion cost about 2 % of sealing a table (issue 12). Same check, same error.
+  const bad =
+    noNulls && !(indices instanceof BigInt64Array || indices instanceof BigUint64Array)
+      ? markAll(indices as ArrayLike<number>, data.length, used)
+      : markValid(data, indices, used)
+  if (bad !== null) throw new ArrowSealError('ARROW_INVALID', `dictionary index ${bad} is outside its dictionary`)
+}
+
+/** Marks the first `n` indices; returns the first one outside `used` (an index no dictionary entry has), or null. */
+function markAll(indices: ArrayLike<number>, n: number, used: Uint8Array): number | null {
+  const size = used.length
+  for (let r = 0; r < n; r++) {
+    const i = indices[r]!
+    if (!(i >= 0 && i < size)) return i
+    used[i] = 1
+  }
+  return null
+}
+
+/** {@link markAll} over valid rows only, for columns with nulls or 64-bit indices. */
+function markValid(data: Data, indices: ArrayLike<number | bigint>, used: Uint8Array): number | null {
   for (let r = 0; r < data.length; r++) {
     if (!isValid(data, r)) continue
     const i = Number(indices[r]!)
     // An index outside its dictionary is a malformed column; refuse it rather than write it.
-    if (!(i >= 0 && i < used.length))
-      throw new ArrowSealError('ARROW_INVALID', `dictionary index ${i} is outside its dictionary`)
+    if (!(i >= 0 && i < used.length)) return i
     used[i] = 1
   }
+  return null
 }
 
 /** How one dictionary is trimmed: old index → new index, and the dictionary of the entries kept. */

@@ -92,3 +92,25 @@ describe('sliced tables', () => {
     for (const d of dictionaries) expect(d).toEqual(['x', 'y', 'z'])
   })
 })
+
+describe('a dictionary index outside its dictionary', () => {
+  it('is refused by the writer (ARROW_INVALID), with and without nulls', async () => {
+    const dictionary = vectorFromArray(['a', 'b'], new Utf8())
+    const type = new Dictionary(new Utf8(), new Int8())
+    const policy = { fields: { n: 'public' as const, secret: ['r'] } }
+    // No nulls, then row 0 null (its index is not read; row 1's still is).
+    for (const nullBitmap of [undefined, Uint8Array.of(0b110)]) {
+      const column = makeVector({
+        type,
+        length: 3,
+        nullCount: nullBitmap ? 1 : 0,
+        data: Int8Array.of(0, 7, 1),
+        dictionary,
+        ...(nullBitmap ? { nullBitmap } : {}),
+      })
+      const table = new Table({ n: vectorFromArray(Int32Array.of(1, 2, 3)), secret: column })
+      const err = await sealTable(table, { ...options, policy }).catch((e: unknown) => e)
+      expect((err as { code?: string }).code).toBe('ARROW_INVALID')
+    }
+  })
+})
