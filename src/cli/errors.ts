@@ -12,7 +12,7 @@
  * | 2    | usage: unknown command or option, missing argument, refused overwrite      |
  * | 3    | input: file missing or unreadable, malformed CSV/NDJSON/Arrow, not a sealed stream          |
  * | 4    | authentication/integrity: untrusted signer, bad signature, not a recipient, tampered, truncated, trailing data, reordered batches |
- * | 5    | policy: invalid policy or recipients file, field not covered, unknown role |
+ * | 5    | policy: invalid policy or recipients file, field not covered, unknown role, unknown key id or label |
  * | 6    | key: identity or public key text cannot be parsed                          |
  * | 7    | access: the key-access gateway refused the request (denied, suspended, unauthenticated, rate limited) |
  * | 8    | unavailable: the key-access gateway could not be reached or could not decide now; retry later |
@@ -29,7 +29,7 @@ import { ArrowSealError, type ArrowSealErrorCode } from '../errors.js'
  * const code: CliErrorCode = 'USAGE'
  * ```
  */
-export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'INTERNAL'
+export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'RECIPIENT_UNKNOWN' | 'INTERNAL'
 
 /**
  * Documented process exit codes (see the module doc).
@@ -181,6 +181,10 @@ const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
   OUTPUT_EXISTS: { exit: EXIT.usage, hint: 'pass --force to overwrite' },
   IO: { exit: EXIT.input, hint: 'check the path and its permissions' },
   INPUT_INVALID: { exit: EXIT.input, hint: 'fix the input, or pass --format if its format was guessed wrong' },
+  RECIPIENT_UNKNOWN: {
+    exit: EXIT.policy,
+    hint: 'check the key id with `arrowseal inspect`, or the label in the --recipients file',
+  },
   INTERNAL: { exit: EXIT.internal, hint: 'this is a bug: rerun with --debug and report the stack trace' },
 }
 

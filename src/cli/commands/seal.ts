@@ -17,9 +17,10 @@ import { openSealInput } from '../convert/source.js'
 import { DEFAULT_INFER_ROWS } from '../convert/text-options.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
-import { loadIdentity, loadPolicy, loadRecipients, loadTokenKey, tokenSummary } from '../keys.js'
+import { loadIdentity, loadPolicy, loadTokenKey, tokenSummary } from '../keys.js'
 import { natsLocation, withNats } from '../nats.js'
 import { formatBytes, startProgress } from '../progress.js'
+import { loadRecipientsFile } from '../recipients-file.js'
 
 /**
  * The `seal` command.
@@ -158,7 +159,7 @@ Options:
     ])
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
-    const recipients = await loadRecipients(recipientsPath)
+    const { recipients } = await loadRecipientsFile(recipientsPath)
     const signer = await loadIdentity(signerPath)
     const tokens = tokenKeyPath === undefined ? undefined : { dataset: dataset!, key: await loadTokenKey(tokenKeyPath) }
     const schemaColumns = schemaPath === undefined ? undefined : await loadSchemaFile(schemaPath)
