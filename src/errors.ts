@@ -54,6 +54,8 @@ export type ArrowSealErrorCode =
   | 'STORE_MISMATCH'
   | 'BROKER_MISMATCH'
   | 'BROKER_UNAVAILABLE'
+  | 'RECIPIENT_UNKNOWN'
+  | 'REWRAP_NOT_ENTITLED'
   | KeyAccessErrorCode
 
 /**
@@ -294,6 +296,25 @@ export class BrokerError extends ArrowSealError {
   constructor(code: 'BROKER_MISMATCH' | 'BROKER_UNAVAILABLE', message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'BrokerError'
+  }
+}
+
+/**
+ * A rewrap (issue 14) cannot do what was asked: a recipient to remove is not in the stream (`RECIPIENT_UNKNOWN`),
+ * or the rewrapper does not hold, or cannot see, a group it must re-wrap (`REWRAP_NOT_ENTITLED`). Raised before
+ * the first output byte.
+ *
+ * @example
+ * ```ts
+ * import { RewrapError } from 'arrowseal'
+ * const err = new RewrapError('RECIPIENT_UNKNOWN', 'remove[0] names no recipient of the stream')
+ * console.log(err.code) // 'RECIPIENT_UNKNOWN'
+ * ```
+ */
+export class RewrapError extends ArrowSealError {
+  constructor(code: 'RECIPIENT_UNKNOWN' | 'REWRAP_NOT_ENTITLED', message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'RewrapError'
   }
 }
 

@@ -31,6 +31,7 @@ export {
   type KeyAccessErrorCode,
   KeyError,
   PolicyError,
+  RewrapError,
 } from './errors.js'
 export { HARD_LIMITS } from './format/constants.js'
 export type { SessionCredential } from './format/session.js'
@@ -59,6 +60,8 @@ export { PublicKey, parsePublicKey } from './keys/public-key.js'
 export { createWriterSession, WriterSession, type WriterSessionOptions } from './keys/session.js'
 export type { Ed25519 } from './keys/sign.js'
 export type { X25519 } from './keys/xwing.js'
+export { rewrap, rewrapStream } from './lifecycle/rewrap.js'
+export type { RewrapOptions } from './lifecycle/rewrap-options.js'
 export {
   canonicalPolicy,
   type FieldRule,

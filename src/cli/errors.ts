@@ -174,6 +174,11 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.input,
     hint: 'the NATS server cannot be reached or refused the request; is JetStream on?',
   },
+  RECIPIENT_UNKNOWN: { exit: EXIT.policy, hint: 'a key to remove is not a recipient of the stream; check its key id' },
+  REWRAP_NOT_ENTITLED: {
+    exit: EXIT.auth,
+    hint: 'the rewrapping identity does not hold every group it must re-wrap; use an identity that reads them',
+  },
 }
 
 const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
