@@ -29,7 +29,7 @@ import { ArrowSealError, type ArrowSealErrorCode } from '../errors.js'
  * const code: CliErrorCode = 'USAGE'
  * ```
  */
-export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'RECIPIENT_UNKNOWN' | 'INTERNAL'
+export type CliErrorCode = 'USAGE' | 'IO' | 'INPUT_INVALID' | 'OUTPUT_EXISTS' | 'INTERNAL'
 
 /**
  * Documented process exit codes (see the module doc).
@@ -174,7 +174,10 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.input,
     hint: 'the NATS server cannot be reached or refused the request; is JetStream on?',
   },
-  RECIPIENT_UNKNOWN: { exit: EXIT.policy, hint: 'a key to remove is not a recipient of the stream; check its key id' },
+  RECIPIENT_UNKNOWN: {
+    exit: EXIT.policy,
+    hint: 'check the key ids with `arrowseal inspect` (--recipients FILE shows labels), or the label in the file',
+  },
   REWRAP_NOT_ENTITLED: {
     exit: EXIT.auth,
     hint: 'the rewrapping identity does not hold every group it must re-wrap; use an identity that reads them',
@@ -186,10 +189,6 @@ const CLI: Record<CliErrorCode, { exit: number; hint: string }> = {
   OUTPUT_EXISTS: { exit: EXIT.usage, hint: 'pass --force to overwrite' },
   IO: { exit: EXIT.input, hint: 'check the path and its permissions' },
   INPUT_INVALID: { exit: EXIT.input, hint: 'fix the input, or pass --format if its format was guessed wrong' },
-  RECIPIENT_UNKNOWN: {
-    exit: EXIT.policy,
-    hint: 'check the key id with `arrowseal inspect`, or the label in the --recipients file',
-  },
   INTERNAL: { exit: EXIT.internal, hint: 'this is a bug: rerun with --debug and report the stack trace' },
 }
 

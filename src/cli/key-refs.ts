@@ -13,7 +13,7 @@
  * @module
  */
 import { stat } from 'node:fs/promises'
-import { parsePublicKey, type ServiceRecipient } from '../index.node.js'
+import { parsePublicKey, RewrapError, type ServiceRecipient } from '../index.node.js'
 import { CliError } from './errors.js'
 import { loadTrusted } from './keys.js'
 import { isKeyId, type RecipientsFile } from './recipients-file.js'
@@ -88,7 +88,7 @@ export async function resolveKeyRef(
     const pk = parsePublicKey(keys[0]!)
     return withLabel({ keyId: pk.keyId, key: pk.text }, file)
   }
-  throw new CliError(
+  throw new RewrapError(
     'RECIPIENT_UNKNOWN',
     file
       ? `${option} ${text}: no key is labelled "${text}" in ${file.path}, and no such file`
