@@ -8,6 +8,7 @@
 
 import { peekHeader } from '../format/peek.js'
 import {
+  AuthError,
   type InspectResult,
   inspect,
   type Policy,
@@ -149,10 +150,9 @@ export async function runRewrap(
   // anonymous recipients nothing is named, so the whole keyring goes and the library finds the one that fits.
   const mine = facts.anonymousRecipients ? keyring : keyring.filter((k) => named.has(k.keyId))
   if (mine.length === 0)
-    throw new CliError(
-      'USAGE',
-      `none of the --identity keys (${keyring.map((k) => keyName(k.keyId, labels)).join(', ')}) is a recipient of ${displayName(input)}`,
-      'rewrap with an identity that can open the stream (see `arrowseal inspect`)',
+    throw new AuthError(
+      'NOT_A_RECIPIENT',
+      `none of the --identity keys (${keyring.map((k) => keyName(k.keyId, labels)).join(', ')}) is a recipient of ${displayName(input)}: rewrap with an identity that can open it`,
     )
   const rewrapped = rewrapStream(stream, {
     identity: mine,
