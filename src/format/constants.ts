@@ -21,7 +21,7 @@ export const SUITE_SESSION = 0x0002
 export const HEADER_FLAG_REVEAL_SCHEMA = 0x0001
 /**
  * Bit 2: the header carries a service section (gateway recipients, format.md §Service recipients) and every frame
- * ends with a signature by the stream's frame key. Bit 1 is reserved for grants (format.md §Reserved).
+ * ends with a signature by the stream's frame key.
  */
 export const HEADER_FLAG_SERVICE_ACCESS = 0x0004
 /**
@@ -30,6 +30,16 @@ export const HEADER_FLAG_SERVICE_ACCESS = 0x0004
  */
 export const HEADER_FLAG_ANONYMOUS = 0x0008
 export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_SERVICE_ACCESS | HEADER_FLAG_ANONYMOUS
+/**
+ * Bit 1: a rewrap layer (format.md §Rewrapped streams). The body embeds the previous header whole and lists which of
+ * its recipients stay, then the rewrapper's new stanzas. A v1 header parser (`parseHeader`) refuses it as unknown;
+ * only `parseChain` reads it.
+ */
+export const HEADER_FLAG_REWRAP = 0x0002
+/** Flags a rewrap layer may carry: bit 1, and bits 0 and 3 copied from the header it embeds. */
+export const REWRAP_FLAGS_KNOWN = HEADER_FLAG_REWRAP | HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS
+/** Rewrap layers around one original header, at most (a reader refuses deeper nesting: `LIMIT_EXCEEDED`). */
+export const MAX_REWRAP_DEPTH = 8
 
 export const GROUP_KIND_PUBLIC = 0
 export const GROUP_KIND_SEALED = 1

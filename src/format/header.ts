@@ -123,14 +123,13 @@ export function encodePreamble(fields: Preamble): Uint8Array {
 }
 
 /** Length of the signature that follows the body in `suite`. */
-function signatureBytes(suite: number): number {
+export function signatureBytes(suite: number): number {
   return suite === SUITE_SESSION ? SESSION_SIGNATURE_BYTES : SIGNATURE_BYTES
 }
 
 /** Encodes everything the signature covers: magic through the end of the body. */
 export function encodeSignedPart(fields: HeaderFields): Uint8Array {
-  let stanzas = 2
-  for (const s of fields.stanzas) stanzas += FINGERPRINT_BYTES + XWING_ENC_BYTES + 2 + s.payload.length
+  const stanzas = stanzasSize(fields.stanzas)
   const service = fields.service ?? null
   if ((service !== null) !== ((fields.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0))
     throw new TypeError('header flag bit 2 must be set exactly when the header has a service section')
@@ -140,8 +139,7 @@ export function encodeSignedPart(fields: HeaderFields): Uint8Array {
   const w = new ByteWriter(HEADER_PREFIX_BYTES + bodyLen)
   w.put(MAGIC).u8(FORMAT_VERSION).u16(suiteOf(fields)).u32(bodyLen)
   writeHead(w, fields)
-  w.u16(fields.stanzas.length)
-  for (const s of fields.stanzas) w.put(s.fingerprint).put(s.enc).u16(s.payload.length).put(s.payload)
+  writeStanzas(w, fields.stanzas)
   if (service) writeServiceSection(w, service)
   return w.done()
 }
@@ -155,7 +153,7 @@ export function headerLength(prefix: Uint8Array): number {
 }
 
 /** The checked prefix: the suite and the whole header's length. */
-function readPrefix(prefix: Uint8Array): { suite: number; total: number } {
+export function readPrefix(prefix: Uint8Array): { suite: number; total: number } {
   const r = new ByteReader(prefix, 'header')
   const magic = r.bytes(MAGIC.length, 'magic')
   for (let i = 0; i < MAGIC.length; i++) {
@@ -178,6 +176,51 @@ function readPrefix(prefix: Uint8Array): { suite: number; total: number } {
     )
   }
   return { suite, total: HEADER_PREFIX_BYTES + bodyLen + signatureBytes(suite) }
+}
+
+/** Refuses more recipients than the limit (format.md §Limits). */
+export function checkRecipientCount(count: number): void {
+  if (count > HARD_LIMITS.maxRecipients)
+    throw new FormatError('LIMIT_EXCEEDED', `${count} recipients exceed the limit of ${HARD_LIMITS.maxRecipients}`)
+}
+
+/**
+ * Reads `count` stanzas. Named fingerprints may not repeat; with anonymous recipients every fingerprint is zero.
+ * Shared by v1 headers and rewrap layers (format/chain.ts).
+ */
+export function readStanzas(r: ByteReader, count: number, anonymous: boolean): StanzaEntry[] {
+  const stanzas: StanzaEntry[] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < count; i++) {
+    const fingerprint = r.bytes(FINGERPRINT_BYTES, 'recipient fingerprint')
+    // Anonymous: the fingerprint field is all zero, so it names nobody (and cannot repeat anybody).
+    if (anonymous) {
+      if (fingerprint.some((b) => b !== 0))
+        throw new FormatError('FORMAT_INVALID', `recipient ${i} has a fingerprint in a header of anonymous recipients`)
+    } else {
+      const key = String.fromCharCode(...fingerprint)
+      if (seen.has(key))
+        throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
+      seen.add(key)
+    }
+    const enc = r.bytes(XWING_ENC_BYTES, 'recipient encapsulation')
+    const payload = r.bytes(r.u16('stanza length'), 'stanza payload')
+    stanzas.push({ fingerprint, enc, payload })
+  }
+  return stanzas
+}
+
+/** Bytes `stanzas` take on the wire, their count included. */
+export function stanzasSize(stanzas: readonly StanzaEntry[]): number {
+  let n = 2
+  for (const s of stanzas) n += FINGERPRINT_BYTES + XWING_ENC_BYTES + 2 + s.payload.length
+  return n
+}
+
+/** Writes the stanza count and the stanzas. */
+export function writeStanzas(w: ByteWriter, stanzas: readonly StanzaEntry[]): void {
+  w.u16(stanzas.length)
+  for (const s of stanzas) w.put(s.fingerprint).put(s.enc).u16(s.payload.length).put(s.payload)
 }
 
 /** Parses a complete header (exactly `headerLength` bytes). Structure and limits only; no cryptography. */
@@ -228,30 +271,8 @@ export function parseHeader(bytes: Uint8Array): ParsedHeader {
   const preambleEnd = HEADER_PREFIX_BYTES + r.offset
   const stanzaCount = r.u16('recipient count')
   if (stanzaCount === 0) throw new FormatError('FORMAT_INVALID', 'a stream must have at least one recipient')
-  if (stanzaCount > HARD_LIMITS.maxRecipients)
-    throw new FormatError(
-      'LIMIT_EXCEEDED',
-      `${stanzaCount} recipients exceed the limit of ${HARD_LIMITS.maxRecipients}`,
-    )
-  const stanzas: StanzaEntry[] = []
-  const seen = new Set<string>()
-  const anonymous = (flags & HEADER_FLAG_ANONYMOUS) !== 0
-  for (let i = 0; i < stanzaCount; i++) {
-    const fingerprint = r.bytes(FINGERPRINT_BYTES, 'recipient fingerprint')
-    // Anonymous: the fingerprint field is all zero, so it names nobody (and cannot repeat anybody).
-    if (anonymous) {
-      if (fingerprint.some((b) => b !== 0))
-        throw new FormatError('FORMAT_INVALID', `recipient ${i} has a fingerprint in a header of anonymous recipients`)
-    } else {
-      const key = String.fromCharCode(...fingerprint)
-      if (seen.has(key))
-        throw new FormatError('FORMAT_INVALID', `recipient ${i} repeats an earlier recipient's fingerprint`)
-      seen.add(key)
-    }
-    const enc = r.bytes(XWING_ENC_BYTES, 'recipient encapsulation')
-    const payload = r.bytes(r.u16('stanza length'), 'stanza payload')
-    stanzas.push({ fingerprint, enc, payload })
-  }
+  checkRecipientCount(stanzaCount)
+  const stanzas = readStanzas(r, stanzaCount, (flags & HEADER_FLAG_ANONYMOUS) !== 0)
   // The service section follows the stanzas, inside the body: the signature covers it, the stanzas' AAD does not.
   const service = (flags & HEADER_FLAG_SERVICE_ACCESS) !== 0 ? readServiceSection(r, groups, stanzas.length) : null
   r.end()

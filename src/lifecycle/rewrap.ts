@@ -1,10 +1,15 @@
 /**
  * Rewrap: change who may read a sealed stream without touching its payload units (format.md §Rewrapped streams).
- * API only for now; the implementation follows.
+ * Both entry points drive one {@link Rewrapper}: a header, then one frame at a time.
  * @module
  */
-import { FormatError } from '../errors.js'
+import { concatAll } from '../format/bytes.js'
+import { DEFAULT_MAX_FRAME_BYTES } from '../format/constants.js'
+import { FrameSplitter } from '../format/reader.js'
+import { type RandomSource, webRandom } from '../seal/random.js'
+import { type Runtime, webRuntime } from '../seal/runtime.js'
 import type { RewrapOptions } from './rewrap-options.js'
+import { Rewrapper } from './rewrapper.js'
 
 /**
  * Rewraps a whole sealed stream in memory: verifies the input (trusted signers, the rewrapper's stanza, every
@@ -24,14 +29,75 @@ import type { RewrapOptions } from './rewrap-options.js'
  * ```
  */
 export async function rewrap(sealed: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
-  void sealed
-  void options
-  throw new FormatError('FORMAT_UNSUPPORTED', 'rewrap is not implemented yet')
+  return rewrapWith(sealed, options)
 }
 
 /**
- * Rewraps a sealed byte stream in one pass and bounded memory (one header and one frame at a time). Every
- * header-level failure rejects the first read, before any byte is produced.
+ * {@link rewrap} with injected randomness and runtime (golden files, the Node entry).
+ * @internal
+ */
+export async function rewrapWith(
+  sealed: Uint8Array,
+  options: RewrapOptions,
+  random: RandomSource = webRandom,
+  runtime: Runtime = webRuntime,
+): Promise<Uint8Array> {
+  if (!(sealed instanceof Uint8Array)) throw new TypeError('rewrap: the first argument must be a Uint8Array')
+  const out: Uint8Array[] = []
+  const pass = new Pass(options, random, runtime)
+  await pass.push(sealed, (b) => out.push(b))
+  pass.close()
+  return concatAll(out)
+}
+
+/** One pass over the input: splits it into header and frames and feeds the rewrapper. */
+class Pass {
+  readonly #options: RewrapOptions
+  readonly #random: RandomSource
+  readonly #runtime: Runtime
+  readonly #splitter: FrameSplitter
+  #rewrapper: Rewrapper | undefined
+
+  constructor(options: RewrapOptions, random: RandomSource, runtime: Runtime) {
+    this.#options = options
+    this.#random = random
+    this.#runtime = runtime
+    this.#splitter = new FrameSplitter(options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)
+  }
+
+  async push(chunk: Uint8Array, emit: (bytes: Uint8Array) => void): Promise<void> {
+    try {
+      for (const piece of this.#splitter.push(chunk)) {
+        if (piece.type === 'header') {
+          const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime)
+          this.#rewrapper = made.rewrapper
+          emit(made.header)
+          continue
+        }
+        const out = await this.#rewrapper!.frame(piece.bytes)
+        if (this.#rewrapper!.ended) this.#splitter.markEnded()
+        emit(out)
+      }
+    } catch (err) {
+      this.#rewrapper?.wipe()
+      throw err
+    }
+  }
+
+  /** End of input: refuses a stream cut short before its end frame (`TRUNCATED`). */
+  close(): void {
+    try {
+      this.#splitter.close()
+    } finally {
+      this.#rewrapper?.wipe()
+    }
+  }
+}
+
+/**
+ * Rewraps a sealed byte stream in one pass and bounded memory (the header, then one frame at a time). Every
+ * header-level failure rejects the first read, before any byte is produced; a frame that fails its checks errors
+ * the stream where it stands, so write to a temporary file and keep it only when the stream completes.
  *
  * @example
  * ```ts
@@ -41,11 +107,46 @@ export async function rewrap(sealed: Uint8Array, options: RewrapOptions): Promis
  * ```
  */
 export function rewrapStream(source: ReadableStream<Uint8Array>, options: RewrapOptions): ReadableStream<Uint8Array> {
-  void source
-  void options
-  return new ReadableStream<Uint8Array>({
-    start() {
-      throw new FormatError('FORMAT_UNSUPPORTED', 'rewrap is not implemented yet')
+  return rewrapStreamWith(source, options)
+}
+
+/**
+ * {@link rewrapStream} with injected randomness and runtime.
+ * @internal
+ */
+export function rewrapStreamWith(
+  source: ReadableStream<Uint8Array>,
+  options: RewrapOptions,
+  random: RandomSource = webRandom,
+  runtime: Runtime = webRuntime,
+): ReadableStream<Uint8Array> {
+  if (!(source instanceof ReadableStream)) throw new TypeError('rewrapStream: the source must be a ReadableStream')
+  const reader = source.getReader()
+  const pass = new Pass(options, random, runtime)
+  return new ReadableStream<Uint8Array>(
+    {
+      // Reads input until at least one output piece is ready: the queue holds at most what one chunk produced.
+      async pull(controller) {
+        let produced = false
+        while (!produced) {
+          const { value, done } = await reader.read()
+          if (done) {
+            pass.close()
+            controller.close()
+            return
+          }
+          if (!(value instanceof Uint8Array))
+            throw new TypeError('rewrapStream: the source must yield Uint8Array chunks')
+          await pass.push(value, (b) => {
+            produced = true
+            controller.enqueue(b)
+          })
+        }
+      },
+      async cancel(reason) {
+        await reader.cancel(reason)
+      },
     },
-  })
+    { highWaterMark: 0 },
+  )
 }

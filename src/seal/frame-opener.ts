@@ -56,7 +56,13 @@ export interface InflateBudget {
  * ```
  */
 export interface FrameOpenerKeys {
+  /** Digest of the header this reader's MAC is bound to: its stanza's header (format.md §Rewrapped streams). */
   readonly headerDigest: Uint8Array
+  /**
+   * Digest of the original writer's header, which unit AADs and frame signatures are bound to; absent or null when
+   * the stream was never rewrapped (then it is `headerDigest`).
+   */
+  readonly rootDigest?: Uint8Array | null
   /** This reader's MAC key; null for a reader that got its keys from a gateway (it has no stanza). */
   readonly macKey: Uint8Array | null
   /** This reader's position among the stanzas (and so among each frame's MACs); -1 without a stanza. */
@@ -100,6 +106,7 @@ export class FrameOpener {
   readonly #backend: CryptoBackend
   readonly #groups: readonly OpenableGroup[]
   readonly #headerDigest: Uint8Array
+  readonly #rootDigest: Uint8Array
   readonly #macKey: Uint8Array | null
   readonly #frameKey: Uint8Array | null
   readonly #ed: Ed25519
@@ -121,6 +128,7 @@ export class FrameOpener {
     this.#backend = backend
     this.#groups = groups
     this.#headerDigest = init.headerDigest
+    this.#rootDigest = init.rootDigest ?? init.headerDigest
     this.#macKey = init.macKey
     this.#frameKey = init.frameKey
     this.#ed = ed25519
@@ -144,6 +152,7 @@ export class FrameOpener {
       groups,
       {
         headerDigest: keys.headerDigest.slice(),
+        rootDigest: keys.rootDigest ? keys.rootDigest.slice() : null,
         macKey: keys.macKey ? keys.macKey.slice() : null,
         frameKey: keys.frameKey ? keys.frameKey.slice() : null,
         myIndex: keys.myIndex,
@@ -182,7 +191,7 @@ export class FrameOpener {
     // Every reader of a service-access stream checks the signature, so all of them accept the same frames; for a
     // gateway reader it is the only proof that the writer, not another key holder, made the frame.
     if (this.#frameKey !== null) {
-      if (!verifyFrameSig(this.#ed, this.#frameKey, this.#headerDigest, digest, frame.signature!))
+      if (!verifyFrameSig(this.#ed, this.#frameKey, this.#rootDigest, digest, frame.signature!))
         throw new AuthError('AUTH_FAILED')
     }
     if (frame.kind === FRAME_KIND_END) return { kind: 'end', index: frame.index }
@@ -193,7 +202,7 @@ export class FrameOpener {
         const unit = frame.units[g.id]!
         let plain = unit.payload
         if (g.key !== null) {
-          const aad = unitAad(this.#headerDigest, frame.index, g.id, rows, false, unit.flags)
+          const aad = unitAad(this.#rootDigest, frame.index, g.id, rows, false, unit.flags)
           plain = await this.#backend.open(g.key, nonce, aad, unit.payload)
         }
         return { plain, deflated: (unit.flags & UNIT_FLAG_DEFLATE) !== 0 }

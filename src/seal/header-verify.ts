@@ -30,7 +30,7 @@ import { parseStanzaPayload } from './stanza.js'
  * ```
  */
 export function verifyOrigin(
-  header: ParsedHeader,
+  header: Pick<ParsedHeader, 'signer' | 'session' | 'signed' | 'signature'>,
   signers: readonly PublicKey[],
   sessions: SessionPolicy,
   runtime: Runtime,

@@ -10,14 +10,16 @@ import { BatchDecoder } from '../arrow/batch-decoder.js'
 import { decodeGroupSchema, type GroupLayout, mergeSchemas } from '../arrow/index.js'
 import { AuthError, FormatError } from '../errors.js'
 import { constantTimeEqual } from '../format/bytes.js'
+import { type HeaderChain, layerOf, parseChain } from '../format/chain.js'
 import { GROUP_FLAG_SCHEMA_REVEALED, GROUP_KIND_PUBLIC, HARD_LIMITS } from '../format/constants.js'
 import { SCHEMA_NONCE, schemaAad } from '../format/derive.js'
-import { type ParsedHeader, parseHeader } from '../format/header.js'
+import type { ParsedHeader } from '../format/header.js'
 import { assertDisjointPositions } from '../format/positions.js'
 import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
+import { findActive, verifyChain } from '../lifecycle/chain-verify.js'
 import { FrameOpener, type FrameOpenerKeys, type InflateBudget, type OpenedFrame } from './frame-opener.js'
-import { committedKey, findStanza, verifyOrigin } from './header-verify.js'
+import { committedKey } from './header-verify.js'
 import { type KeyAccessInfo, keysFromGateway } from './key-access.js'
 import { checkOpenOptions, type OpenOptions, type ReaderLimits } from './options.js'
 import { checkColumns, type Projection, planProjection } from './projection.js'
@@ -61,8 +63,14 @@ export { parseStanzaPayload } from './stanza.js'
 export class Opener {
   /** The schema of what this reader gets back: readable fields in original order. */
   readonly schema: Schema
+  /** The original writer's header (for a rewrapped stream, the innermost one of {@link Opener.chain}). */
   readonly header: ParsedHeader
+  /** The header as received: the original one and any rewrap layers around it. */
+  readonly chain: HeaderChain
+  /** The original writer. */
   readonly signer: PublicKey
+  /** Who rewrapped the stream, in order (empty for a stream never rewrapped); every one is a trusted signer. */
+  readonly rewrappers: readonly PublicKey[]
   /** The crypto phase of this stream (verifying and decrypting frames). */
   readonly frames: FrameOpener
   /** How the keys came from a key-access gateway, or null for a direct recipient (its own stanza). */
@@ -81,8 +89,9 @@ export class Opener {
 
   private constructor(init: {
     schema: Schema
-    header: ParsedHeader
+    chain: HeaderChain
     signer: PublicKey
+    rewrappers: readonly PublicKey[]
     frames: FrameOpener
     keyAccess: KeyAccessInfo | null
     layouts: GroupLayout[]
@@ -91,8 +100,10 @@ export class Opener {
     limits: ReaderLimits
   }) {
     this.schema = init.schema
-    this.header = init.header
+    this.chain = init.chain
+    this.header = init.chain.root
     this.signer = init.signer
+    this.rewrappers = init.rewrappers
     this.frames = init.frames
     this.keyAccess = init.keyAccess
     this.#layouts = init.layouts
@@ -136,10 +147,12 @@ export class Opener {
     } = checkOpenOptions(options, defaultStreamInflation)
     const columns = checkColumns(options.columns)
     const backend = backendFor(options, runtime)
-    const header = parseHeader(headerBytes)
+    const chain = parseChain(headerBytes)
+    const header = chain.root
 
-    // 1. Who wrote it: the signer must be trusted, and its signature must verify over the exact bytes parsed.
-    const signer = verifyOrigin(header, signers, sessions, runtime)
+    // 1. Who wrote it, and who rewrapped it: every signer must be trusted, and each signature must verify over the
+    //    exact bytes parsed, the original writer's first (format.md §Rewrapped streams).
+    const { signer, rewrappers } = verifyChain(chain, signers, sessions, runtime)
     // The stream id is authentic only now that the signature verified; an old stream of this writer replayed in
     // place of the one the reader asked for differs from it here and nowhere else (docs/concepts/zero-trust.md).
     if (expectedStreamId && !constantTimeEqual(expectedStreamId, header.streamId)) {
@@ -148,24 +161,26 @@ export class Opener {
         'the stream id is not the expected one: a different (maybe replayed) stream',
       )
     }
-    const headerDigest = await backend.sha256(header.bytes)
+    const headerDigest = await backend.sha256(chain.bytes)
+    // Units and frame signatures stay bound to the original header; MACs to the header of the stanza's layer.
+    const rootDigest = chain.layers.length === 0 ? headerDigest : await backend.sha256(header.bytes)
 
     // 2. Our stanza: found by fingerprint; a stream naming one key twice is malformed. Without one, a stream with
     //    service recipients can still be read through a gateway (options.keyAccess), asked once per stream.
     //    With anonymous recipients the stanza is found by trial decryption instead (format.md).
-    const mine = await findStanza(
-      options.identity,
-      header,
-      header.stanzas.map((_, i) => i),
-      () => backend.sha256(header.preamble),
-      runtime,
-    )
+    const mine = await findActive(options.identity, chain, (b) => backend.sha256(b), runtime)
     const myIndex = mine?.index ?? -1
     let groupKeys: Map<number, Uint8Array>
     let macKey: Uint8Array | null = null
+    let macDigest = headerDigest
     let keyAccess: KeyAccessInfo | null = null
     if (mine) {
       ;({ groupKeys, macKey } = mine)
+      if (mine.layer === 0) macDigest = rootDigest
+      else if (mine.layer < chain.layers.length) macDigest = await backend.sha256(layerOf(chain, mine.layer).bytes)
+    } else if (chain.layers.length > 0) {
+      // Gateways read rewrapped streams in a later version: their view (unwrapForService) takes v1 headers only.
+      throw new AuthError('NOT_A_RECIPIENT', 'this identity is not a recipient of the rewrapped stream')
     } else {
       ;({ groupKeys, info: keyAccess } = await keysFromGateway(header, headerDigest, options))
     }
@@ -223,18 +238,20 @@ export class Opener {
     )
     const schema = projection ? projection.selectSchema(merged) : merged
     const init = {
-      headerDigest,
+      headerDigest: macDigest,
+      rootDigest: chain.layers.length === 0 ? null : rootDigest,
       macKey,
       frameKey,
       myIndex,
       groupCount: header.groups.length,
-      macCount: header.stanzas.length,
+      macCount: chain.active.length,
       maxInflatedFrameBytes: readerLimits.maxInflatedFrameBytes,
     }
     if (exportKeys)
       exportKeys({
         ...init,
-        headerDigest: headerDigest.slice(),
+        headerDigest: macDigest.slice(),
+        rootDigest: init.rootDigest ? init.rootDigest.slice() : null,
         macKey: macKey ? macKey.slice() : null,
         frameKey: frameKey ? frameKey.slice() : null,
         groups: readKeys,
@@ -244,8 +261,9 @@ export class Opener {
     const frames = new FrameOpener(backend, readGroups, init, runtime.ed25519)
     return new Opener({
       schema,
-      header,
+      chain,
       signer,
+      rewrappers,
       frames,
       keyAccess,
       layouts: readGroups.map((g) => g.layout),

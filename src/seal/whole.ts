@@ -99,8 +99,10 @@ export async function openWhole(
 export interface OpenedTable {
   /** The fields this identity may read, as `openTable` returns them. */
   readonly table: Table
-  /** Which of `trustedSigners` signed the stream. */
+  /** Which of `trustedSigners` signed the stream: for a rewrapped stream, the original writer. */
   readonly signer: PublicKey
+  /** Who rewrapped the stream (`rewrap`), in order, each one of `trustedSigners`; empty if it never was. */
+  readonly rewrappers: readonly PublicKey[]
   /** The writer session that signed the header on the signer's behalf (suite 2), or null (a hybrid signature). */
   readonly session: SessionCredential | null
   /** The stream's id, 32 lower-case hex digits, as `inspect` shows it and `expectedStreamId` accepts it. */
@@ -140,6 +142,7 @@ export async function openWholeWithInfo(
     else batches.push(result.batch)
   }
   splitter.close()
-  const { schema, signer, session, header, keyAccess } = opener!
-  return { table: new Table(schema, batches), signer, session, streamId: bytesToHex(header.streamId), keyAccess }
+  const { schema, signer, rewrappers, session, header, keyAccess } = opener!
+  const streamId = bytesToHex(header.streamId)
+  return { table: new Table(schema, batches), signer, rewrappers, session, streamId, keyAccess }
 }

@@ -52,6 +52,8 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
   readonly schema: Promise<Schema>
   /** Resolves with the verified signer's public key once the header has been verified. */
   readonly signer: Promise<PublicKey>
+  /** Resolves with who rewrapped the stream, in order (empty if it never was), once the header has been verified. */
+  readonly rewrappers: Promise<readonly PublicKey[]>
   /** Resolves with the writer session that signed the header (suite 2), or null (hybrid signature), once verified. */
   readonly session: Promise<SessionCredential | null>
   /** Resolves with the verified stream id (32 lower-case hex digits, as `inspect` shows it). */
@@ -177,12 +179,14 @@ export class OpenStream extends TransformStream<Uint8Array, RecordBatch> {
     ready.catch(() => {})
     this.schema = ready.then((o) => o.schema)
     this.signer = ready.then((o) => o.signer)
+    this.rewrappers = ready.then((o) => o.rewrappers)
     this.session = ready.then((o) => o.session)
     this.streamId = ready.then((o) => bytesToHex(o.header.streamId))
     this.keyAccess = ready.then((o) => o.keyAccess)
     this.keyAccess.catch(() => {})
     this.schema.catch(() => {})
     this.signer.catch(() => {})
+    this.rewrappers.catch(() => {})
     this.session.catch(() => {})
     this.streamId.catch(() => {})
   }

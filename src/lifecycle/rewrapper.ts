@@ -1,0 +1,295 @@
+/**
+ * The rewrap engine (format.md §Rewrapped streams, writing): verifies the input header chain and the rewrapper's
+ * stanza(s), plans the change, writes the new layer, then passes each frame through: checked under the
+ * rewrapper's own MAC (and the writer's frame signature), re-emitted with its body byte for byte the same, the MACs
+ * of kept recipients copied and those of new recipients derived. One frame at a time, so memory stays bounded.
+ * @module
+ */
+
+import type { CryptoBackend } from '../aead/types.js'
+import type { GroupLayout } from '../arrow/layout.js'
+import { decodeGroupSchema } from '../arrow/schema-codec.js'
+import { AuthError, FormatError } from '../errors.js'
+import { ByteWriter, concatBytes, constantTimeEqual } from '../format/bytes.js'
+import { encodeRewrapPreamble, encodeRewrapSigned, type HeaderChain, layerOf, parseChain } from '../format/chain.js'
+import {
+  FRAME_KIND_END,
+  FRAME_SIG_BYTES,
+  GROUP_FLAG_SCHEMA_REVEALED,
+  GROUP_KEY_BYTES,
+  GROUP_KIND_SEALED,
+  HARD_LIMITS,
+  HEADER_FLAG_ANONYMOUS,
+  HEADER_FLAG_REVEAL_SCHEMA,
+  HEADER_FLAG_REWRAP,
+  LABEL,
+  MAC_BYTES,
+} from '../format/constants.js'
+import { frameMac, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
+import { parseFrame } from '../format/frame.js'
+import type { StanzaEntry } from '../format/header.js'
+import { setupBaseS } from '../keys/hpke.js'
+import { Identity } from '../keys/identity.js'
+import { WriterSession } from '../keys/session.js'
+import type { Ed25519 } from '../keys/sign.js'
+import { verifyFrameSig } from '../seal/frame-sig.js'
+import { committedKey } from '../seal/header-verify.js'
+import { checkOpenOptions } from '../seal/options.js'
+import { type RandomSource, webRandom } from '../seal/random.js'
+import { backendFor, type Runtime, webRuntime } from '../seal/runtime.js'
+import { type ActiveOpened, findActive, verifyChain } from './chain-verify.js'
+import type { RewrapOptions } from './rewrap-options.js'
+import { planRewrap, type RewrapPlan } from './rewrap-plan.js'
+
+const limits = { maxFields: HARD_LIMITS.maxFieldsPerGroup }
+
+/** How the rewrapper checks input frames: its own MAC (position, key, digest) and the writer's frame key. */
+interface FrameCheck {
+  readonly myIndex: number
+  readonly macKey: Uint8Array
+  readonly macDigest: Uint8Array
+  readonly rootDigest: Uint8Array
+  readonly frameKey: Uint8Array | null
+}
+
+/**
+ * Rewraps one stream: construct with its header, then pass each frame (bytes after the length field) in order.
+ *
+ * @example
+ * ```ts
+ * const { rewrapper, header } = await Rewrapper.create(headerBytes, options)
+ * const out = await rewrapper.frame(frameBytes) // the new frame, length field included
+ * ```
+ * @internal
+ */
+export class Rewrapper {
+  readonly #backend: CryptoBackend
+  readonly #ed: Ed25519
+  readonly #check: FrameCheck
+  readonly #groupCount: number
+  readonly #inMacs: number
+  readonly #kept: readonly number[]
+  readonly #newMacKeys: readonly Uint8Array[]
+  readonly #outDigest: Uint8Array
+  #next = 0
+  #ended = false
+
+  private constructor(init: {
+    backend: CryptoBackend
+    ed: Ed25519
+    check: FrameCheck
+    groupCount: number
+    inMacs: number
+    kept: readonly number[]
+    newMacKeys: readonly Uint8Array[]
+    outDigest: Uint8Array
+  }) {
+    this.#backend = init.backend
+    this.#ed = init.ed
+    this.#check = init.check
+    this.#groupCount = init.groupCount
+    this.#inMacs = init.inMacs
+    this.#kept = init.kept
+    this.#newMacKeys = init.newMacKeys
+    this.#outDigest = init.outDigest
+  }
+
+  /** True once the end frame went through. */
+  get ended(): boolean {
+    return this.#ended
+  }
+
+  /**
+   * Verifies the input header and writes the new one. Every refusal happens here, before any output.
+   * @param random - test-only injection point for deterministic golden files; never reachable from the API.
+   */
+  static async create(
+    headerBytes: Uint8Array,
+    options: RewrapOptions,
+    random: RandomSource = webRandom,
+    runtime: Runtime = webRuntime,
+    now: number = Date.now(),
+  ): Promise<{ rewrapper: Rewrapper; header: Uint8Array }> {
+    const identities = checkRewrapOptions(options)
+    const { signers, sessions } = checkOpenOptions({ ...options, identity: identities[0]! })
+    const backend = backendFor(options, runtime)
+    const chain = parseChain(headerBytes)
+    // The original writer's signature first, then every earlier rewrapper's: nothing else is used before.
+    verifyChain(chain, signers, sessions, runtime)
+    const opened: ActiveOpened[] = []
+    for (const identity of identities) {
+      const mine = await findActive(identity, chain, (b) => backend.sha256(b), runtime)
+      if (mine) opened.push(mine)
+    }
+    if (opened.length === 0)
+      throw new AuthError('NOT_A_RECIPIENT', 'no rewrapping identity is a recipient of the stream')
+    const groupKeys = new Map<number, Uint8Array>()
+    try {
+      const visible = await heldGroups(chain, opened, groupKeys, backend)
+      const plan = planRewrap(chain, options, visible, new Set(groupKeys.keys()))
+      const { header, newMacKeys } = await writeLayer(chain, plan, groupKeys, options, random, runtime, now)
+      const first = opened[0]!
+      const rootDigest = await backend.sha256(chain.root.bytes)
+      const check: FrameCheck = {
+        myIndex: first.index,
+        macKey: first.macKey,
+        macDigest: first.layer === 0 ? rootDigest : await backend.sha256(layerOf(chain, first.layer).bytes),
+        rootDigest,
+        frameKey: chain.root.service?.frameKey ?? null,
+      }
+      for (const o of opened.slice(1)) o.macKey.fill(0)
+      const rewrapper = new Rewrapper({
+        backend,
+        ed: runtime.ed25519,
+        check,
+        groupCount: chain.root.groups.length,
+        inMacs: chain.active.length,
+        kept: plan.kept,
+        newMacKeys,
+        outDigest: await backend.sha256(header),
+      })
+      return { rewrapper, header }
+    } finally {
+      for (const o of opened) for (const k of o.groupKeys.values()) k.fill(0)
+      for (const k of groupKeys.values()) k.fill(0)
+    }
+  }
+
+  /**
+   * Checks one input frame (its position, the rewrapper's MAC, the writer's frame signature) and returns it with
+   * new authenticators. The body, and so every unit, is copied unchanged.
+   */
+  async frame(bytes: Uint8Array): Promise<Uint8Array> {
+    if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
+    const c = this.#check
+    const frame = parseFrame(bytes, this.#groupCount, this.#inMacs, c.frameKey !== null)
+    if (frame.index !== this.#next)
+      throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#next}, found index ${frame.index}`)
+    const digest = await this.#backend.sha256(frame.body)
+    // Nothing unverified is passed on: a frame gets new MACs only once the writer's own MAC for us verified.
+    if (!constantTimeEqual(frameMac(c.macKey, c.macDigest, digest), frame.macs[c.myIndex]!))
+      throw new AuthError('AUTH_FAILED')
+    if (c.frameKey !== null && !verifyFrameSig(this.#ed, c.frameKey, c.rootDigest, digest, frame.signature!))
+      throw new AuthError('AUTH_FAILED')
+    const macCount = this.#kept.length + this.#newMacKeys.length
+    const frameLen = frame.body.length + 2 + macCount * MAC_BYTES + (frame.signature ? FRAME_SIG_BYTES : 0)
+    if (frameLen > HARD_LIMITS.maxFrameBytes)
+      throw new FormatError('LIMIT_EXCEEDED', `a rewrapped frame of ${frameLen} bytes exceeds the hard limit`)
+    const w = new ByteWriter(4 + frameLen)
+    w.u32(frameLen).put(frame.body).u16(macCount)
+    for (const k of this.#kept) w.put(frame.macs[k]!)
+    for (const key of this.#newMacKeys) w.put(frameMac(key, this.#outDigest, digest))
+    if (frame.signature) w.put(frame.signature)
+    this.#next++
+    if (frame.kind === FRAME_KIND_END) {
+      this.#ended = true
+      this.wipe()
+    }
+    return w.done()
+  }
+
+  /** Forgets the MAC keys (after the end frame, or when the stream fails). */
+  wipe(): void {
+    this.#check.macKey.fill(0)
+    for (const k of this.#newMacKeys) k.fill(0)
+  }
+}
+
+/** Validates the rewrap options that `checkOpenOptions` does not cover; returns the identities. */
+function checkRewrapOptions(options: RewrapOptions): readonly Identity[] {
+  if (typeof options !== 'object' || options === null) throw new TypeError('rewrap options must be an object')
+  const ids = Array.isArray(options.identity) ? options.identity : [options.identity]
+  if (ids.length === 0 || !ids.every((i) => i instanceof Identity))
+    throw new TypeError('options.identity must be an Identity or a non-empty array of them')
+  if (!(options.signer instanceof Identity) && !(options.signer instanceof WriterSession))
+    throw new TypeError('options.signer must be an Identity or a WriterSession')
+  if (options.add !== undefined && (typeof options.add !== 'object' || options.add === null))
+    throw new TypeError('options.add must be an object mapping roles to recipients')
+  return ids
+}
+
+/**
+ * Gathers the group keys the rewrapper's stanzas hold (each checked against its commitment) into `into`, and
+ * returns the layout of every sealed group whose schema it can see.
+ */
+async function heldGroups(
+  chain: HeaderChain,
+  opened: readonly ActiveOpened[],
+  into: Map<number, Uint8Array>,
+  backend: CryptoBackend,
+): Promise<Map<number, GroupLayout>> {
+  const root = chain.root
+  for (const o of opened) for (const [id, key] of o.groupKeys) if (!into.has(id)) into.set(id, key.slice())
+  const visible = new Map<number, GroupLayout>()
+  for (const g of root.groups) {
+    if (g.kind !== GROUP_KIND_SEALED) continue
+    const key = into.get(g.id)
+    const encKey = key ? committedKey(key, root.streamId, g.commitment!) : null
+    if ((g.flags & GROUP_FLAG_SCHEMA_REVEALED) !== 0) visible.set(g.id, decodeGroupSchema(g.schema, limits))
+    else if (encKey) {
+      const aead = await backend.importKey(encKey)
+      const blob = await backend.open(aead, SCHEMA_NONCE, schemaAad(root.streamId, g.id), g.schema)
+      visible.set(g.id, decodeGroupSchema(blob, limits))
+    }
+    encKey?.fill(0)
+  }
+  return visible
+}
+
+/** Writes the new layer: the previous header whole, the kept list, the new stanzas, the rewrapper's signature. */
+async function writeLayer(
+  chain: HeaderChain,
+  plan: RewrapPlan,
+  groupKeys: ReadonlyMap<number, Uint8Array>,
+  options: RewrapOptions,
+  random: RandomSource,
+  runtime: Runtime,
+  now: number,
+): Promise<{ header: Uint8Array; newMacKeys: Uint8Array[] }> {
+  const backend = backendFor(options, runtime)
+  const root = chain.root
+  const outer = chain.layers.at(-1)?.flags ?? root.flags
+  const flags = HEADER_FLAG_REWRAP | (outer & (HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS))
+  const anonymous = (flags & HEADER_FLAG_ANONYMOUS) !== 0
+  const by = options.signer
+  const session = by instanceof WriterSession ? by.credential : null
+  const head = {
+    flags,
+    streamId: root.streamId,
+    signer: by.publicKeyObject.fingerprint,
+    session,
+    previous: chain.bytes,
+    kept: plan.kept,
+  }
+  const preambleDigest = await backend.sha256(encodeRewrapPreamble(head))
+  // Stanza padding (format.md §Writing the header): new stanzas are as long as the longest active one, so their
+  // size tells no more than the earlier ones' about how many groups a recipient reads.
+  const longest = Math.max(0, ...chain.active.map((a) => Math.floor((a.stanza.payload.length - 18) / 34)))
+  const slots = Math.max(longest, ...plan.added.map((a) => a.groups.length))
+  const stanzaBytes = 2 + slots * (2 + GROUP_KEY_BYTES)
+  const info = concatBytes(LABEL.stanzaInfo, root.streamId)
+  const stanzas: StanzaEntry[] = []
+  const newMacKeys: Uint8Array[] = []
+  for (const a of plan.added) {
+    const eseed = random === webRandom ? undefined : random(64)
+    const ctx = setupBaseS(a.key, info, { eseed, x25519: runtime.x25519 })
+    eseed?.fill(0)
+    const payload = new ByteWriter(stanzaBytes).u16(a.groups.length)
+    for (const g of a.groups) payload.u16(g).put(groupKeys.get(g)!)
+    payload.reserve(stanzaBytes - payload.offset)
+    const plaintext = payload.done()
+    stanzas.push({
+      fingerprint: anonymous ? new Uint8Array(32) : a.key.fingerprint,
+      enc: ctx.enc,
+      payload: ctx.seal(preambleDigest, plaintext),
+    })
+    plaintext.fill(0)
+    newMacKeys.push(ctx.export(LABEL.macExport, 32))
+  }
+  const signed = encodeRewrapSigned({ ...head, stanzas })
+  const signature =
+    by instanceof WriterSession
+      ? by.signHeader(signed, runtime.ed25519, now)
+      : by.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random, runtime.ed25519)
+  return { header: concatBytes(signed, signature), newMacKeys }
+}

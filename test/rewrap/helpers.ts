@@ -1,0 +1,64 @@
+/** Shared fixtures of the rewrap tests: a writer, a steward that reads every group, readers, and payload digests. */
+import { createHash } from 'node:crypto'
+import { tableFromArrays } from 'apache-arrow'
+import { parseChain } from '../../src/format/chain.js'
+import { HEADER_PREFIX_BYTES } from '../../src/format/constants.js'
+import { parseFrame } from '../../src/format/frame.js'
+import { FrameSplitter } from '../../src/format/reader.js'
+import type { Policy } from '../../src/policy/policy.js'
+import { sealTable } from '../../src/table.js'
+import { id } from '../helpers/identities.js'
+
+export const writer = id('rw-writer')
+export const steward = id('rw-steward')
+export const alice = id('rw-alice')
+export const bob = id('rw-bob')
+export const carol = id('rw-carol')
+export const stranger = id('rw-stranger')
+
+export const policy: Policy = {
+  fields: { id: 'public', amount: ['analysts', 'stewards'], email: ['support', 'stewards'] },
+}
+export const table = tableFromArrays({
+  id: Int32Array.of(1, 2, 3),
+  amount: Float64Array.of(1.5, 2.5, 3.5),
+  email: ['a@x', 'b@x', 'c@x'],
+})
+
+export function sealed(extra: Partial<Parameters<typeof sealTable>[1]> = {}): Promise<Uint8Array> {
+  return sealTable(table, {
+    signer: writer,
+    recipients: { stewards: [steward.publicKey], analysts: [alice.publicKey], support: [bob.publicKey] },
+    policy,
+    ...extra,
+  })
+}
+
+/** SHA-256 of every unit payload, frame by frame, plus the header's parsed chain. */
+export function unitDigests(bytes: Uint8Array): string[] {
+  const splitter = new FrameSplitter(2 ** 30)
+  const out: string[] = []
+  let groups = 0
+  let macs = 0
+  let signed = false
+  for (const piece of splitter.push(bytes)) {
+    if (piece.type === 'header') {
+      const chain = parseChain(piece.bytes)
+      groups = chain.root.groups.length
+      macs = chain.active.length
+      signed = chain.root.service !== null
+      continue
+    }
+    const frame = parseFrame(piece.bytes, groups, macs, signed)
+    for (const u of frame.units) out.push(createHash('sha256').update(u.payload).digest('hex'))
+    out.push(`frame ${frame.index} kind ${frame.kind}`)
+    if (frame.kind === 2) splitter.markEnded()
+  }
+  return out
+}
+
+/** Length of the (outermost) header of a stream. */
+export function headerBytes(bytes: Uint8Array): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset + 11, 4)
+  return HEADER_PREFIX_BYTES + v.getUint32(0) + (bytes[10] === 2 ? 64 : 3373)
+}
