@@ -63,6 +63,17 @@ async function refusedRun(run: () => Promise<RunResult>, exit: number, code: str
   return r
 }
 
+/** The it.each tables name files and keys by placeholder: the directory and keys exist only once beforeAll ran. */
+const placeholders = (arg: string) =>
+  arg
+    .replace('POLICY', at('policy.json'))
+    .replace('RECIPIENTS', at('recipients.json'))
+    .replace('ROTATION', at('rotation.json'))
+    .replace('CAROL_ID', keyId('carol'))
+    .replace('CAROL', at('carol.pub'))
+    .replace('BOB', ids['bob']!.publicKey)
+    .replace('ALICE', keyId('alice'))
+
 const trustBoth = () => ['--trust', ids['writer']!.publicKey, '--trust', ids['steward']!.publicKey]
 const openAs = async (who: string, input: string, trust = trustBoth()) =>
   runCli(cli, ['open', '--identity', at(`${who}.key`), ...trust, '--format', 'arrow', input])
@@ -238,15 +249,8 @@ describe('arrowseal rewrap', () => {
     ['a label without --recipients', 5, 'RECIPIENT_UNKNOWN', ['--remove', 'alice-2026']],
     ['a key already a recipient', 2, 'USAGE', ['--policy', 'POLICY', '--add', 'auditors=BOB']],
   ])('refuses %s: exit %i, %s, nothing written', async (_what, exit, code, args) => {
-    const subst = (a: string) =>
-      a
-        .replace('POLICY', at('policy.json'))
-        .replace('RECIPIENTS', at('recipients.json'))
-        .replace('CAROL', at('carol.pub'))
-        .replace('BOB', ids['bob']!.publicKey)
-        .replace('ALICE', keyId('alice'))
     await refusedRun(
-      () => rewrapAs(...(args as string[]).map(subst), '-o', at('refused.aseal'), at('data.aseal')),
+      () => rewrapAs(...(args as string[]).map(placeholders), '-o', at('refused.aseal'), at('data.aseal')),
       exit,
       code,
     )
@@ -318,7 +322,7 @@ describe('arrowseal rotate', () => {
       '--replace of a key the stream does not name',
       5,
       'RECIPIENT_UNKNOWN',
-      ['--recipients', 'ROTATION', '--replace', 'CAROL=alice-2027'],
+      ['--recipients', 'ROTATION', '--replace', 'CAROL_ID=alice-2027'],
     ],
     [
       '--replace of an unknown label',
@@ -328,13 +332,8 @@ describe('arrowseal rotate', () => {
     ],
     ['--replace without =', 2, 'USAGE', ['--recipients', 'ROTATION', '--replace', 'alice-2026']],
   ])('refuses %s: exit %i, %s, nothing written', async (_what, exit, code, args) => {
-    const subst = (a: string) =>
-      a
-        .replace('RECIPIENTS', at('recipients.json'))
-        .replace('ROTATION', at('rotation.json'))
-        .replace('CAROL', keyId('carol'))
     await refusedRun(
-      () => rotateAs(...(args as string[]).map(subst), '-o', at('refused.aseal'), at('data.aseal')),
+      () => rotateAs(...(args as string[]).map(placeholders), '-o', at('refused.aseal'), at('data.aseal')),
       exit,
       code,
     )

@@ -45,7 +45,8 @@ value that does not fit stops with an error naming its row and column. Empty CSV
 
 POLICY.json:      {"fields": {"id": "public", "email": ["support", "auditor"], "tmp": "drop"}, "default": "drop"}
                   Every input column needs a rule, or a "default"; otherwise sealing fails (fail closed).
-RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", "aseal1…"]}
+RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", {"key": "aseal1…", "id": "bob-2026"}]}
+                  "id" is your label for a key (never written into the stream; see \`arrowseal rotate --help\`).
                   A key-access gateway as a role's recipient: {"analyst": [{"service": "https://kas.example",
                   "key": "aseal1…"}]}; readers of that role then get keys from the gateway when they open.
 
