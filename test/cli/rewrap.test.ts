@@ -262,6 +262,19 @@ describe('arrowseal rewrap', () => {
     await refusedRun(() => runCli(cli, ['rewrap', ...args, ...rest]), 4, 'SIGNER_UNTRUSTED')
   })
 
+  it('a stream cut short fails after the header has verified: no output file; stdout says it is incomplete', async () => {
+    const whole = read('data.aseal')
+    writeFileSync(at('cut.aseal'), whole.subarray(0, whole.length - 40))
+    await refusedRun(
+      () => rewrapAs('--remove', keyId('alice'), '-o', at('refused.aseal'), at('cut.aseal')),
+      4,
+      'TRUNCATED',
+    )
+    const piped = await rewrapAs('--remove', keyId('alice'), at('cut.aseal'))
+    expectRefused(piped, 4, 'TRUNCATED')
+    if (piped.stdoutBytes.length > 0) expect(piped.stderr).toContain('stdout is incomplete')
+  })
+
   it('refuses a rewrapper that is not a recipient (exit 4), writing nothing', async () => {
     const args = ['--identity', at('mallory.key'), '--signer', at('mallory.key'), '--trust', ids['writer']!.publicKey]
     const rest = ['--remove', keyId('alice'), '-o', at('refused.aseal'), at('data.aseal')]
