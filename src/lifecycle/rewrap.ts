@@ -41,10 +41,11 @@ export async function rewrapWith(
   options: RewrapOptions,
   random: RandomSource = webRandom,
   runtime: Runtime = webRuntime,
+  now: number = Date.now(),
 ): Promise<Uint8Array> {
   if (!(sealed instanceof Uint8Array)) throw new TypeError('rewrap: the first argument must be a Uint8Array')
   const out: Uint8Array[] = []
-  const pass = new Pass(options, random, runtime)
+  const pass = new Pass(options, random, runtime, now)
   await pass.push(sealed, (b) => out.push(b))
   pass.close()
   return concatAll(out)
@@ -56,9 +57,11 @@ class Pass {
   readonly #random: RandomSource
   readonly #runtime: Runtime
   readonly #splitter: FrameSplitter
+  readonly #now: number
   #rewrapper: Rewrapper | undefined
 
-  constructor(options: RewrapOptions, random: RandomSource, runtime: Runtime) {
+  constructor(options: RewrapOptions, random: RandomSource, runtime: Runtime, now = Date.now()) {
+    this.#now = now
     this.#options = options
     this.#random = random
     this.#runtime = runtime
@@ -69,7 +72,7 @@ class Pass {
     try {
       for (const piece of this.#splitter.push(chunk)) {
         if (piece.type === 'header') {
-          const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime)
+          const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime, this.#now)
           this.#rewrapper = made.rewrapper
           emit(made.header)
           continue

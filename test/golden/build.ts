@@ -141,7 +141,8 @@ function options(signer: Identity | WriterSession, extra: Partial<SealOptions> =
   }
 }
 
-async function seal(t: Table, opts: SealOptions, seed: number, batches = true): Promise<Uint8Array> {
+/** The seal loop of every golden builder: header, each batch, end; fixed seed and clock. */
+export async function seal(t: Table, opts: SealOptions, seed: number, batches = true): Promise<Uint8Array> {
   // The clock is the golden session's start, so its (long past) window still lets it sign.
   const sealer = await Sealer.create(t.schema, opts, seededRandom(seed), webRuntime, undefined, 1_700_000_000_000)
   const parts = [sealer.header]
