@@ -262,6 +262,12 @@ describe('arrowseal rewrap', () => {
     await refusedRun(() => runCli(cli, ['rewrap', ...args, ...rest]), 4, 'SIGNER_UNTRUSTED')
   })
 
+  it('refuses to write over its input (exit 2), leaving it as it was', async () => {
+    const before = read('data.aseal')
+    await refusedRun(() => rewrapAs('--remove', keyId('alice'), '-o', at('data.aseal'), at('data.aseal')), 2, 'USAGE')
+    expect(read('data.aseal')).toEqual(before)
+  })
+
   it('a stream cut short fails after the header has verified: no output file; stdout says it is incomplete', async () => {
     const whole = read('data.aseal')
     writeFileSync(at('cut.aseal'), whole.subarray(0, whole.length - 40))
@@ -309,6 +315,26 @@ describe('arrowseal rotate', () => {
     )
     const inspected = await runCli(cli, ['inspect', '--recipients', at('rotation.json'), at('rotated.aseal')])
     expect(inspected.stdout).toContain(`${keyId('alice2')} (alice-2027)`)
+  })
+
+  it('rotates a stream that was rewrapped before (the chain grows; every rewrapper must be trusted)', async () => {
+    const r = await rotateAs(
+      '--trust',
+      ids['steward']!.publicKey,
+      '--recipients',
+      at('rotation.json'),
+      '-o',
+      at('added-rotated.aseal'),
+      at('added.aseal'),
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(unitHashes(read('added-rotated.aseal'))).toEqual(unitHashes(read('data.aseal')))
+    expectRefused(await openAs('alice', at('added-rotated.aseal')), 4, 'NOT_A_RECIPIENT')
+    for (const who of ['alice2', 'carol']) {
+      const opened = await openAs(who, at('added-rotated.aseal'))
+      expect(opened.code, opened.stderr).toBe(0)
+      expect(columns(tableFromIPC(opened.stdoutBytes))).toEqual(['id', 'amount'])
+    }
   })
 
   it('takes --replace OLD=NEW with a key id and a key file', async () => {
