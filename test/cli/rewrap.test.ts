@@ -247,6 +247,12 @@ describe('arrowseal rewrap', () => {
     ['a key id the stream does not name', 5, 'RECIPIENT_UNKNOWN', ['--remove', '0123456789abcdef']],
     ['an unknown label', 5, 'RECIPIENT_UNKNOWN', ['--recipients', 'RECIPIENTS', '--remove', 'nobody-2026']],
     ['a label without --recipients', 5, 'RECIPIENT_UNKNOWN', ['--remove', 'alice-2026']],
+    [
+      '--add of a role the policy does not name',
+      5,
+      'POLICY_UNKNOWN_ROLE',
+      ['--policy', 'POLICY', '--add', 'interns=CAROL'],
+    ],
     ['a key already a recipient', 2, 'USAGE', ['--policy', 'POLICY', '--add', 'auditors=BOB']],
   ])('refuses %s: exit %i, %s, nothing written', async (_what, exit, code, args) => {
     await refusedRun(
@@ -260,6 +266,12 @@ describe('arrowseal rewrap', () => {
     const args = ['--identity', at('steward.key'), '--signer', at('steward.key'), '--trust', ids['mallory']!.publicKey]
     const rest = ['--remove', keyId('alice'), '-o', at('refused.aseal'), at('data.aseal')]
     await refusedRun(() => runCli(cli, ['rewrap', ...args, ...rest]), 4, 'SIGNER_UNTRUSTED')
+  })
+
+  it('refuses a rewrapper without the groups of the role it adds (exit 4), writing nothing', async () => {
+    const args = ['--identity', at('alice.key'), '--signer', at('alice.key'), '--trust', ids['writer']!.publicKey]
+    const rest = ['--policy', at('policy.json'), '--add', `auditors=${at('carol.pub')}`, '-o', at('refused.aseal')]
+    await refusedRun(() => runCli(cli, ['rewrap', ...args, ...rest, at('data.aseal')]), 4, 'REWRAP_NOT_ENTITLED')
   })
 
   it('refuses to write over its input (exit 2), leaving it as it was', async () => {
