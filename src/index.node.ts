@@ -11,10 +11,13 @@
 import type { Table } from 'apache-arrow'
 import type { CryptoBackend } from './aead/types.js'
 import { postQuantum } from './keys/pq.js'
+import { rewrapStreamWith, rewrapWith } from './lifecycle/rewrap.js'
+import type { RewrapOptions } from './lifecycle/rewrap-options.js'
 import { nodeBackend } from './node/backend.js'
 import { installNodePostQuantum } from './node/install-pq.js'
 import { nodeRuntime } from './node/runtime.js'
 import type { OpenOptions, SealOptions } from './seal/options.js'
+import { webRandom } from './seal/random.js'
 import { type OpenedTable, openWhole, openWholeWithInfo, sealWhole } from './seal/whole.js'
 import { type OpenStreamInit, OpenStream as WebOpenStream } from './stream/open-stream.js'
 import { type SealStreamInit, SealStream as WebSealStream } from './stream/seal-stream.js'
@@ -139,4 +142,30 @@ export class OpenStream extends WebOpenStream {
   constructor(options: OpenStreamInit) {
     super(options, nodeRuntime)
   }
+}
+
+/**
+ * `rewrap` on node:crypto (the Node entry's runtime): the same bytes, faster hashing and MACs.
+ *
+ * @example
+ * ```ts
+ * import { rewrap } from 'arrowseal'
+ * const moved = await rewrap(sealed, { identity: steward, signer: steward, trustedSigners, remove: [aliceKeyId] })
+ * ```
+ */
+export async function rewrap(sealed: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
+  return rewrapWith(sealed, options, webRandom, nodeRuntime)
+}
+
+/**
+ * `rewrapStream` on node:crypto (the Node entry's runtime).
+ *
+ * @example
+ * ```ts
+ * import { rewrapStream } from 'arrowseal'
+ * await rewrapStream(input, { identity: steward, signer: steward, trustedSigners, remove: [aliceKeyId] }).pipeTo(sink)
+ * ```
+ */
+export function rewrapStream(source: ReadableStream<Uint8Array>, options: RewrapOptions): ReadableStream<Uint8Array> {
+  return rewrapStreamWith(source, options, webRandom, nodeRuntime)
 }

@@ -39,6 +39,7 @@ export {
   type InspectedField,
   type InspectedGroup,
   type InspectedRecipient,
+  type InspectedRewrap,
   type InspectedService,
   type InspectResult,
   inspect,

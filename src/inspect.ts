@@ -5,6 +5,7 @@
  */
 import { decodeGroupSchema } from './arrow/index.js'
 import { FormatError } from './errors.js'
+import { type HeaderChain, parseChain } from './format/chain.js'
 import {
   FRAME_KIND_END,
   GROUP_FLAG_SCHEMA_REVEALED,
@@ -15,9 +16,8 @@ import {
   HEADER_FLAG_SERVICE_ACCESS,
 } from './format/constants.js'
 import { parseFrame } from './format/frame.js'
-import { parseHeader } from './format/header.js'
 import { FrameSplitter } from './format/reader.js'
-import { sessionKeyId } from './format/session.js'
+import { type SessionCredential, sessionKeyId } from './format/session.js'
 import { TOKEN_METADATA_KEY } from './seal/tokenise.js'
 
 /**
@@ -95,6 +95,25 @@ export interface InspectedRecipient {
 }
 
 /**
+ * One rewrap of a stream as `inspect` shows it (format.md §Rewrapped streams): who signed the rewrap layer, and how
+ * many recipients it kept and added.
+ * @example
+ * ```ts
+ * import type { InspectedRewrap } from 'arrowseal'
+ * const r: InspectedRewrap = { signer: { fingerprint: 'ab…', keyId: 'abcdef0123456789' }, kept: 2, added: 1 }
+ * ```
+ */
+export interface InspectedRewrap {
+  readonly signer: { readonly fingerprint: string; readonly keyId: string }
+  /** Suite 2 layer: the rewrapper's writer session, as for the writer's. */
+  readonly session?: { readonly keyId: string; readonly notBefore: string; readonly notAfter: string }
+  /** Recipients of the previous header this layer keeps. */
+  readonly kept: number
+  /** Stanzas this layer adds. */
+  readonly added: number
+}
+
+/**
  * What {@link inspect} returns: plain JSON-safe data.
  *
  * @example
@@ -108,7 +127,7 @@ export interface InspectResult {
   readonly version: number
   readonly suite: { readonly id: number; readonly name: string }
   readonly streamId: string
-  /** SHA-256 fingerprint (hex) of the signer's public key, and its short key id. */
+  /** SHA-256 fingerprint (hex) of the signer's public key, and its short key id: for a rewrapped stream, the original writer. */
   readonly signer: { readonly fingerprint: string; readonly keyId: string }
   /**
    * Suite 2 only: the writer session that signed the header (key id as in `WriterSession.sessionKeyId`, and its
@@ -118,8 +137,13 @@ export interface InspectResult {
   readonly revealSchema: boolean
   /** True when the writer left the recipients' key ids out (header flag bit 3): then every recipient shows nulls. */
   readonly anonymousRecipients: boolean
-  /** One entry per stanza, in header order. */
+  /** One entry per active recipient, in MAC order (for a rewrapped stream: those of its last layer). */
   readonly recipients: readonly InspectedRecipient[]
+  /**
+   * The chain of a rewrapped stream (header flag bit 1), oldest first; absent when it was never rewrapped. A reader
+   * must trust the writer and every rewrapper listed.
+   */
+  readonly rewraps?: readonly InspectedRewrap[]
   /**
    * Service-access streams (header flag bit 2): which roles go through which key-access gateway, and the key id
    * of the stream's frame key, which signs every frame. Absent when no recipient is a gateway.
@@ -134,6 +158,18 @@ export interface InspectResult {
   readonly frames?: { readonly batches: number; readonly rows: number; readonly bytes: number; readonly ended: boolean }
   /** Always false: inspect checks structure, not signatures. Use openTable to verify. */
   readonly verified: false
+}
+
+/** A session credential as inspect shows it, or nothing for a hybrid signature. */
+function sessionOf(session: SessionCredential | null): { session?: NonNullable<InspectResult['session']> } {
+  if (!session) return {}
+  return {
+    session: {
+      keyId: sessionKeyId(session.key),
+      notBefore: new Date(session.notBefore * 1000).toISOString(),
+      notAfter: new Date(session.notAfter * 1000).toISOString(),
+    },
+  }
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -160,7 +196,7 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '
 export function inspect(bytes: Uint8Array): InspectResult {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('inspect: the argument must be a Uint8Array')
   const splitter = new FrameSplitter(HARD_LIMITS.maxFrameBytes)
-  let header: ReturnType<typeof parseHeader> | undefined
+  let chain: HeaderChain | undefined
   let batches = 0
   let rows = 0
   let frameBytes = 0
@@ -168,11 +204,11 @@ export function inspect(bytes: Uint8Array): InspectResult {
   try {
     for (const piece of splitter.push(bytes)) {
       if (piece.type === 'header') {
-        header = parseHeader(piece.bytes)
+        chain = parseChain(piece.bytes)
         continue
       }
-      const signed = (header!.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0
-      const frame = parseFrame(piece.bytes, header!.groups.length, header!.stanzas.length, signed)
+      const signed = (chain!.root.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0
+      const frame = parseFrame(piece.bytes, chain!.root.groups.length, chain!.active.length, signed)
       frameBytes += piece.bytes.length + 4
       if (frame.kind === FRAME_KIND_END) {
         ended = true
@@ -184,9 +220,10 @@ export function inspect(bytes: Uint8Array): InspectResult {
     }
   } catch (err) {
     // A damaged tail still lets the header be shown; a damaged header does not.
-    if (!header || !(err instanceof FormatError)) throw err
+    if (!chain || !(err instanceof FormatError)) throw err
   }
-  if (!header) throw new FormatError('TRUNCATED', 'the bytes end before the header does')
+  if (!chain) throw new FormatError('TRUNCATED', 'the bytes end before the header does')
+  const header = chain.root
   const fieldsOf = (blob: Uint8Array): InspectedField[] =>
     decodeGroupSchema(blob, { maxFields: HARD_LIMITS.maxFieldsPerGroup }).schema.fields.map((f) => {
       const dataset = f.metadata.get(TOKEN_METADATA_KEY)
@@ -220,18 +257,20 @@ export function inspect(bytes: Uint8Array): InspectResult {
     },
     streamId: hex(header.streamId),
     signer: id(header.signer),
-    ...(header.session
-      ? {
-          session: {
-            keyId: sessionKeyId(header.session.key),
-            notBefore: new Date(header.session.notBefore * 1000).toISOString(),
-            notAfter: new Date(header.session.notAfter * 1000).toISOString(),
-          },
-        }
-      : {}),
+    ...sessionOf(header.session),
     revealSchema: (header.flags & HEADER_FLAG_REVEAL_SCHEMA) !== 0,
     anonymousRecipients: anonymous,
-    recipients: header.stanzas.map((s) => recipient(s.fingerprint)),
+    recipients: chain.active.map((a) => recipient(a.stanza.fingerprint)),
+    ...(chain.layers.length > 0
+      ? {
+          rewraps: chain.layers.map((l) => ({
+            signer: id(l.signer),
+            ...sessionOf(l.session),
+            kept: l.kept.length,
+            added: l.stanzas.length,
+          })),
+        }
+      : {}),
     ...(header.service
       ? {
           services: header.service.services.map((s) => ({
@@ -245,8 +284,8 @@ export function inspect(bytes: Uint8Array): InspectResult {
       : {}),
     groups,
     publicFields: groups[0]?.kind === 'public' ? (groups[0].fields ?? []) : [],
-    headerBytes: header.bytes.length,
-    ...(bytes.length > header.bytes.length ? { frames: { batches, rows, bytes: frameBytes, ended } } : {}),
+    headerBytes: chain.bytes.length,
+    ...(bytes.length > chain.bytes.length ? { frames: { batches, rows, bytes: frameBytes, ended } } : {}),
     verified: false,
   }
 }

@@ -77,9 +77,9 @@ class Pass {
           emit(made.header)
           continue
         }
-        const out = await this.#rewrapper!.frame(piece.bytes)
+        const pieces = await this.#rewrapper!.frame(piece.bytes)
         if (this.#rewrapper!.ended) this.#splitter.markEnded()
-        emit(out)
+        for (const p of pieces) emit(p)
       }
     } catch (err) {
       this.#rewrapper?.wipe()

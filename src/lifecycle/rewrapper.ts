@@ -58,7 +58,7 @@ interface FrameCheck {
  * @example
  * ```ts
  * const { rewrapper, header } = await Rewrapper.create(headerBytes, options)
- * const out = await rewrapper.frame(frameBytes) // the new frame, length field included
+ * const pieces = await rewrapper.frame(frameBytes) // length field, body, new trailer
  * ```
  * @internal
  */
@@ -157,9 +157,10 @@ export class Rewrapper {
 
   /**
    * Checks one input frame (its position, the rewrapper's MAC, the writer's frame signature) and returns it with
-   * new authenticators. The body, and so every unit, is copied unchanged.
+   * new authenticators, as pieces to write in order: the length field, the body (a view of the input, so the units
+   * are never copied here, let alone changed) and the new trailer (MACs, and the writer's frame signature).
    */
-  async frame(bytes: Uint8Array): Promise<Uint8Array> {
+  async frame(bytes: Uint8Array): Promise<Uint8Array[]> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
     const c = this.#check
     const frame = parseFrame(bytes, this.#groupCount, this.#inMacs, c.frameKey !== null)
@@ -172,11 +173,11 @@ export class Rewrapper {
     if (c.frameKey !== null && !verifyFrameSig(this.#ed, c.frameKey, c.rootDigest, digest, frame.signature!))
       throw new AuthError('AUTH_FAILED')
     const macCount = this.#kept.length + this.#newMacKeys.length
-    const frameLen = frame.body.length + 2 + macCount * MAC_BYTES + (frame.signature ? FRAME_SIG_BYTES : 0)
+    const trailerLen = 2 + macCount * MAC_BYTES + (frame.signature ? FRAME_SIG_BYTES : 0)
+    const frameLen = frame.body.length + trailerLen
     if (frameLen > HARD_LIMITS.maxFrameBytes)
       throw new FormatError('LIMIT_EXCEEDED', `a rewrapped frame of ${frameLen} bytes exceeds the hard limit`)
-    const w = new ByteWriter(4 + frameLen)
-    w.u32(frameLen).put(frame.body).u16(macCount)
+    const w = new ByteWriter(trailerLen).u16(macCount)
     for (const k of this.#kept) w.put(frame.macs[k]!)
     for (const key of this.#newMacKeys) w.put(frameMac(key, this.#outDigest, digest))
     if (frame.signature) w.put(frame.signature)
@@ -185,7 +186,7 @@ export class Rewrapper {
       this.#ended = true
       this.wipe()
     }
-    return w.done()
+    return [new ByteWriter(4).u32(frameLen).done(), frame.body, w.done()]
   }
 
   /** Forgets the MAC keys (after the end frame, or when the stream fails). */

@@ -41,3 +41,27 @@ describe('rewrap smoke', () => {
     expect(s.numRows).toBe(3)
   })
 })
+
+describe('inspect of a rewrapped stream', () => {
+  it('shows the original writer, the chain of rewrappers and the active recipients', async () => {
+    const { inspect } = await import('../../src/inspect.js')
+    const input = await sealed()
+    const out = await rewrap(input, {
+      identity: steward,
+      signer: steward,
+      trustedSigners: [writer.publicKey],
+      policy,
+      add: { analysts: [carol.publicKey] },
+      remove: [alice.publicKey],
+    })
+    const info = inspect(out)
+    expect(info.signer.keyId).toBe(writer.publicKeyObject.keyId)
+    expect(info.rewraps).toEqual([
+      { signer: { fingerprint: expect.any(String), keyId: steward.publicKeyObject.keyId }, kept: 2, added: 1 },
+    ])
+    expect(info.recipients.map((r) => r.keyId)).toEqual([steward, bob, carol].map((i) => i.publicKeyObject.keyId))
+    expect(info.frames?.ended).toBe(true)
+    expect(inspect(input).rewraps).toBeUndefined()
+    expect(JSON.stringify(info)).not.toMatch(/SECRET/i)
+  })
+})
