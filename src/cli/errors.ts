@@ -12,7 +12,7 @@
  * | 2    | usage: unknown command or option, missing argument, refused overwrite      |
  * | 3    | input: file missing or unreadable, malformed CSV/NDJSON/Arrow, not a sealed stream          |
  * | 4    | authentication/integrity: untrusted signer, bad signature, not a recipient, tampered, truncated, trailing data, reordered batches |
- * | 5    | policy: invalid policy or recipients file, field not covered, unknown role |
+ * | 5    | policy: invalid policy or recipients file, field not covered, unknown role, unknown key id or label |
  * | 6    | key: identity or public key text cannot be parsed                          |
  * | 7    | access: the key-access gateway refused the request (denied, suspended, unauthenticated, rate limited) |
  * | 8    | unavailable: the key-access gateway could not be reached or could not decide now; retry later |
@@ -174,7 +174,10 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
     exit: EXIT.input,
     hint: 'the NATS server cannot be reached or refused the request; is JetStream on?',
   },
-  RECIPIENT_UNKNOWN: { exit: EXIT.policy, hint: 'a key to remove is not a recipient of the stream; check its key id' },
+  RECIPIENT_UNKNOWN: {
+    exit: EXIT.policy,
+    hint: 'check the key ids with `arrowseal inspect` (--recipients FILE shows labels), or the label in the file',
+  },
   REWRAP_NOT_ENTITLED: {
     exit: EXIT.auth,
     hint: 'the rewrapping identity does not hold every group it must re-wrap; use an identity that reads them',

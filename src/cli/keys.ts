@@ -4,15 +4,13 @@
  * `--trust` takes a public key (`aseal1…`) or a file of public keys, one a line (`#` comments and blank lines are
  * ignored). A secret identity file is refused there: trusting a writer must never require its secret.
  *
- * The recipients file maps each role to a non-empty array of public keys or key-access gateways:
- * `{ "analyst": ["aseal1…"], "auditor": ["aseal1…", "aseal1…"], "partner": [{ "service": "https://kas.example",
- * "key": "aseal1…" }] }` (see examples/recipients.json and docs/format.md §Service recipients).
+ * Recipients files (roles → keys, with optional labels) are read by recipients-file.ts.
  *
  * @module
  */
 import { stat } from 'node:fs/promises'
 import { KeyError, PolicyError } from '../errors.js'
-import { importIdentity, parseKeyring, parsePublicKey, parseRecipients, type Recipients } from '../index.node.js'
+import { importIdentity, parseKeyring, parsePublicKey } from '../index.node.js'
 import { type Identity, identityLine } from '../node/files.js'
 import { readTextFile } from './io.js'
 
@@ -102,44 +100,20 @@ export async function loadTrusted(values: readonly string[]): Promise<string[]> 
   return keys
 }
 
-function parseJsonFile(text: string, path: string): unknown {
+/**
+ * Parses a JSON configuration file's text; a syntax error is `POLICY_INVALID` naming the file.
+ *
+ * @example
+ * ```ts
+ * const value = parseJsonFile(await readTextFile('policy.json'), 'policy.json')
+ * ```
+ */
+export function parseJsonFile(text: string, path: string): unknown {
   try {
     return JSON.parse(text)
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : 'invalid'
     throw new PolicyError('POLICY_INVALID', `${path} is not valid JSON (${why})`, { cause: err })
-  }
-}
-
-const isEntry = (k: unknown): boolean =>
-  typeof k === 'string' || (typeof k === 'object' && k !== null && !Array.isArray(k))
-
-/**
- * Reads a recipients file: an object of role → non-empty array of `aseal1…` strings or `{ "service", "key" }`
- * gateway entries. The entries are checked by the library's `parseRecipients`, with the file's name in the error.
- *
- * @example
- * ```ts
- * const recipients = await loadRecipients('recipients.json')
- * ```
- */
-export async function loadRecipients(path: string): Promise<Recipients> {
-  const value = parseJsonFile(await readTextFile(path), path)
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new PolicyError('POLICY_INVALID', `${path}: expected an object mapping roles to arrays of public keys`)
-  for (const [role, keys] of Object.entries(value)) {
-    if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isEntry))
-      throw new PolicyError(
-        'POLICY_INVALID',
-        `${path}: role "${role}" must map to a non-empty array of public keys or { "service", "key" } gateways`,
-      )
-  }
-  if (Object.keys(value).length === 0) throw new PolicyError('POLICY_INVALID', `${path}: no roles`)
-  try {
-    return parseRecipients(value)
-  } catch (err) {
-    if (err instanceof PolicyError) throw new PolicyError('POLICY_INVALID', `${path}: ${err.message}`, { cause: err })
-    throw err
   }
 }
 

@@ -35,6 +35,16 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Co
     load: async () => (await import('./commands/inspect.js')).inspect,
   },
   {
+    name: 'rewrap',
+    summary: 'add or remove recipients of a sealed stream without re-encrypting it (new header, same payloads)',
+    load: async () => (await import('./commands/rewrap.js')).rewrap,
+  },
+  {
+    name: 'rotate',
+    summary: 'move a sealed stream from old recipient keys to their replacements, keeping their roles',
+    load: async () => (await import('./commands/rotate.js')).rotate,
+  },
+  {
     name: 'audit verify',
     summary: 'verify an audit log checkpoint, an entry, consistency with older checkpoints, or a whole store',
     load: async () => (await import('./commands/audit-verify.js')).auditVerify,

@@ -7,6 +7,7 @@
 import { AuthError, FormatError, KeyError } from '../errors.js'
 import { HARD_LIMITS } from '../format/constants.js'
 import { parseHeader } from '../format/header.js'
+import { peekHeader } from '../format/peek.js'
 import { FrameSplitter } from '../format/reader.js'
 import { Identity, importIdentity } from './identity.js'
 
@@ -108,35 +109,8 @@ export async function pickIdentityFromStream(
   input: ReadableStream<Uint8Array>,
   keyring: readonly Identity[],
 ): Promise<{ identity: Identity; stream: ReadableStream<Uint8Array> }> {
-  const reader = input.getReader()
-  const held: Uint8Array[] = []
-  const splitter = new FrameSplitter(HARD_LIMITS.maxFrameBytes)
-  let header: Uint8Array | null = null
-  while (header === null) {
-    const { done, value } = await reader.read()
-    if (done) break
-    held.push(value)
-    // The splitter refuses an oversized header before buffering it, so holding chunks here stays bounded.
-    for (const piece of splitter.push(value)) {
-      if (piece.type === 'header') header = piece.bytes
-      break
-    }
-  }
-  if (header === null) {
-    reader.releaseLock()
-    throw new FormatError('TRUNCATED', 'the input ends before the header does')
-  }
+  const { header, stream } = await peekHeader(input)
   const identity = pickIdentity(header, keyring)
-  const stream = new ReadableStream<Uint8Array>({
-    pull: async (controller) => {
-      const next = held.shift()
-      if (next) return controller.enqueue(next)
-      const { done, value } = await reader.read()
-      if (done) controller.close()
-      else controller.enqueue(value)
-    },
-    cancel: (reason) => reader.cancel(reason),
-  })
   return { identity, stream }
 }
 

@@ -17,9 +17,10 @@ import { openSealInput } from '../convert/source.js'
 import { DEFAULT_INFER_ROWS } from '../convert/text-options.js'
 import { CliError } from '../errors.js'
 import { displayName, isStdio, openOutput, produceOutput, refuseSameFile } from '../io.js'
-import { loadIdentity, loadPolicy, loadRecipients, loadTokenKey, tokenSummary } from '../keys.js'
+import { loadIdentity, loadPolicy, loadTokenKey, tokenSummary } from '../keys.js'
 import { natsLocation, withNats } from '../nats.js'
 import { formatBytes, startProgress } from '../progress.js'
+import { loadRecipientsFile } from '../recipients-file.js'
 
 /**
  * The `seal` command.
@@ -44,7 +45,8 @@ value that does not fit stops with an error naming its row and column. Empty CSV
 
 POLICY.json:      {"fields": {"id": "public", "email": ["support", "auditor"], "tmp": "drop"}, "default": "drop"}
                   Every input column needs a rule, or a "default"; otherwise sealing fails (fail closed).
-RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", "aseal1…"]}
+RECIPIENTS.json:  {"support": ["aseal1…"], "auditor": ["aseal1…", {"key": "aseal1…", "id": "bob-2026"}]}
+                  "id" is your label for a key (never written into the stream; see \`arrowseal rotate --help\`).
                   A key-access gateway as a role's recipient: {"analyst": [{"service": "https://kas.example",
                   "key": "aseal1…"}]}; readers of that role then get keys from the gateway when they open.
 
@@ -158,7 +160,7 @@ Options:
     ])
     // Keys and policy first: a typo there should fail before a large input is read.
     const policy = await loadPolicy(policyPath)
-    const recipients = await loadRecipients(recipientsPath)
+    const { recipients } = await loadRecipientsFile(recipientsPath)
     const signer = await loadIdentity(signerPath)
     const tokens = tokenKeyPath === undefined ? undefined : { dataset: dataset!, key: await loadTokenKey(tokenKeyPath) }
     const schemaColumns = schemaPath === undefined ? undefined : await loadSchemaFile(schemaPath)
