@@ -108,7 +108,10 @@ export const kasServe: Command = {
     const admins = await loadTrusted([...(config.admins ?? []), ...listOption(inv, 'admin')])
     const origin = stringOption(inv, 'origin') ?? config.origin ?? 'arrowseal-kas'
 
-    await import('../../node/install-pq.js')
+    // A call, not a bare import: the bundle drops side-effect imports ("sideEffects": false), and without the call
+    // the gateway signed checkpoints and sealed responses with the JavaScript ML-DSA/ML-KEM on Node 24 as well.
+    const { installNodePostQuantum } = await import('../../node/install-pq.js')
+    installNodePostQuantum()
     const { nodeEd25519 } = await import('../../node/ed25519.js')
     const { nodeX25519 } = await import('../../node/x25519.js')
     const { openAuditLog, parseStoreLocation } = await import('../../store/index.js')

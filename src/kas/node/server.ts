@@ -17,10 +17,8 @@ import type { Ed25519 } from '../../keys/sign.js'
 import type { X25519 } from '../../keys/xwing.js'
 import type { AuditLog } from '../../store/log.js'
 import {
-  b64u,
   credentialCache,
   decodeRequest,
-  fromB64u,
   hex,
   type KasRequest,
   keyPrincipal,
@@ -29,6 +27,7 @@ import {
 } from '../protocol.js'
 import type { KasAlert, KasServerHooks, PrincipalName, UnwrapForService, UnwrappedService } from '../types.js'
 import { handleAdmin } from './admin.js'
+import { b64u, fromB64u } from './b64.js'
 import { Checkpointer } from './checkpointer.js'
 import { denialReason, KAS_STATUS } from './errors.js'
 import { createKasMetrics, type KasMetrics } from './metrics.js'
