@@ -1,14 +1,17 @@
 // Key-access gateway throughput: rewraps/s and latency percentiles at 64 concurrent clients on loopback.
 //
-//   npm run build && npx tsx bench/kas.ts [--seconds 10] [--clients 64] [--pg postgres://…/db]
+//   npm run build && npx tsx bench/kas.ts [--seconds 10] [--clients 64] [--rate 1000] [--pg postgres://…/db]
+//     [--prof DIR]   (writes a V8 CPU profile of the gateway process into DIR, for `node --cpu-prof` analysis)
 //
+// Two phases, both reported: (a) closed loop, `clients` loops back to back: maximum throughput; (b) open loop at
+// a fixed offered rate over `clients` connections, latency from each request's scheduled send time (see open()).
 // The gateway runs as its own process (`node dist/cli/main.js kas serve`, native crypto where the runtime has it)
 // over a fresh SQLite file (or a fresh PostgreSQL schema with --pg); this process only sends pre-signed
 // session-authenticated requests (signing is done before the clock starts) and times the answers, so the figure
 // is the gateway's. Every request is a full grant: checks, nonce insert, entitlement read, HPKE seal, durable
 // audit append, receipt (inclusion proof + shared checkpoint). Prints one JSON line with the load average.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -35,6 +38,8 @@ const opt = (name: string, dflt: string) => {
 const seconds = Number(opt('seconds', '10'))
 const clients = Number(opt('clients', '64'))
 const pg = opt('pg', '')
+const prof = opt('prof', '')
+const rate = Number(opt('rate', '1000'))
 const port = 18600 + (process.pid % 300)
 const dir = mkdtempSync(join(tmpdir(), 'aseal-kas-bench-'))
 
@@ -62,6 +67,7 @@ const store = pg ? `${pg}${pg.includes('?') ? '&' : '?'}schema=${schema}` : join
 const child = spawn(
   process.execPath,
   [
+    ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
     'dist/cli/main.js',
     'kas',
     'serve',
@@ -100,14 +106,15 @@ for (const r of readers) {
 // Pre-signed requests: enough for the run at a generous rate, each with its own nonce.
 const sessions = readers.map((r) => createRequestSession(r, 3600, nodeEd25519))
 const eph = ephemeralKey()
-const total = Math.max(2000, Math.ceil(seconds * 1500))
+// Closed loop at up to ~2,500/s, then the open loop at `rate`, plus the warm-up.
+const total = Math.ceil(seconds * (2500 + rate) + 4000)
 const bodies: string[] = []
 const signStart = Date.now()
 for (let i = 0; i < total; i++) {
   const bytes = encodeRequest({
     version: 1,
     nonce: crypto.getRandomValues(new Uint8Array(16)),
-    time: signStart + seconds * 500, // mid-run: within the 120 s skew for runs up to ~4 minutes
+    time: signStart + seconds * 1000, // mid-run (two phases): within the 120 s skew for runs up to ~2 minutes
     audience: gateway.fingerprint,
     streamId,
     headerDigest,
@@ -122,30 +129,103 @@ for (let i = 0; i < total; i++) {
 
 // Warm-up (header unwrap cache, JIT, connections), not timed.
 let next = 0
-const latencies: number[] = []
 let errors = 0
-async function loop(until: number, record: boolean): Promise<void> {
-  while (Date.now() < until && next < bodies.length) {
-    const body = bodies[next++]!
-    const t0 = performance.now()
-    try {
-      const res = await fetch(`${url}/v1/rewrap`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      })
-      await res.arrayBuffer()
-      if (res.status !== 200) errors++
-      else if (record) latencies.push(performance.now() - t0)
-    } catch {
-      errors++
-    }
+async function send(): Promise<boolean> {
+  const body = bodies[next++]!
+  try {
+    const res = await fetch(`${url}/v1/rewrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    await res.arrayBuffer()
+    if (res.status === 200) return true
+  } catch {}
+  errors++
+  return false
+}
+
+/** The gateway's CPU seconds so far (user + system, from /proc: Linux only; null elsewhere). */
+function serverCpu(): number | null {
+  try {
+    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null
   }
 }
-await Promise.all(Array.from({ length: clients }, () => loop(Date.now() + 1500, false)))
-const start = performance.now()
-await Promise.all(Array.from({ length: clients }, () => loop(Date.now() + seconds * 1000, true)))
-const elapsed = (performance.now() - start) / 1000
+
+interface Phase {
+  rewrapsPerSecond: number
+  p50ms: number
+  p99ms: number
+  /** CPU of this (client) process, in cores: it must stay well below 1 or the client is the bottleneck. */
+  clientCpu: number
+  /** Gateway CPU per answered request, ms: a figure that the machine's load disturbs less than latency. */
+  serverCpuMsPerRequest: number | null
+}
+
+async function measure(run: (latencies: number[]) => Promise<void>): Promise<Phase> {
+  const latencies: number[] = []
+  const cpu0 = process.cpuUsage()
+  const s0 = serverCpu()
+  const start = performance.now()
+  await run(latencies)
+  const elapsed = (performance.now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const s1 = serverCpu()
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN) * 100) / 100
+  return {
+    rewrapsPerSecond: Math.round(latencies.length / elapsed),
+    p50ms: pct(0.5),
+    p99ms: pct(0.99),
+    clientCpu: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100) / 100,
+    serverCpuMsPerRequest:
+      s0 === null || s1 === null || latencies.length === 0
+        ? null
+        : Math.round(((s1 - s0) * 1000 * 100) / latencies.length) / 100,
+  }
+}
+
+// (a) Closed loop: `clients` loops, each sends its next request when the previous one is answered. The rate is
+// the maximum throughput; the latency is not a service level (Little's law: mean = clients / rate).
+async function closed(until: number, latencies: number[] | null): Promise<void> {
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until && next < bodies.length) {
+        const t0 = performance.now()
+        if ((await send()) && latencies) latencies.push(performance.now() - t0)
+      }
+    }),
+  )
+}
+
+// (b) Open loop at `rate` req/s over `clients` connections (wrk2's model): request k of connection c is due at
+// start + (k·clients + c) / rate; it is sent at its due time, or at once if the connection is still busy, and its
+// latency counts from the due time. A slow answer thus delays the requests behind it and they pay for the wait
+// (no coordinated omission): the percentiles are those of users arriving at the rate, queueing included.
+async function open(durationMs: number, latencies: number[]): Promise<void> {
+  const start = performance.now()
+  const interval = 1000 / rate
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let k = 0; ; k++) {
+        const due = start + (k * clients + c) * interval
+        // Past the window, or hopelessly behind (overload): stop; the answered rate then shows the shortfall.
+        if (due - start >= durationMs || performance.now() - start > 1.5 * durationMs || next >= bodies.length) return
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        if (await send()) latencies.push(performance.now() - due)
+      }
+    }),
+  )
+}
+
+await closed(performance.now() + 1500, null)
+const closedLoop = await measure((l) => closed(performance.now() + seconds * 1000, l))
+const openLoop = await measure((l) => open(seconds * 1000, l))
 child.kill('SIGTERM')
 await new Promise((r) => child.once('exit', r))
 rmSync(dir, { recursive: true, force: true })
@@ -156,19 +236,15 @@ if (pg) {
   await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
   await c.end()
 }
-latencies.sort((a, b) => a - b)
-const pct = (p: number) =>
-  Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 100) / 100
 console.log(
   JSON.stringify({
     bench: 'kas rewrap',
     store: pg ? 'postgres' : 'sqlite',
     node: process.versions.node,
     clients,
-    seconds: Math.round(elapsed * 10) / 10,
-    rewrapsPerSecond: Math.round(latencies.length / elapsed),
-    p50ms: pct(0.5),
-    p99ms: pct(0.99),
+    seconds,
+    closedLoop,
+    openLoop: { offeredPerSecond: rate, ...openLoop },
     errors,
     exhausted: next >= bodies.length,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),

@@ -36,7 +36,7 @@ export interface MlDsaKey {
    * signature is FIPS 204's for that randomness, which only noble can compute: providers fall back to it.
    */
   sign(message: Uint8Array, rnd?: Uint8Array): Uint8Array
-  /** As `sign` with a FIPS 204 context string (≤ 255 bytes); always noble's (rare: signed notes). */
+  /** As `sign` with a FIPS 204 context string (≤ 255 bytes): signed notes (audit checkpoints). */
   signWithContext(message: Uint8Array, context: Uint8Array, rnd?: Uint8Array): Uint8Array
 }
 

@@ -76,6 +76,11 @@ export interface NativePostQuantum {
   mldsaPublicKey(key: KeyObject): Uint8Array
   /** Hedged ML-DSA-65 signature (3309 bytes), empty context. */
   mldsaSign(key: KeyObject, message: Uint8Array): Uint8Array
+  /**
+   * Hedged ML-DSA-65 signature with a FIPS 204 context string (signed notes: audit checkpoints), or undefined
+   * where this Node's `crypto.sign` does not take a `context` (then noble signs).
+   */
+  mldsaSignWithContext(key: KeyObject, message: Uint8Array, context: Uint8Array): Uint8Array | undefined
   /** ML-DSA-65 verification, empty context; false on any malformed key or signature. */
   mldsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
   /** ML-KEM-768 private key from the 64-byte seed d ‖ z (FIPS 203 ML-KEM.KeyGen_internal). */
@@ -91,11 +96,27 @@ export interface NativePostQuantum {
   ): Uint8Array
 }
 
+/** Whether `crypto.sign` took a `context` (undefined: not tried yet). Checked on first use, then fixed. */
+let contextSigning: boolean | undefined
+
 const native: NativePostQuantum = Object.freeze({
   name: 'native' as const,
   mldsaKey: (seed: Uint8Array) => privateFromSeed(seed, 'ml-dsa-65'),
   mldsaPublicKey: rawPublic,
   mldsaSign: (key: KeyObject, message: Uint8Array) => new Uint8Array(sign(null, message, key)),
+  mldsaSignWithContext(key: KeyObject, message: Uint8Array, context: Uint8Array): Uint8Array | undefined {
+    if (contextSigning === false) return undefined
+    try {
+      const sig = new Uint8Array(sign(null, message, { key, context } as Parameters<typeof sign>[2]))
+      contextSigning = true
+      return sig
+    } catch (err) {
+      // Only the first call may find the option unsupported; after one success an error is a real one.
+      if (contextSigning === true) throw err
+      contextSigning = false
+      return undefined
+    }
+  },
   mldsaVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
     try {
       return verify(null, message, publicFromRaw(publicKey, 'ml-dsa-65'), signature)
@@ -243,6 +264,10 @@ export function nativeProvider(pq: NativePostQuantum): PostQuantum {
           return ml_dsa65.sign(message, nobleSecret, { extraEntropy: rnd })
         },
         signWithContext(message: Uint8Array, context: Uint8Array, rnd?: Uint8Array): Uint8Array {
+          // Native when the caller wants fresh randomness: the gateway signs a checkpoint per group commit, and
+          // noble's ML-DSA costs ~10× OpenSSL's there (a reproducible rnd still needs noble).
+          const sig = rnd === undefined ? pq.mldsaSignWithContext(key, message, context) : undefined
+          if (sig !== undefined) return sig
           nobleSecret ??= ml_dsa65.keygen(xi).secretKey
           return ml_dsa65.sign(message, nobleSecret, { context, ...(rnd === undefined ? {} : { extraEntropy: rnd }) })
         },

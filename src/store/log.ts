@@ -17,6 +17,7 @@ import {
 import { logKey } from '../audit/vkey.js'
 import { AuditError, StoreError } from '../errors.js'
 import { constantTimeEqual } from '../format/bytes.js'
+import { BoundedMap } from '../kas/bounded-map.js'
 import type { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { type Backend, buildRows, Frontier, MAX_ENTRY_BYTES } from './backend.js'
@@ -56,6 +57,13 @@ interface Pending {
 const AUDIT_CHUNK = 4096
 
 /**
+ * Complete-subtree hashes kept in memory (about 100 bytes each). A complete subtree never changes once durable,
+ * so a cached hash is never stale; caching them turns the O(log n) reads of every inclusion proof and checkpoint
+ * root into memory lookups (the gateway computes one proof per grant).
+ */
+const SUBTREE_CACHE = 65_536
+
+/**
  * An append-only Merkle log in a SQLite file or a PostgreSQL database.
  *
  * @example
@@ -72,6 +80,9 @@ export class AuditLog {
   private running = false
   private closed = false
   private readonly maxBatch: number
+  private readonly subtrees = new BoundedMap<string, Uint8Array>(SUBTREE_CACHE)
+  /** The largest size this process knows to be durable: sizes only grow, so a smaller one needs no query. */
+  private durableSize: number
 
   /** @internal use {@link openAuditLog} */
   constructor(
@@ -85,6 +96,7 @@ export class AuditLog {
     maxBatch: number,
   ) {
     this.maxBatch = maxBatch
+    this.durableSize = frontier.size
   }
 
   /** The backend in use. */
@@ -134,7 +146,7 @@ export class AuditLog {
   }
 
   private async commit(batch: readonly Uint8Array[]): Promise<number> {
-    const { start, next } = await this.backend.write(async (tx) => {
+    const { start, next, subtrees } = await this.backend.write(async (tx) => {
       const size = await tx.size()
       // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
       let base = this.frontier
@@ -142,9 +154,12 @@ export class AuditLog {
       const next = base.clone()
       const rows = buildRows(next, batch)
       await tx.insert(rows.entries, rows.subtrees, next.size)
-      return { start: size, next }
+      return { start: size, next, subtrees: rows.subtrees }
     })
+    // Cached only once the commit is durable: a rolled-back batch leaves nothing behind.
+    for (const t of subtrees) this.subtrees.set(`${t.level}/${t.index}`, t.hash)
     this.frontier = next
+    this.durableSize = Math.max(this.durableSize, next.size)
     return start
   }
 
@@ -328,10 +343,26 @@ export class AuditLog {
     await this.backend.close()
   }
 
-  private readonly reader = (ids: readonly SubtreeId[]) => this.backend.readSubtrees(ids)
+  /** Reads subtree hashes through the cache; only the misses go to the database. */
+  private readonly reader = async (ids: readonly SubtreeId[]): Promise<Uint8Array[]> => {
+    const out: (Uint8Array | undefined)[] = ids.map((id) => this.subtrees.get(`${id.level}/${id.index}`))
+    const missing = ids.filter((_, i) => out[i] === undefined)
+    if (missing.length === 0) return out as Uint8Array[]
+    const read = await this.backend.readSubtrees(missing)
+    let j = 0
+    for (let i = 0; i < ids.length; i++) {
+      if (out[i] !== undefined) continue
+      const h = read[j++]!
+      out[i] = h
+      this.subtrees.set(`${ids[i]!.level}/${ids[i]!.index}`, h)
+    }
+    return out as Uint8Array[]
+  }
 
   private async checkSize(size: number | undefined): Promise<number> {
+    if (size !== undefined && Number.isSafeInteger(size) && size >= 0 && size <= this.durableSize) return size
     const current = await this.backend.size()
+    this.durableSize = Math.max(this.durableSize, current)
     if (size === undefined) return current
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('"size" must be a non-negative integer')
     if (size > current) throw new AuditError('PROOF_INVALID', `tree size ${size} is past the log's size ${current}`)

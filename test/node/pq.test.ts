@@ -50,6 +50,21 @@ describe.skipIf(pq === undefined)('native post-quantum = noble', () => {
     )
   })
 
+  it('ML-DSA-65 with a context (signed notes): native signatures verify with noble under that context only', () => {
+    const ctx = new TextEncoder().encode('arrowseal note')
+    fc.assert(
+      fc.property(seed32, msg, (xi, m) => {
+        const noble = ml_dsa65.keygen(xi)
+        const sig = n.mldsaSignWithContext(n.mldsaKey(xi), m, ctx)
+        // Node 24.22 takes the option; a runtime without it must say so (undefined), not sign without context.
+        expect(sig).toBeDefined()
+        expect(ml_dsa65.verify(sig!, m, noble.publicKey, { context: ctx })).toBe(true)
+        expect(ml_dsa65.verify(sig!, m, noble.publicKey)).toBe(false)
+      }),
+      { numRuns: 4 },
+    )
+  })
+
   it('ML-DSA-65: every Wycheproof verify case without a context gets the expected verdict', () => {
     interface G {
       publicKey: string

@@ -22,6 +22,9 @@ returns a receipt with each grant.
   --admin KEY         an admin's public key (aseal1… or a file), may send grant/revoke/… (repeatable)
   --trust KEY         a writer whose headers the gateway accepts (aseal1… or a file) (repeatable)
   --origin NAME       the audit log's name (default: kas config "origin", else "arrowseal-kas")
+  --entitlement-cache-ttl MS
+                      reuse a principal's roles and suspension for MS ms (default 0: read them on every
+                      request). With MS > 0 a revocation made through another replica bites within MS ms here.
   -h, --help          show this help
 Prints one line "listening on http://HOST:PORT" when ready; stops on SIGINT/SIGTERM after in-flight requests.
 `
@@ -87,6 +90,7 @@ export const kasServe: Command = {
     admin: { type: 'string', multiple: true },
     trust: { type: 'string', multiple: true },
     origin: { type: 'string' },
+    'entitlement-cache-ttl': { type: 'string' },
   },
   maxPositionals: 0,
   async run(inv) {
@@ -107,8 +111,15 @@ export const kasServe: Command = {
     }
     const admins = await loadTrusted([...(config.admins ?? []), ...listOption(inv, 'admin')])
     const origin = stringOption(inv, 'origin') ?? config.origin ?? 'arrowseal-kas'
+    const ttlText = stringOption(inv, 'entitlement-cache-ttl') ?? '0'
+    if (!/^(0|[1-9][0-9]{0,8})$/.test(ttlText)) {
+      throw new CliError('USAGE', '--entitlement-cache-ttl must be whole milliseconds (0 to 999999999)', 'e.g. 5000')
+    }
 
-    await import('../../node/install-pq.js')
+    // A call, not a bare import: the bundle drops side-effect imports ("sideEffects": false), and without the call
+    // the gateway signed checkpoints and sealed responses with the JavaScript ML-DSA/ML-KEM on Node 24 as well.
+    const { installNodePostQuantum } = await import('../../node/install-pq.js')
+    installNodePostQuantum()
     const { nodeEd25519 } = await import('../../node/ed25519.js')
     const { nodeX25519 } = await import('../../node/x25519.js')
     const { openAuditLog, parseStoreLocation } = await import('../../store/index.js')
@@ -131,6 +142,7 @@ export const kasServe: Command = {
       hooks,
       ed25519: nodeEd25519,
       x25519: nodeX25519,
+      entitlementCacheTtlMs: Number(ttlText),
       ...(config.publicUrl ? { publicUrl: config.publicUrl.replace(/\/+$/, '') } : {}),
       ...(config.bodyLimit ? { bodyLimit: config.bodyLimit } : {}),
       ...(config.skewSeconds ? { skewMs: config.skewSeconds * 1000 } : {}),

@@ -2,8 +2,9 @@
  * The key-access gateway's HTTP service (fastify 5). One request is checked in the documented order (size, parse,
  * version, audience, time, authentication, replay, throttle, suspension, header digest, service stanza,
  * entitlements), its decision is appended to the audit log and is durable before anything is answered, and a grant
- * carries a receipt (the entry, its inclusion proof and a signed checkpoint). No decision is cached: entitlements
- * and suspensions are read from the store on every request, so replicas over one database agree at once.
+ * carries a receipt (the entry, its inclusion proof and a signed checkpoint). No decision is cached by default:
+ * entitlements and suspensions are read from the store on every request, so replicas over one database agree at
+ * once (an operator may trade that for an entitlement cache with a TTL: src/kas/node/entitlement-cache.ts).
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -17,10 +18,8 @@ import type { Ed25519 } from '../../keys/sign.js'
 import type { X25519 } from '../../keys/xwing.js'
 import type { AuditLog } from '../../store/log.js'
 import {
-  b64u,
   credentialCache,
   decodeRequest,
-  fromB64u,
   hex,
   type KasRequest,
   keyPrincipal,
@@ -29,8 +28,10 @@ import {
 } from '../protocol.js'
 import type { KasAlert, KasServerHooks, PrincipalName, UnwrapForService, UnwrappedService } from '../types.js'
 import { handleAdmin } from './admin.js'
+import { b64u, fromB64u } from './b64.js'
 import { Checkpointer } from './checkpointer.js'
 import { denialReason, KAS_STATUS } from './errors.js'
+import { withEntitlementCache } from './entitlement-cache.js'
 import { createKasMetrics, type KasMetrics } from './metrics.js'
 import type { KasStore } from './store.js'
 
@@ -61,6 +62,12 @@ export interface KasServerOptions {
    * slash; DPoP proofs are checked against it. Default: the protocol and Host of each request.
    */
   readonly publicUrl?: string
+  /**
+   * How long, ms, a replica may reuse a principal's roles and suspension read from the store (default 0: read on
+   * every request). See src/kas/node/entitlement-cache.ts and docs/guides/gateway.md for what it means for
+   * revocation.
+   */
+  readonly entitlementCacheTtlMs?: number
   /** Test seam for the clock. */
   readonly now?: () => number
   /** Called for every suspension the anomaly monitor causes (and logged). */
@@ -102,10 +109,11 @@ const deny = (code: KeyAccessErrorCode, message: string, retryAfterMs?: number) 
  * ```
  */
 export async function createKasServer(options: KasServerOptions): Promise<KasServer> {
-  const { identity, store, log, unwrap, hooks = {} } = options
+  const { identity, log, unwrap, hooks = {} } = options
   const bodyLimit = options.bodyLimit ?? 1024 * 1024
   const skew = options.skewMs ?? 120_000
   const now = options.now ?? Date.now
+  const store = withEntitlementCache(options.store, options.entitlementCacheTtlMs ?? 0, now)
   const metrics = createKasMetrics()
   const checkpointer = new Checkpointer(log)
   const credentials = credentialCache(10_000)

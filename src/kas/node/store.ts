@@ -13,6 +13,7 @@ import type { StoreLocation } from '../../store/log.js'
 import { PG_SCHEMA_RE } from '../../store/schema.js'
 import { loadBetterSqlite3 } from '../../store/sqlite.js'
 import type { PrincipalName } from '../types.js'
+import { batchedNonces } from './nonce-batch.js'
 
 /** One entitlement: `principal` may read `role` of `dataset` (`*`: every dataset) from `notBefore` to `notAfter`. */
 export interface Entitlement {
@@ -124,6 +125,18 @@ function openSqlite(path: string): KasStore {
   const getSusp = db.prepare('SELECT * FROM kas_suspensions WHERE principal = ?')
   const allSusp = db.prepare('SELECT * FROM kas_suspensions ORDER BY principal')
   let inserts = 0
+  // One IMMEDIATE transaction (one fsync) per batch of nonces; the sweep rides along every SWEEP_EVERY inserts.
+  const recordNonces = db
+    .transaction((claims: readonly { nonce: Uint8Array; expires: number; now: number }[]) => {
+      const fresh = claims.map((c) => insertNonce.run(Buffer.from(c.nonce), c.expires).changes === 1)
+      inserts += claims.length
+      if (inserts >= SWEEP_EVERY) {
+        inserts = 0
+        sweep.run(claims[claims.length - 1]!.now)
+      }
+      return fresh
+    })
+    .immediate.bind(null)
   const wrap = <T>(what: string, fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn())
@@ -134,11 +147,7 @@ function openSqlite(path: string): KasStore {
   type SuspRow = { principal: string; since: number; reason: string }
   return {
     kind: 'sqlite',
-    useNonce: (nonce, expires, now) =>
-      wrap('nonce', () => {
-        if (++inserts % SWEEP_EVERY === 0) sweep.run(now)
-        return insertNonce.run(Buffer.from(nonce), expires).changes === 1
-      }),
+    useNonce: batchedNonces((claims) => wrap('nonce', () => recordNonces(claims))),
     rolesOf: (principal, dataset, now) =>
       wrap(
         'entitlements',
@@ -207,18 +216,26 @@ CREATE INDEX IF NOT EXISTS kas_nonces_expires ON ${s}.kas_nonces (expires);`)
   }
   let inserts = 0
   type SuspRow = { principal: string; since: string; reason: string }
+  // One statement (one WAL flush) per batch of distinct nonces; RETURNING names those that were new.
+  const useNonce = batchedNonces(async (claims) => {
+    inserts += claims.length
+    if (inserts >= SWEEP_EVERY) {
+      inserts = 0
+      await q(`DELETE FROM ${s}.kas_nonces WHERE expires < $1`, [claims[claims.length - 1]!.now], 'sweep')
+    }
+    const r = await q(
+      `INSERT INTO ${s}.kas_nonces (nonce, expires) SELECT * FROM unnest($1::bytea[], $2::bigint[])
+       ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
+      [claims.map((c) => Buffer.from(c.nonce)), claims.map((c) => c.expires)],
+      'nonce',
+    )
+    const fresh = new Set((r.rows as { nonce: Buffer }[]).map((x) => x.nonce.toString('hex')))
+    return claims.map((c) => fresh.has(Buffer.from(c.nonce).toString('hex')))
+  })
   const susp = (r: SuspRow): Suspension => ({ principal: r.principal, since: Number(r.since), reason: r.reason })
   return {
     kind: 'postgres',
-    async useNonce(nonce, expires, now) {
-      if (++inserts % SWEEP_EVERY === 0) await q(`DELETE FROM ${s}.kas_nonces WHERE expires < $1`, [now], 'sweep')
-      const r = await q(
-        `INSERT INTO ${s}.kas_nonces (nonce, expires) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`,
-        [Buffer.from(nonce), expires],
-        'nonce',
-      )
-      return r.rowCount === 1
-    },
+    useNonce,
     async rolesOf(principal, dataset, now) {
       const r = await q(
         `SELECT role FROM ${s}.kas_entitlements WHERE principal = $1 AND (dataset = $2 OR dataset = '*')
