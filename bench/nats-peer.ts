@@ -5,6 +5,9 @@
  * the other process: the parent times from `go` to the last `done`.
  * @module
  */
+
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -22,6 +25,10 @@ export interface PeerArgs {
   run: string
   batches: number
   rows: number
+  /** The sealed writer's and reader's `workers` option (0: seal and open in the process's main thread). */
+  workers: number
+  /** Write a V8 CPU profile of the timed part (from `go` to `done`) to this directory. */
+  profDir?: string
 }
 
 /** What this process reports back. */
@@ -79,13 +86,18 @@ async function plainRead(nc: NatsConnection): Promise<() => Promise<number>> {
 async function sealedWrite(nc: NatsConnection): Promise<() => Promise<number>> {
   const batches: RecordBatch[] = makeBatches(args.batches, args.rows)
   return async () => {
-    const sent = await publishSealed(nc, args.subject, batches, sealOptions)
+    const sent = await publishSealed(nc, args.subject, batches, { ...sealOptions, workers: args.workers })
     return sent.batches * args.rows
   }
 }
 
 async function sealedRead(nc: NatsConnection): Promise<() => Promise<number>> {
-  const r = await NatsStreamReader.join(nc, { ...openOptions, subject: args.subject, group: `sealed_${args.run}` })
+  const r = await NatsStreamReader.join(nc, {
+    ...openOptions,
+    subject: args.subject,
+    group: `sealed_${args.run}`,
+    workers: args.workers,
+  })
   return async () => {
     // The subject holds no other sealed stream (plain runs publish no header), so the first claim is this run's.
     const stream = await r.next(30_000)
@@ -93,6 +105,20 @@ async function sealedRead(nc: NatsConnection): Promise<() => Promise<number>> {
     let rows = 0
     for await (const b of stream) rows += b.numRows
     return rows
+  }
+}
+
+/** The same V8 profiler as `node --cpu-prof`, started at `go` so that start-up and preparation stay out of it. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+  return async () => {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(`${args.profDir}/${args.role}-${args.run}.cpuprofile`, JSON.stringify(profile))
+    session.disconnect()
   }
 }
 
@@ -107,11 +133,13 @@ try {
   const work = await roles[args.role](nc)
   send({ type: 'ready' })
   await go
+  const prof = args.profDir ? await startProfile() : undefined
   const c0 = process.cpuUsage()
   const t0 = performance.now()
   const rows = await work()
   const ms = performance.now() - t0
   const c = process.cpuUsage(c0)
+  await prof?.()
   send({ type: 'done', ms, cpuMs: (c.user + c.system) / 1000, rows })
 } catch (err) {
   send({ type: 'error', message: err instanceof Error ? err.message : String(err) })

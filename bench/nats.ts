@@ -1,7 +1,7 @@
 /**
  * Sealed pipeline throughput through NATS JetStream (issue 15), not a timed test:
  *
- *   npx tsx bench/nats.ts [--batches N] [--rows N] [--server HOST:PORT] [--cpu-prof DIR]
+ *   npx tsx bench/nats.ts [--batches N] [--rows N] [--server HOST:PORT] [--workers N] [--cpu-prof DIR]
  *
  * Each run is two processes, as in a deployment: a writer process and a reader process (bench/nats-peer.ts,
  * forked with an IPC channel), both connected to the server, both prepared before the clock starts.
@@ -16,7 +16,9 @@
  * Runs side by side: plain, sealed, sealed, plain, after a small warm-up run of each. A run's time is from `go`
  * (sent to both processes at once) to the later of their `done`; the ratio is sealed over plain rows/s. Then, in
  * this process, the same batches are encoded, decoded, sealed and opened in memory: the CPU floor of each side.
- * `--cpu-prof DIR` writes a V8 CPU profile of each sealed writer and reader process to DIR.
+ * `--workers N` seals and opens on N worker threads in each sealed process (the `workers` option of
+ * `publishSealed` and `NatsStreamReader.join`); default 0, everything on the process's main thread.
+ * `--cpu-prof DIR` writes a V8 CPU profile of each writer and reader process, from `go` to `done`, to DIR.
  * Target (issue 15): ≥ 0.8.
  * @module
  */
@@ -41,6 +43,7 @@ const BATCHES = Number(opt('batches') ?? 24)
 const ROWS = Number(opt('rows') ?? 65_536)
 const server = opt('server') ?? '127.0.0.1:4222'
 const profDir = opt('cpu-prof')
+const WORKERS = Number(opt('workers') ?? 0)
 const peerFile = fileURLToPath(new URL('./nats-peer.ts', import.meta.url))
 
 interface Side {
@@ -55,13 +58,9 @@ interface Run {
 
 /** Starts one peer process and resolves once it is prepared. */
 function start(a: PeerArgs): Promise<{ go(): Promise<Side & { rows: number }> }> {
-  const prof = profDir && a.role.startsWith('sealed') && a.batches === BATCHES
-  const child = fork(peerFile, [JSON.stringify(a)], {
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${a.role}-${a.run}.cpuprofile`] : []),
-    ],
+  const prof = profDir && a.batches === BATCHES ? { profDir } : {}
+  const child = fork(peerFile, [JSON.stringify({ ...a, ...prof })], {
+    execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const reports: PeerReport[] = []
@@ -91,7 +90,7 @@ function start(a: PeerArgs): Promise<{ go(): Promise<Side & { rows: number }> }>
 }
 
 async function run(kind: 'plain' | 'sealed', subject: string, name: string, batches = BATCHES): Promise<Run> {
-  const base = { server, subject, run: name, batches, rows: ROWS }
+  const base = { server, subject, run: name, batches, rows: ROWS, workers: WORKERS }
   // The reader first, so that its group or consumer exists before anything is published.
   const r = await start({ ...base, role: `${kind}-read` })
   const w = await start({ ...base, role: `${kind}-write` })
@@ -161,6 +160,7 @@ try {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
   console.log(`nats: ${BATCHES} batches × ${ROWS} rows, ${(ipcBytes / 1e6).toFixed(1)} MB of Arrow IPC per pass`)
   console.log(`load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)}, Node ${process.version}`)
+  console.log(`each run: one writer process, one reader process; sealed workers per process: ${WORKERS}`)
   console.log('case             time    rows/s       MB/s    writer wall/CPU   reader wall/CPU')
   for (const [name, r] of [
     ['nats/plain #1', p1],
