@@ -23,6 +23,7 @@
  * @module
  */
 import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -54,6 +55,26 @@ interface Run {
   ms: number
   writer: Side
   reader: Side
+  /** CPU ms the local nats-server used during the run (other users of the server included), or NaN. */
+  serverCpuMs: number
+}
+
+/** The local nats-server's process, found by name, to read its CPU time (Linux /proc; NaN elsewhere). */
+const serverPid = (() => {
+  try {
+    return readdirSync('/proc').find(
+      (p) => /^\d+$/.test(p) && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'nats-server',
+    )
+  } catch {
+    return undefined
+  }
+})()
+
+/** utime + stime of the server in ms (clock ticks of 10 ms). */
+function serverCpu(): number {
+  if (!serverPid) return Number.NaN
+  const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 /** Starts one peer process and resolves once it is prepared. */
@@ -94,11 +115,13 @@ async function run(kind: 'plain' | 'sealed', subject: string, name: string, batc
   // The reader first, so that its group or consumer exists before anything is published.
   const r = await start({ ...base, role: `${kind}-read` })
   const w = await start({ ...base, role: `${kind}-write` })
+  const c0 = serverCpu()
   const t0 = performance.now()
   const [writer, reader] = await Promise.all([w.go(), r.go()])
   const ms = performance.now() - t0
+  const serverCpuMs = serverCpu() - c0
   if (reader.rows !== batches * ROWS || writer.rows !== batches * ROWS) throw new Error(`${kind}: rows lost`)
-  return { ms, writer, reader }
+  return { ms, writer, reader, serverCpuMs }
 }
 
 /** Wall ms of `fn` in this process. */
@@ -161,7 +184,7 @@ try {
   console.log(`nats: ${BATCHES} batches × ${ROWS} rows, ${(ipcBytes / 1e6).toFixed(1)} MB of Arrow IPC per pass`)
   console.log(`load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)}, Node ${process.version}`)
   console.log(`each run: one writer process, one reader process; sealed workers per process: ${WORKERS}`)
-  console.log('case             time    rows/s       MB/s    writer wall/CPU   reader wall/CPU')
+  console.log('case             time    rows/s       MB/s    writer wall/CPU   reader wall/CPU   server CPU')
   for (const [name, r] of [
     ['nats/plain #1', p1],
     ['nats/sealed #1', s1],
@@ -169,7 +192,7 @@ try {
     ['nats/plain #2', p2],
   ] as const)
     console.log(
-      `${name.padEnd(16)} ${s(r.ms)}  ${Math.round(rate(r.ms)).toLocaleString('en').padStart(11)}  ${mb(r.ms).toFixed(1).padStart(6)}    ${s(r.writer.ms)} / ${s(r.writer.cpuMs)}     ${s(r.reader.ms)} / ${s(r.reader.cpuMs)}`,
+      `${name.padEnd(16)} ${s(r.ms)}  ${Math.round(rate(r.ms)).toLocaleString('en').padStart(11)}  ${mb(r.ms).toFixed(1).padStart(6)}    ${s(r.writer.ms)} / ${s(r.writer.cpuMs)}     ${s(r.reader.ms)} / ${s(r.reader.cpuMs)}     ${s(r.serverCpuMs)}`,
     )
   const plainMs = (p1.ms + p2.ms) / 2
   const sealedMs = (s1.ms + s2.ms) / 2

@@ -231,12 +231,14 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
             'LIMIT_EXCEEDED',
             `a frame declares ${declared} bytes; this reader accepts at most ${maxFrameBytes}`,
           )
-        buf = new Uint8Array(4 + declared)
+        // A frame in one message is used where it lies (the client hands each message its own bytes); only a
+        // frame in several parts is assembled, into a buffer of the size its length field declares.
+        buf = env.parts === 1 && msg.data.length === 4 + declared ? msg.data : new Uint8Array(4 + declared)
         filled = 0
       }
       if (filled + msg.data.length > buf!.length)
         throw new FormatError('FORMAT_INVALID', 'frame parts exceed the frame length')
-      buf!.set(msg.data, filled)
+      if (buf !== msg.data) buf!.set(msg.data, filled)
       filled += msg.data.length
       part++
       if (part < env.parts) continue
