@@ -25,7 +25,7 @@ import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { checkGroup, type PipelineSubjects, pipelineSubjects, readEnvelope, readRoute } from './envelope.js'
 import { type ClaimContext, SealedNatsStream } from './sealed-stream.js'
-import { ensureGroup, ensurePipeline, ensurePosition, positionComplete, unavailable } from './setup.js'
+import { claimPosition, ensureGroup, ensurePipeline, unavailable } from './setup.js'
 
 /**
  * Options of {@link NatsStreamReader.join}: the open options, plus the pipeline and the reader group.
@@ -206,11 +206,12 @@ export class NatsStreamReader {
     let resumed: boolean
     try {
       start = this.#options.checkpoint ? await checkpointOf(this.#options.checkpoint, id) : null
-      if (await positionComplete(this.#jsm, this.#subjects, this.#options.group, id)) {
+      const position = await claimPosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
+      if (position === 'complete') {
         if (init) wipePoolInit(init)
         return null
       }
-      resumed = await ensurePosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
+      resumed = position === 'resumed'
       // attachPool wipes the exported keys once the workers hold their copies.
       if (init) pool = await attachPool(threads, nodeRuntime.startPool, init)
     } catch (err) {
