@@ -12,7 +12,7 @@ import type { NatsConnection } from '@nats-io/nats-core'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { RecordBatch, Table } from 'apache-arrow'
 import { decodeGroupSchema } from '../arrow/index.js'
-import { BrokerError } from '../errors.js'
+import { ArrowSealError, BrokerError } from '../errors.js'
 import { GROUP_KIND_PUBLIC, HARD_LIMITS } from '../format/constants.js'
 import { parseHeader } from '../format/header.js'
 import { FrameSplitter } from '../format/reader.js'
@@ -198,7 +198,9 @@ export async function publishSealed(
   const chunk = options.chunkBytes ?? Math.min(DEFAULT_CHUNK_BYTES, maxPayload - 16 * 1024)
   if (!Number.isSafeInteger(chunk) || chunk < 4096 || chunk > maxPayload - 1024)
     throw new RangeError(`chunkBytes: 4096 … ${maxPayload - 1024} (the server's max_payload less room for headers)`)
-  if (options.ensureStream !== false) await ensurePipeline(nc, subjects)
+  // The stream look-up (a round trip) runs while the header is sealed; the first publish waits for it.
+  const pipeline = options.ensureStream !== false ? ensurePipeline(nc, subjects) : Promise.resolve()
+  pipeline.catch(() => {}) // observed before the first publish
   const schema = input instanceof Table ? input.schema : options.schema
   const sealer = new SealStream(schema ? { ...options, schema } : options)
   const publisher = new PiecePublisher(jetstream(nc), subjects, chunk, options.inFlight)
@@ -209,6 +211,7 @@ export async function publishSealed(
     for await (const chunkBytes of sealer.readable) {
       for (const piece of splitter.push(chunkBytes)) {
         if (piece.type === 'header') {
+          await pipeline
           await publisher.header(piece.bytes, routeOf(piece.bytes, routeKeys))
           continue
         }
@@ -225,6 +228,7 @@ export async function publishSealed(
     await writing.catch(() => {})
     await publisher.abort()
     if (
+      !(err instanceof ArrowSealError) &&
       err instanceof Error &&
       /timeout|TIMEOUT|503|no responders|closed|CONNECTION/i.test(`${err.name} ${err.message}`)
     )

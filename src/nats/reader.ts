@@ -12,11 +12,20 @@ import { decodeGroupSchema } from '../arrow/index.js'
 import { ArrowSealError, BrokerError } from '../errors.js'
 import { GROUP_KIND_PUBLIC, HARD_LIMITS } from '../format/constants.js'
 import { nodeRuntime } from '../node/runtime.js'
+import {
+  attachPool,
+  type CryptoPool,
+  checkWorkers,
+  type PoolInit,
+  type SharedPool,
+  wipePoolInit,
+} from '../seal/crypto-pool.js'
+import type { FrameOpenerKeys } from '../seal/frame-opener.js'
 import { Opener } from '../seal/opener.js'
 import { checkOpenOptions, type OpenOptions } from '../seal/options.js'
 import { checkGroup, type PipelineSubjects, pipelineSubjects, readEnvelope, readRoute } from './envelope.js'
 import { type ClaimContext, SealedNatsStream } from './sealed-stream.js'
-import { ensureGroup, ensurePipeline, ensurePosition, positionComplete, unavailable } from './setup.js'
+import { claimPosition, ensureGroup, ensurePipeline, unavailable } from './setup.js'
 
 /**
  * Options of {@link NatsStreamReader.join}: the open options, plus the pipeline and the reader group.
@@ -52,6 +61,13 @@ export interface NatsReaderOptions extends OpenOptions {
    * comes again). See docs/guides/pipelines.md.
    */
   readonly checkpoint?: (streamId: string) => number | Promise<number>
+  /**
+   * Verify and decrypt frames on this many worker threads (or a shared `WorkerPool`), default 0 (in this thread).
+   * With workers, this thread keeps receiving and reassembling the next frames from the broker while earlier ones
+   * are verified; batches are still released in order, each only after its checks passed, and acknowledged only
+   * after the caller came back for the next. Worth it when the reader has a core to spare (docs/benchmarks.md).
+   */
+  readonly workers?: number | SharedPool
 }
 
 /**
@@ -114,6 +130,7 @@ export class NatsStreamReader {
       throw new RangeError('idleTimeoutMs: an integer ≥ 100, or Infinity')
     if (options.checkpoint !== undefined && typeof options.checkpoint !== 'function')
       throw new TypeError('checkpoint: a function of the stream id')
+    checkWorkers(options.workers)
     const s = pipelineSubjects(options.subject, options.stream)
     const jsm = options.ensureStream === false ? await openManager(nc) : await ensurePipeline(nc, s)
     await ensureGroup(jsm, s, options.group, ackWaitMs)
@@ -170,15 +187,37 @@ export class NatsStreamReader {
     if (env.kind !== 'header')
       throw new BrokerError('BROKER_MISMATCH', 'the work queue holds a message that is not a header')
     const claimedRoute = readRoute(msg.headers)
-    const opener = await Opener.create(msg.data, this.#options, nodeRuntime)
-    // What the broker said (subject, headers) is held to what the writer signed.
-    if (bytesToHex(opener.header.streamId) !== env.stream)
-      throw new BrokerError('BROKER_MISMATCH', 'the header message carries another stream than its subject names')
-    checkRoute(opener, claimedRoute)
+    const threads = checkWorkers(this.#options.workers)
+    let init: PoolInit | undefined
+    const exportKeys = threads.size > 0 ? (open: FrameOpenerKeys) => (init = { open }) : undefined
+    const opener = await Opener.create(msg.data, this.#options, nodeRuntime, exportKeys)
+    let pool: CryptoPool | null = null
+    try {
+      // What the broker said (subject, headers) is held to what the writer signed.
+      if (bytesToHex(opener.header.streamId) !== env.stream)
+        throw new BrokerError('BROKER_MISMATCH', 'the header message carries another stream than its subject names')
+      checkRoute(opener, claimedRoute)
+    } catch (err) {
+      if (init) wipePoolInit(init)
+      throw err
+    }
     const id = env.stream
-    const start = this.#options.checkpoint ? await checkpointOf(this.#options.checkpoint, id) : null
-    if (await positionComplete(this.#jsm, this.#subjects, this.#options.group, id)) return null
-    const resumed = await ensurePosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
+    let start: number | null
+    let resumed: boolean
+    try {
+      start = this.#options.checkpoint ? await checkpointOf(this.#options.checkpoint, id) : null
+      const position = await claimPosition(this.#jsm, this.#subjects, this.#options.group, id, this.#ackWaitMs)
+      if (position === 'complete') {
+        if (init) wipePoolInit(init)
+        return null
+      }
+      resumed = position === 'resumed'
+      // attachPool wipes the exported keys once the workers hold their copies.
+      if (init) pool = await attachPool(threads, nodeRuntime.startPool, init)
+    } catch (err) {
+      if (init) wipePoolInit(init)
+      throw err
+    }
     const ctx: ClaimContext = {
       js: jetstream(this.#nc),
       jsm: this.#jsm,
@@ -188,6 +227,8 @@ export class NatsStreamReader {
       maxFrameBytes: this.#maxFrameBytes,
       start,
       resumed,
+      pool,
+      workers: threads.size,
     }
     return new SealedNatsStream(opener, msg, claimedRoute, ctx, Math.max(300, Math.floor(this.#ackWaitMs / 3)))
   }

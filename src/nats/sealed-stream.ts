@@ -7,7 +7,10 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream'
 import type { RecordBatch, Schema } from 'apache-arrow'
 import { ArrowSealError, BrokerError, FormatError } from '../errors.js'
+import { FRAME_KIND_END } from '../format/constants.js'
 import type { PublicKey } from '../keys/public-key.js'
+import type { CryptoPool } from '../seal/crypto-pool.js'
+import type { OpenedFrame } from '../seal/frame-opener.js'
 import type { Opener } from '../seal/opener.js'
 import { type Envelope, type PipelineSubjects, readEnvelope } from './envelope.js'
 import { dropPosition, positionName, unavailable } from './setup.js'
@@ -24,6 +27,16 @@ export interface ClaimContext {
   readonly start: number | null
   /** Whether the group's position in this stream existed (a resumed stream) or was just created. */
   readonly resumed: boolean
+  /** Worker threads verifying frames (the reader's `workers` option), or null to verify in this thread. */
+  readonly pool: CryptoPool | null
+  /** Frames verified at once beyond the one being released: the pool's size. */
+  readonly workers: number
+}
+
+/** A batch frame handed to the workers, with the message whose acknowledgement covers it (ack-all). */
+interface InFlight {
+  readonly job: Promise<OpenedFrame>
+  readonly last: JsMsg
 }
 
 const IDLE = Symbol('idle')
@@ -92,6 +105,7 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
   release(): void {
     if (this.#done) return
     clearInterval(this.#heartbeat)
+    this.#ctx.pool?.close()
     this.#work.nak()
   }
 
@@ -123,20 +137,64 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
       throw err
     } finally {
       messages.stop()
+      this.#ctx.pool?.close()
       if (!finished && !this.#done) this.release()
     }
   }
 
   async *#frames(it: AsyncIterator<JsMsg>): AsyncGenerator<RecordBatch, void, undefined> {
-    const { idleTimeoutMs, maxFrameBytes, subjects } = this.#ctx
+    // Frames dispatched to the workers and not yet released, oldest first.
+    const inFlight: InFlight[] = []
+    const opener = this.#opener
+    let verifying = false
+    // Releases the oldest dispatched frame: verified by a worker, checked for position here, then handed over and,
+    // once the caller comes back, acknowledged.
+    async function* releaseOne(): AsyncGenerator<RecordBatch, void, undefined> {
+      const { job, last } = inFlight.shift()!
+      verifying = true
+      const result = opener.accept(await job)
+      if (result.type !== 'batch') throw new BrokerError('BROKER_MISMATCH', 'an end frame sent as a batch')
+      verifying = false
+      yield result.batch
+      last.ack()
+    }
+    try {
+      yield* this.#receive(it, inFlight, releaseOne)
+    } catch (err) {
+      // A message refused while earlier frames were still at the workers: those come first, as in order they
+      // would have (each released only if it verifies). Not after a frame that failed its own checks.
+      if (!verifying) while (inFlight.length > 0) yield* releaseOne()
+      throw err
+    }
+  }
+
+  async *#receive(
+    it: AsyncIterator<JsMsg>,
+    inFlight: InFlight[],
+    releaseOne: () => AsyncGenerator<RecordBatch, void, undefined>,
+  ): AsyncGenerator<RecordBatch, void, undefined> {
+    const { idleTimeoutMs, maxFrameBytes, subjects, pool, workers } = this.#ctx
     // The next frame slot wanted and the next part of it; `null` until the first message when resuming on the
     // broker's word.
     let expected: number | null = this.#ctx.start ?? (this.#ctx.resumed ? null : 0)
     let part = 0
     let buf: Uint8Array | null = null
     let filled = 0
+    let positioned = false
+    let pending: Promise<IteratorResult<JsMsg>> | null = null
     for (;;) {
-      const msg = await nextOrIdle(it, idleTimeoutMs)
+      if (!pending) {
+        pending = it.next()
+        pending.catch(() => {}) // observed when awaited below
+      }
+      // A frame at the workers is released as soon as it is verified, not held until the next message comes (a
+      // live stream may pause for a long time between batches).
+      if (inFlight.length > 0 && (await settlesFirst(inFlight[0]!.job, pending))) {
+        yield* releaseOne()
+        continue
+      }
+      const msg = await nextOrIdle(pending, idleTimeoutMs)
+      pending = null
       if (msg === IDLE)
         throw new FormatError('TRUNCATED', `no message of the stream for ${idleTimeoutMs} ms before its end frame`)
       const env: Envelope = readEnvelope(msg.subject, msg.headers, subjects)
@@ -150,7 +208,11 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
         expected = env.slot
         this.#start = expected
       }
-      if (expected > 0 && this.#opener.nextIndex === 0) this.#opener.resumeAt(expected)
+      if (!positioned) {
+        // Once, before the first frame: frames already dispatched do not move the opener until released.
+        positioned = true
+        if (expected > 0) this.#opener.resumeAt(expected)
+      }
       // A redelivered or republished message of a frame already released: absorbed, nothing released twice.
       if (env.slot < expected || (env.slot === expected && env.part < part)) {
         if (env.kind === 'end') throw new FormatError('FRAME_OUT_OF_ORDER', `the stream ends before batch ${expected}`)
@@ -169,19 +231,39 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
             'LIMIT_EXCEEDED',
             `a frame declares ${declared} bytes; this reader accepts at most ${maxFrameBytes}`,
           )
-        buf = new Uint8Array(4 + declared)
+        // A frame in one message is used where it lies (the client hands each message its own bytes); only a
+        // frame in several parts is assembled, into a buffer of the size its length field declares.
+        buf = env.parts === 1 && msg.data.length === 4 + declared ? msg.data : new Uint8Array(4 + declared)
         filled = 0
       }
       if (filled + msg.data.length > buf!.length)
         throw new FormatError('FORMAT_INVALID', 'frame parts exceed the frame length')
-      buf!.set(msg.data, filled)
+      if (buf !== msg.data) buf!.set(msg.data, filled)
       filled += msg.data.length
       part++
       if (part < env.parts) continue
       if (filled !== buf!.length) throw new FormatError('TRUNCATED', 'frame parts end before the frame does')
-      const result = await this.#opener.openFrame(buf!.subarray(4))
+      const frame = buf!.subarray(4)
       buf = null
       part = 0
+      if (pool && env.kind === 'batch' && frame[0] !== FRAME_KIND_END) {
+        // Near the stream's inflation limit, release frames first, so each gets exactly its in-order budget.
+        let budget = this.#opener.inflateBudget(inFlight.length)
+        while (!budget) {
+          yield* releaseOne()
+          budget = this.#opener.inflateBudget(inFlight.length)
+        }
+        const job = pool.open(frame, expected, budget)
+        job.catch(() => {}) // surfaces, in order, when released
+        inFlight.push({ job, last: msg })
+        expected++
+        // One frame per worker in flight besides the one being released, as OpenStream does.
+        while (inFlight.length > workers) yield* releaseOne()
+        continue
+      }
+      // The end frame (and everything without workers) is verified here, after every batch before it.
+      while (inFlight.length > 0) yield* releaseOne()
+      const result = await this.#opener.openFrame(frame)
       if (result.type === 'end') {
         await this.#finish(msg)
         return
@@ -210,9 +292,17 @@ export class SealedNatsStream implements AsyncIterable<RecordBatch> {
   }
 }
 
-async function nextOrIdle(it: AsyncIterator<JsMsg>, ms: number): Promise<JsMsg | typeof IDLE> {
+/** Whether `job` settles before `next` does (the message is then left pending for the next turn). */
+function settlesFirst(job: Promise<unknown>, next: Promise<unknown>): Promise<boolean> {
+  const yes = () => true
+  const no = () => false
+  return Promise.race([job.then(yes, yes), next.then(no, no)])
+}
+
+/** The next message, or IDLE after `ms` without one; the caller's own time with a batch is not counted. */
+async function nextOrIdle(next: Promise<IteratorResult<JsMsg>>, ms: number): Promise<JsMsg | typeof IDLE> {
   if (!Number.isFinite(ms)) {
-    const r = await it.next()
+    const r = await next
     if (r.done) throw new BrokerError('BROKER_UNAVAILABLE', 'the consumer closed')
     return r.value
   }
@@ -221,7 +311,7 @@ async function nextOrIdle(it: AsyncIterator<JsMsg>, ms: number): Promise<JsMsg |
     timer = setTimeout(() => resolve(IDLE), ms)
   })
   try {
-    const r = await Promise.race([it.next(), idle])
+    const r = await Promise.race([next, idle])
     if (r === IDLE) return IDLE
     if (r.done) throw new BrokerError('BROKER_UNAVAILABLE', 'the consumer closed')
     return r.value

@@ -89,27 +89,37 @@ export function positionName(group: string, id: string): string {
 }
 
 /**
- * Binds the group's position in one sealed stream: a durable consumer on its frames subject with ack-all, so
- * acknowledging a frame's last part acknowledges every message before it in one step. Returns whether a position
- * existed (a resumed stream).
+ * Binds the group's position in one sealed stream, in one look-up: `complete` if the group already finished it
+ * (its position acknowledged everything on the frames subject, the last message acknowledged being the end frame),
+ * else a durable consumer on its frames subject with ack-all, so acknowledging a frame's last part acknowledges
+ * every message before it in one step; `resumed` if a position existed, `fresh` if it was just created.
+ *
+ * `complete` is what tells a header republished after its stream completed (outside the duplicate window) from a
+ * new stream: a duplicate claim, acknowledged and skipped. Broker metadata, not authenticated: a lying broker can
+ * make a reader skip a stream, which it can do anyway by withholding it.
  *
  * A resumed position is re-created at its acknowledged floor: the messages a dead reader had been handed but not
  * acknowledged would otherwise come back only after ack_wait, *after* newer ones, and a stream's frames must
  * arrive in order. The new consumer starts at the first message after the floor, with nothing pending.
  */
-export async function ensurePosition(
+export async function claimPosition(
   jsm: JetStreamManager,
   s: PipelineSubjects,
   group: string,
   id: string,
   ackWaitMs: number,
-): Promise<boolean> {
+): Promise<'complete' | 'resumed' | 'fresh'> {
   const name = positionName(group, id)
   let floor: number | null = null
   try {
-    floor = (await jsm.consumers.info(s.stream, name)).ack_floor.stream_seq
+    const info = await jsm.consumers.info(s.stream, name)
+    floor = info.ack_floor.stream_seq
+    if (info.num_pending === 0 && info.num_ack_pending === 0 && floor !== 0) {
+      const last = await jsm.streams.getMessage(s.stream, { seq: floor })
+      if (last?.header.get(HDR.kind) === 'end') return 'complete'
+    }
   } catch (err) {
-    if (!isNotFound(err)) throw unavailable(`looking up position ${name}`, err)
+    if (!isNotFound(err)) throw unavailable(`reading position ${name}`, err)
   }
   try {
     if (floor !== null) await jsm.consumers.delete(s.stream, name)
@@ -128,30 +138,7 @@ export async function ensurePosition(
   } catch (err) {
     throw unavailable(`creating position ${name}`, err)
   }
-  return floor !== null
-}
-
-/**
- * Whether the group already finished stream `id`: its position acknowledged everything on the frames subject, and
- * the last message acknowledged is the end frame. A header republished after its stream completed (outside the
- * duplicate window) is then a duplicate claim, acknowledged and skipped. Broker metadata, not authenticated: a
- * lying broker can make a reader skip a stream, which it can do anyway by withholding it.
- */
-export async function positionComplete(
-  jsm: JetStreamManager,
-  s: PipelineSubjects,
-  group: string,
-  id: string,
-): Promise<boolean> {
-  try {
-    const info = await jsm.consumers.info(s.stream, positionName(group, id))
-    if (info.num_pending !== 0 || info.num_ack_pending !== 0 || info.ack_floor.stream_seq === 0) return false
-    const last = await jsm.streams.getMessage(s.stream, { seq: info.ack_floor.stream_seq })
-    return last?.header.get(HDR.kind) === 'end'
-  } catch (err) {
-    if (isNotFound(err)) return false
-    throw unavailable('reading the stream position', err)
-  }
+  return floor !== null ? 'resumed' : 'fresh'
 }
 
 /** Removes a finished stream's position (best effort: the inactivity threshold removes it otherwise). */
