@@ -4,9 +4,10 @@
  * value that does not fit the type is reported (not coerced) so the caller can name its row and column.
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { type Data, type DataType, makeData } from 'apache-arrow'
 import { arrowType, type ColumnType, typeName } from './column-type.js'
-import { extraInferredCheck, fitsInferred, type InferredType } from './infer.js'
+import { extraInferredCheck, type InferredType } from './infer.js'
 import { parseDate, parseInstant } from './time.js'
 
 // makeData's overloads are keyed by the static type; these columns are built from a runtime type.
@@ -162,7 +163,8 @@ function fitsJson(type: InferredType, value: unknown): boolean {
     case 'bool':
       return typeof value === 'boolean'
     case 'timestamp':
-      return typeof value === 'string' && fitsInferred('timestamp', value)
+      // The builder parses the text by the inference rule itself: checking here too would parse it twice.
+      return typeof value === 'string'
     case 'utf8':
       return true
   }
@@ -277,7 +279,10 @@ function bigIntSink(type: ColumnType & { kind: 'int' }): Sink {
       // A JSON number beyond 2^53 has already been rounded by the JSON parser: refuse it rather than guess.
       if (typeof value !== 'number' || !Number.isSafeInteger(value))
         return NOT_A(`${name} (exact integers above 2^53 must be JSON strings)`)
-      return put(a, i, String(value))
+      // Safe integers are within int64; only a uint64 column has a bound left to check.
+      if (!type.signed && value < 0) return `is outside the range of ${name}`
+      a[i] = BigInt(value)
+      return undefined
     },
   )
 }
@@ -340,18 +345,18 @@ function boolSink(type: ColumnType): Sink {
 }
 
 function utf8Sink(type: ColumnType): Sink {
-  const encoder = new TextEncoder()
-  let bytes = new Uint8Array(64 * 1024)
+  // A Node Buffer (this is CLI code): `write` at an offset encodes without a new view per value.
+  let bytes = Buffer.alloc(64 * 1024)
   let used = 0
   const offsets = new Values<Int32Array>((n) => new Int32Array(n), 1025)
   const put = (i: number, text: string): Refusal => {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     if (used + text.length * 3 > bytes.length) {
-      const next = new Uint8Array(Math.max(bytes.length * 2, used + text.length * 3))
-      next.set(bytes.subarray(0, used))
+      const next = Buffer.alloc(Math.max(bytes.length * 2, used + text.length * 3))
+      bytes.copy(next, 0, 0, used)
       bytes = next
     }
-    used += encoder.encodeInto(text, bytes.subarray(used)).written
+    used += bytes.write(text, used, 'utf8')
     if (used > 0x7fffffff) return 'makes the batch exceed 2 GiB of text: use a smaller --batch-rows'
     offsets.data[i + 1] = used
     return undefined
@@ -371,7 +376,8 @@ function utf8Sink(type: ColumnType): Sink {
         nullCount,
         nullBitmap,
         valueOffsets: offsets.data.slice(0, length + 1),
-        data: bytes.slice(0, used),
+        // A plain Uint8Array copy: Buffer#slice would be a view of the whole, larger buffer.
+        data: new Uint8Array(bytes.buffer, bytes.byteOffset, used).slice(),
       }),
   }
 }
