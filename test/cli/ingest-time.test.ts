@@ -1,10 +1,12 @@
 /**
  * The hand-written ISO-8601 parser of src/cli/convert/time.ts against the regular expression it replaced (kept
- * here as the oracle): the same instant or the same refusal for every text, in every unit and zone kind.
+ * here as the oracle): the same instant or the same refusal for every text, in every unit and zone kind. And the
+ * 64-bit column builders, which write safe integers as two 32-bit halves: every value reads back exactly.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { TimestampUnit } from '../../src/cli/convert/column-type.js'
+import { columnBuilder } from '../../src/cli/convert/columns.js'
 import { parseInstant } from '../../src/cli/convert/time.js'
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i
@@ -83,5 +85,48 @@ describe('parseInstant (hand-written) agrees with the regular expression it repl
     )
     expect(parseInstant('0000-02-29T00:00:00Z', 'ms', 'UTC')).not.toBeNull()
     expect(parseInstant('0100-02-29T00:00:00Z', 'ms', 'UTC')).toBeNull()
+  })
+})
+
+describe('64-bit columns keep every value (safe integers go in as two 32-bit halves)', () => {
+  const int64 = fc.oneof(
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map(BigInt),
+    fc.constantFrom(0n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n, -(2n ** 32n), 2n ** 53n - 1n, -(2n ** 53n) + 1n),
+  )
+  it('property: int64 and uint64 from text and from JSON numbers, with nulls', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(int64), { maxLength: 3000 }), fc.boolean(), (values, signed) => {
+        const wanted = values.map((v) => (v === null ? null : signed ? v : BigInt.asUintN(64, v)))
+        const text = columnBuilder({ kind: 'int', bits: 64, signed }, true)
+        const json = columnBuilder({ kind: 'int', bits: 64, signed }, true)
+        for (const v of wanted) {
+          expect(text.appendText(v === null ? null : String(v))).toBeUndefined()
+          const safe = v !== null && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+          expect(json.appendJson(v === null ? null : safe ? Number(v) : String(v))).toBeUndefined()
+        }
+        for (const built of [text.finish(), json.finish()]) {
+          const got = Array.from({ length: built.length }, (_, i) =>
+            built.getValid(i) ? (built.values as BigInt64Array)[i] : null,
+          )
+          expect(got).toEqual(wanted)
+        }
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('timestamps before and after 1970, in every unit', () => {
+    const b = columnBuilder({ kind: 'timestamp', unit: 'us', timezone: 'UTC' }, true)
+    const texts = [
+      '1969-12-31T23:59:59.999999Z',
+      '0001-01-01T00:00:00Z',
+      '9999-12-31T23:59:59.999999Z',
+      '2024-02-29 12:00',
+    ]
+    for (const t of texts) expect(b.appendText(t)).toBeUndefined()
+    const data = b.finish()
+    expect(Array.from(data.values as BigInt64Array)).toEqual(texts.map((t) => parseInstant(t, 'us', 'UTC')))
+    expect((data.values as BigInt64Array)[0]).toBe(-1n)
   })
 })

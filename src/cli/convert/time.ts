@@ -77,9 +77,6 @@ function suffixOffsetMs(text: string, at: number): number | null {
 /**
  * The instant of an ISO-8601 date-time (see the module doc) in `unit` since the epoch, or `null`.
  *
- * Parsed by hand, not by a regular expression: a match allocates an array and a string per part, and ingest
- * parses one timestamp per row and column.
- *
  * @example
  * ```ts
  * parseInstant('1970-01-01T00:00:01.5Z', 'ms', 'UTC') // 1500n
@@ -87,6 +84,22 @@ function suffixOffsetMs(text: string, at: number): number | null {
  * ```
  */
 export function parseInstant(text: string, unit: TimestampUnit, zone: string | null): bigint | null {
+  const v = parseInstantValue(text, unit, zone)
+  return typeof v === 'number' ? BigInt(v) : v
+}
+
+/**
+ * {@link parseInstant}, as a number where that is exact (a safe integer), else as a BigInt: a column builder
+ * writes numbers without allocating a BigInt per value. Parsed by hand, not by a regular expression: a match
+ * allocates an array and a string per part, and ingest parses one timestamp per row and column.
+ *
+ * @example
+ * ```ts
+ * parseInstantValue('1970-01-01T00:00:01.5Z', 'ms', 'UTC') // 1500
+ * parseInstantValue('2024-01-01T00:00:00Z', 'ns', 'UTC') // 1704067200000000000n
+ * ```
+ */
+export function parseInstantValue(text: string, unit: TimestampUnit, zone: string | null): number | bigint | null {
   // YYYY-MM-DD[T or space]HH:MM
   const sep = text.charCodeAt(10)
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58) return null
@@ -132,8 +145,9 @@ export function parseInstant(text: string, unit: TimestampUnit, zone: string | n
     fraction = fraction * 10 + (p < fractionEnd ? text.charCodeAt(p) - 48 : 0)
   }
   const seconds = (wall - offsetMs) / 1000
-  // Seconds and milliseconds of years 0000-9999 are exact in a double; finer units need BigInt arithmetic.
-  if (digits <= 3) return BigInt(seconds * 10 ** digits + fraction)
+  // Exact in a double when the scaled seconds are a safe integer (products and sums below 2^53 do not round).
+  const scaled = seconds * 10 ** digits
+  if (Number.isSafeInteger(scaled) && Number.isSafeInteger(scaled + fraction)) return scaled + fraction
   return BigInt(seconds) * SCALE[unit] + BigInt(fraction)
 }
 
