@@ -4,7 +4,7 @@
  * throughput next to the parser alone on the same file (csv-parse for CSV; line splitting + JSON.parse for
  * NDJSON), run in this one process side by side.
  *
- *   npm run build && npx tsx bench/ingest.ts [--gb 2] [--formats csv,ndjson]
+ *   npm run build && npx tsx bench/ingest.ts [--gb 2] [--formats csv,ndjson] [--cli path/to/cli/main.js]
  *
  * Not part of CI (it writes 4 GB and takes minutes). Peak RSS comes from GNU time (`%M`), so it is the whole
  * child process, Node and WebAssembly included. The target is under 400 MB for every command; a MISS is
@@ -25,7 +25,6 @@ import { writeIdentityFile } from '../src/node/files.js'
 import { machine, writeReport } from './report.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const MB = 1e6
 const TARGET_MB = 400
 
@@ -33,6 +32,9 @@ function arg(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`)
   return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
 }
+
+// --cli: a copy of the built CLI, so that a long run is not disturbed by a rebuild of dist/ meanwhile.
+const CLI = arg('cli', join(ROOT, 'dist', 'cli', 'main.js'))
 
 // Deterministic rows of a pipeline-like export: ids, names with quotes and commas, amounts, timestamps, flags.
 function row(i: number): [number, string, string, string, string, boolean] {
@@ -191,7 +193,7 @@ async function main(): Promise<void> {
       )
     }
     const day = new Date().toISOString().slice(0, 10)
-    writeReport(join(ROOT, 'bench', 'results', `${day}-ingest.json`), {
+    writeReport(join(ROOT, 'bench', 'results', `${day}-ingest-${gb}gb-${formats.join('-')}.json`), {
       machine: machine(),
       gb,
       targetPeakRssMB: TARGET_MB,

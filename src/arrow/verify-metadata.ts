@@ -105,15 +105,22 @@ class Walker {
 
   /** Checks a vector of `elemSize`-byte elements; returns [start of elements, count]. */
   vector(fieldPos: number, elemSize: number): [number, number] {
+    const [start, n] = this.bytes(fieldPos, elemSize)
+    if (n > this.budget) throw invalid('vector too long')
+    return [start, n]
+  }
+
+  // A vector's bounds alone: for strings, whose bytes are never visited one by one, so that a metadata value
+  // may be most of the message (pandas and Parquet writers store kilobytes of JSON in one value).
+  private bytes(fieldPos: number, elemSize: number): [number, number] {
     const at = this.ref(fieldPos)
     const n = this.i32(at)
     if (n < 0 || at + 4 + n * elemSize > this.buf.byteLength) throw invalid('vector out of bounds')
-    if (n > this.budget) throw invalid('vector too long')
     return [at + 4, n]
   }
 
   string(fieldPos: number): void {
-    this.vector(fieldPos, 1)
+    this.bytes(fieldPos, 1)
   }
 
   tables(fieldPos: number, visit: (pos: number) => void): void {

@@ -9,10 +9,12 @@ import {
   Int32,
   List,
   makeData,
+  RecordBatch,
   RecordBatchFileWriter,
   RecordBatchStreamWriter,
   Schema,
   SparseUnion,
+  Struct,
   TimestampMillisecond,
   Utf8,
   Utf8View,
@@ -183,6 +185,16 @@ describe('metadata bounds (flatbuffer) checks', () => {
     const t0 = performance.now()
     expectArrowInvalid(() => decodeGroupBatch(bad, layout!, rows))
     expect(performance.now() - t0).toBeLessThan(1000)
+  })
+})
+
+describe('metadata strings', () => {
+  it('a schema metadata value may be most of the message (pandas writes kilobytes of JSON in one)', () => {
+    const schema = new Schema([new Field('a', new Int32(), true)], new Map([['pandas', 'x'.repeat(5000)]]))
+    const a = makeData({ type: new Int32(), length: 2, data: Int32Array.from([1, 2]) })
+    const data = makeData({ type: new Struct(schema.fields), length: 2, nullCount: 0, children: [a] })
+    const stream = RecordBatchStreamWriter.writeAll([new RecordBatch(schema, data)]).toUint8Array(true)
+    expect(scanStream(stream).length).toBeGreaterThan(0)
   })
 })
 

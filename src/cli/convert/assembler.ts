@@ -51,11 +51,10 @@ export class BatchAssembler {
     return this.count()
   }
 
-  /** Appends an NDJSON record: missing keys are null. */
-  appendJson(record: Readonly<Record<string, unknown>>, row: number): RecordBatch | undefined {
+  /** Appends an NDJSON record's values, in column order (`null` for a missing key). */
+  appendValues(values: readonly unknown[], row: number): RecordBatch | undefined {
     for (let i = 0; i < this.builders.length; i++) {
-      const name = this.columns[i]!.name
-      const refused = this.builders[i]!.appendJson(Object.hasOwn(record, name) ? record[name] : null)
+      const refused = this.builders[i]!.appendJson(values[i] ?? null)
       if (refused !== undefined) this.refuse(i, refused, row)
     }
     return this.count()

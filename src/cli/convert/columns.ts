@@ -4,10 +4,11 @@
  * value that does not fit the type is reported (not coerced) so the caller can name its row and column.
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { type Data, type DataType, makeData } from 'apache-arrow'
 import { arrowType, type ColumnType, typeName } from './column-type.js'
-import { extraInferredCheck, fitsInferred, type InferredType } from './infer.js'
-import { parseDate, parseInstant } from './time.js'
+import { extraInferredCheck, type InferredType } from './infer.js'
+import { parseDate, parseInstantValue } from './time.js'
 
 // makeData's overloads are keyed by the static type; these columns are built from a runtime type.
 const dataOf = makeData as unknown as (props: {
@@ -162,7 +163,8 @@ function fitsJson(type: InferredType, value: unknown): boolean {
     case 'bool':
       return typeof value === 'boolean'
     case 'timestamp':
-      return typeof value === 'string' && fitsInferred('timestamp', value)
+      // The builder parses the text by the inference rule itself: checking here too would parse it twice.
+      return typeof value === 'string'
     case 'utf8':
       return true
   }
@@ -253,33 +255,70 @@ function smallIntSink(type: ColumnType & { kind: 'int' }): Sink {
   )
 }
 
-function bigIntSink(type: ColumnType & { kind: 'int' }): Sink {
-  const name = type.signed ? 'an int64' : 'a uint64'
-  const min = type.signed ? -(2n ** 63n) : 0n
-  const max = type.signed ? 2n ** 63n - 1n : 2n ** 64n - 1n
-  const fromText = (text: string): bigint | string => {
-    if (!INT_TEXT.test(text) || text.length > 21) return NOT_A(name)
-    const v = BigInt(text)
-    return v < min || v > max ? `is outside the range of ${name}` : v
-  }
-  const put = (a: BigInt64Array | BigUint64Array, i: number, text: string): Refusal => {
-    const v = fromText(text)
+// Whether typed arrays are little-endian here (they are on every platform Node runs on; checked, not assumed).
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const TWO_32 = 2 ** 32
+
+// A 64-bit column (int64, uint64, timestamps). A value that is a safe integer is written as its two 32-bit halves,
+// so no BigInt is allocated per value (that allocation was most of the cost of such a column); larger values are
+// BigInts. `parse` and `parseJson` return the value or why it was refused.
+function int64Sink(
+  type: ColumnType,
+  signed: boolean,
+  parse: (text: string) => number | bigint | string,
+  parseJson: (value: unknown) => number | bigint | string,
+): Sink {
+  const make = (n: number) => (signed ? new BigInt64Array(n) : new BigUint64Array(n))
+  let data = make(1024)
+  let words = new Int32Array(data.buffer)
+  const set = (i: number, v: number | bigint | string): Refusal => {
     if (typeof v === 'string') return v
-    a[i] = v
+    if (typeof v === 'bigint') data[i] = v
+    else if (!LITTLE_ENDIAN) data[i] = BigInt(v)
+    else {
+      const hi = Math.floor(v / TWO_32)
+      // Int32Array stores ToInt32 of each half: the low half's bits whatever its sign.
+      words[2 * i] = v - hi * TWO_32
+      words[2 * i + 1] = hi
+    }
     return undefined
   }
-  return primitive<BigInt64Array | BigUint64Array>(
-    type,
-    (n) => (type.signed ? new BigInt64Array(n) : new BigUint64Array(n)),
-    put,
-    (a, i, value) => {
-      if (typeof value === 'string') return put(a, i, value)
-      // A JSON number beyond 2^53 has already been rounded by the JSON parser: refuse it rather than guess.
-      if (typeof value !== 'number' || !Number.isSafeInteger(value))
-        return NOT_A(`${name} (exact integers above 2^53 must be JSON strings)`)
-      return put(a, i, String(value))
+  return {
+    grow(n) {
+      if (n <= data.length) return
+      const next = make(Math.max(n, data.length * 2))
+      next.set(data as never)
+      data = next
+      words = new Int32Array(data.buffer)
     },
-  )
+    put: (i, text) => set(i, parse(text)),
+    putJson: (i, value) => set(i, parseJson(value)),
+    data: (length, nullCount, nullBitmap) =>
+      dataOf({ type: arrowType(type), length, nullCount, nullBitmap, data: data.subarray(0, length) }),
+  }
+}
+
+function bigIntSink(type: ColumnType & { kind: 'int' }): Sink {
+  const name = type.signed ? 'an int64' : 'a uint64'
+  const outside = `is outside the range of ${name}`
+  const min = type.signed ? -(2n ** 63n) : 0n
+  const max = type.signed ? 2n ** 63n - 1n : 2n ** 64n - 1n
+  const parse = (text: string): number | bigint | string => {
+    if (!INT_TEXT.test(text) || text.length > 21) return NOT_A(name)
+    // Up to 2^53 the number is exact; beyond, BigInt keeps every digit.
+    const n = Number(text)
+    if (Number.isSafeInteger(n)) return !type.signed && n < 0 ? outside : n
+    const v = BigInt(text)
+    return v < min || v > max ? outside : v
+  }
+  return int64Sink(type, type.signed, parse, (value) => {
+    if (typeof value === 'string') return parse(value)
+    // A JSON number beyond 2^53 has already been rounded by the JSON parser: refuse it rather than guess.
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      return NOT_A(`${name} (exact integers above 2^53 must be JSON strings)`)
+    // Safe integers are within int64; only a uint64 column has a bound left to check.
+    return !type.signed && value < 0 ? outside : value
+  })
 }
 
 function floatSink(type: ColumnType & { kind: 'float' }): Sink {
@@ -340,18 +379,18 @@ function boolSink(type: ColumnType): Sink {
 }
 
 function utf8Sink(type: ColumnType): Sink {
-  const encoder = new TextEncoder()
-  let bytes = new Uint8Array(64 * 1024)
+  // A Node Buffer (this is CLI code): `write` at an offset encodes without a new view per value.
+  let bytes = Buffer.alloc(64 * 1024)
   let used = 0
   const offsets = new Values<Int32Array>((n) => new Int32Array(n), 1025)
   const put = (i: number, text: string): Refusal => {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     if (used + text.length * 3 > bytes.length) {
-      const next = new Uint8Array(Math.max(bytes.length * 2, used + text.length * 3))
-      next.set(bytes.subarray(0, used))
+      const next = Buffer.alloc(Math.max(bytes.length * 2, used + text.length * 3))
+      bytes.copy(next, 0, 0, used)
       bytes = next
     }
-    used += encoder.encodeInto(text, bytes.subarray(used)).written
+    used += bytes.write(text, used, 'utf8')
     if (used > 0x7fffffff) return 'makes the batch exceed 2 GiB of text: use a smaller --batch-rows'
     offsets.data[i + 1] = used
     return undefined
@@ -371,7 +410,8 @@ function utf8Sink(type: ColumnType): Sink {
         nullCount,
         nullBitmap,
         valueOffsets: offsets.data.slice(0, length + 1),
-        data: bytes.slice(0, used),
+        // A plain Uint8Array copy: Buffer#slice would be a view of the whole, larger buffer.
+        data: new Uint8Array(bytes.buffer, bytes.byteOffset, used).slice(),
       }),
   }
 }
@@ -392,17 +432,10 @@ function dateSink(type: ColumnType): Sink {
 }
 
 function timestampSink(type: ColumnType & { kind: 'timestamp' }): Sink {
-  const put = (a: BigInt64Array, i: number, text: string): Refusal => {
-    const v = parseInstant(text, type.unit, type.timezone)
-    if (v === null) return NOT_A('an ISO-8601 date and time')
-    a[i] = v
-    return undefined
-  }
-  return primitive<BigInt64Array>(
-    type,
-    (n) => new BigInt64Array(n),
-    put,
-    (a, i, value) => (typeof value === 'string' ? put(a, i, value) : NOT_A('an ISO-8601 date-time string')),
+  const refused = NOT_A('an ISO-8601 date and time')
+  const parse = (text: string) => parseInstantValue(text, type.unit, type.timezone) ?? refused
+  return int64Sink(type, true, parse, (value) =>
+    typeof value === 'string' ? parse(value) : NOT_A('an ISO-8601 date-time string'),
   )
 }
 

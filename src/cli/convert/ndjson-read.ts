@@ -46,27 +46,92 @@ function inferColumn(values: readonly unknown[], kind: Kind): ColumnType {
 }
 
 /**
- * Splits text chunks into lines (LF, with an optional CR before it), numbered from 1.
+ * Lines (LF, with an optional CR before it) of decoded text chunks, numbered from 1. Lines of the chunk at hand
+ * are handed out synchronously and only a new chunk is awaited: an await per line would cost more than parsing
+ * the line.
  *
  * @example
  * ```ts
- * for await (const [line, text] of lines(decodeText(chunks, 'NDJSON'))) JSON.parse(text)
+ * const lines = new LineSource(decodeText(chunks, 'NDJSON'))
+ * for (;;) {
+ *   const text = lines.next()
+ *   if (text !== undefined) JSON.parse(text)
+ *   else if (!(await lines.fill())) break
+ * }
  * ```
  */
-export async function* lines(texts: AsyncIterable<string>): AsyncGenerator<[number, string]> {
-  let tail = ''
-  let n = 0
-  for await (const text of texts) {
-    let from = 0
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-      const part = text.slice(from, nl)
-      yield [++n, tail === '' ? part : tail + part]
-      tail = ''
-      from = nl + 1
-    }
-    tail += text.slice(from)
+export class LineSource {
+  /** The number of the line `next()` returned last. */
+  line = 0
+  private text = ''
+  private from = 0
+  private tail = ''
+  private ended = false
+  private readonly texts: AsyncIterator<string>
+
+  constructor(texts: AsyncIterable<string>) {
+    this.texts = texts[Symbol.asyncIterator]()
   }
-  if (tail !== '') yield [++n, tail]
+
+  /** The next whole line of the text read so far, or `undefined` when `fill()` must read more. */
+  next(): string | undefined {
+    const nl = this.text.indexOf('\n', this.from)
+    if (nl < 0) {
+      if (!this.ended || (this.tail === '' && this.from >= this.text.length)) return undefined
+      // The input ended without a final line break: the rest is the last line.
+      const last = this.tail + this.text.slice(this.from)
+      this.tail = ''
+      this.text = ''
+      this.from = 0
+      this.line++
+      return last
+    }
+    const part = this.text.slice(this.from, nl)
+    this.from = nl + 1
+    this.line++
+    if (this.tail === '') return part
+    const whole = this.tail + part
+    this.tail = ''
+    return whole
+  }
+
+  /** Reads the next chunk; `false` once the input has ended and every line was returned. */
+  async fill(): Promise<boolean> {
+    if (this.ended) return false
+    this.tail += this.text.slice(this.from)
+    this.from = 0
+    const r = await this.texts.next()
+    if (r.done) {
+      this.ended = true
+      this.text = ''
+      return this.tail !== ''
+    }
+    this.text = r.value
+    return true
+  }
+
+  /** Stops reading the input (closes the file). */
+  async close(): Promise<void> {
+    await this.texts.return?.(undefined)
+  }
+}
+
+// The JSON object of one non-blank line, or undefined for a blank line.
+function parseLine(raw: string, line: number): Record<string, unknown> | undefined {
+  // Trimming only when an end is not plain JSON punctuation keeps the common line (`{…}`) from being copied.
+  const first = raw.charCodeAt(0)
+  const last = raw.charCodeAt(raw.length - 1)
+  const text = first <= 32 || first > 126 || last <= 32 || last > 126 ? raw.trim() : raw
+  if (text === '') return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new CliError('INPUT_INVALID', `NDJSON line ${line} is not valid JSON`)
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CliError('INPUT_INVALID', `NDJSON line ${line} is not a JSON object`)
+  return value as Record<string, unknown>
 }
 
 /**
@@ -78,23 +143,16 @@ export async function* lines(texts: AsyncIterable<string>): AsyncGenerator<[numb
  * ```
  */
 export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: TextReadOptions): Promise<TextBatches> {
-  const source = lines(decodeText(chunks, 'NDJSON'))
-  const next = async (): Promise<[number, Record<string, unknown>] | undefined> => {
+  const source = new LineSource(decodeText(chunks, 'NDJSON'))
+  const nextRecord = async (): Promise<Record<string, unknown> | undefined> => {
     for (;;) {
-      const r = await source.next()
-      if (r.done) return undefined
-      const [line, raw] = r.value
-      const text = raw.trim()
-      if (text === '') continue
-      let value: unknown
-      try {
-        value = JSON.parse(text)
-      } catch {
-        throw new CliError('INPUT_INVALID', `NDJSON line ${line} is not valid JSON`)
+      const raw = source.next()
+      if (raw === undefined) {
+        if (await source.fill()) continue
+        return undefined
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value))
-        throw new CliError('INPUT_INVALID', `NDJSON line ${line} is not a JSON object`)
-      return [line, value as Record<string, unknown>]
+      const record = parseLine(raw, source.line)
+      if (record) return record
     }
   }
   const inferRows = options.inferRows ?? DEFAULT_INFER_ROWS
@@ -102,7 +160,8 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
   let columns: readonly TextColumn[]
   if (options.schema) columns = options.schema
   else {
-    for (let r = await next(); r; r = window.length < inferRows ? await next() : undefined) window.push(r)
+    for (let r = await nextRecord(); r; r = window.length < inferRows ? await nextRecord() : undefined)
+      window.push([source.line, r])
     const names: string[] = []
     const seen = new Set<string>()
     for (const [, record] of window)
@@ -119,7 +178,8 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
       return { name, type: inferColumn(values, kind), nullable: true, inferred: true }
     })
   }
-  const known = new Set(columns.map((c) => c.name))
+  // Column index by key; a Map, so that a key such as "__proto__" or "constructor" is an ordinary name.
+  const index = new Map(columns.map((c, i) => [c.name, i]))
   const schema = arrowSchema(columns)
   const assembler = new BatchAssembler(columns, schema, {
     label: 'NDJSON',
@@ -127,9 +187,14 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
     batchRows: options.batchRows,
     ...(options.schema ? {} : { inferredFrom: inferRows }),
   })
+  // One row's values in column order, reused for every row (a missing key stays null).
+  const cells: unknown[] = new Array(columns.length).fill(null)
   const add = (line: number, record: Record<string, unknown>): RecordBatch | undefined => {
-    for (const key in record)
-      if (!known.has(key))
+    cells.fill(null)
+    // One pass over the record's own keys both finds an unknown key and picks the values.
+    for (const key in record) {
+      const i = index.get(key)
+      if (i === undefined)
         throw new CliError(
           'INPUT_INVALID',
           `NDJSON line ${line}: key "${key}" is not a column (${options.schema ? 'not in --schema' : `not seen in the first ${inferRows} rows`})`,
@@ -137,7 +202,9 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
             ? 'add it to the schema file'
             : 'pass --schema FILE listing every column, or raise --infer-rows',
         )
-    return assembler.appendJson(record, line)
+      cells[i] = record[key]
+    }
+    return assembler.appendValues(cells, line)
   }
   async function* batches(): AsyncGenerator<RecordBatch> {
     try {
@@ -146,14 +213,21 @@ export async function readNdjson(chunks: AsyncIterable<Uint8Array>, options: Tex
         if (b) yield b
       }
       window.length = 0
-      for (let r = await next(); r; r = await next()) {
-        const b = add(r[0], r[1])
+      for (;;) {
+        const raw = source.next()
+        if (raw === undefined) {
+          if (await source.fill()) continue
+          break
+        }
+        const record = parseLine(raw, source.line)
+        if (!record) continue
+        const b = add(source.line, record)
         if (b) yield b
       }
       const last = assembler.flush()
       if (last) yield last
     } finally {
-      await source.return(undefined)
+      await source.close()
     }
   }
   return { schema, batches: batches() }
