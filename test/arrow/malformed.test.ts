@@ -31,6 +31,7 @@ import {
 import { scanStream } from '../../src/arrow/scan.js'
 import { ArrowSealError } from '../../src/errors.js'
 import { allTypesTable, structBatch } from '../fixtures/tables.js'
+import { propertyRuns } from '../helpers/property-runs.js'
 
 const table = allTypesTable({ batches: 2 })
 const batch = table.batches[1]!
@@ -287,7 +288,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         expectArrowInvalid(() => decodeGroupBatch(bytes, layout!, rows))
         schemaOrArrowSealError(bytes)
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     )
   })
 
@@ -303,7 +304,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         s.set(b, 4)
         schemaOrArrowSealError(s)
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     )
   })
 
@@ -317,7 +318,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
           decodeOrArrowSealError(bad)
         },
       ),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     )
   })
 
@@ -328,7 +329,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         bad[i]! ^= 1 << bit
         decodeOrArrowSealError(bad)
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     )
   })
 
@@ -339,7 +340,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         bad[i]! ^= 1 << bit
         schemaOrArrowSealError(bad)
       }),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     )
   })
 })
