@@ -43,6 +43,7 @@ import type { Policy } from '../../src/policy/policy.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { allTypesTable, structBatch, tableDiff } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
+import { propertyRuns } from '../helpers/property-runs.js'
 import { codeOf, join, splitStream } from '../helpers/streams.js'
 
 function arrowInvalid(fn: () => unknown): boolean {
@@ -217,7 +218,7 @@ describe('GroupDecoder agrees with a fresh decode on every mutation', () => {
         bad[i]! ^= 1 << bit
         agree(bad)
       }),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     )
   })
 

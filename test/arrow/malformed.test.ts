@@ -33,6 +33,7 @@ import {
 import { scanStream } from '../../src/arrow/scan.js'
 import { ArrowSealError } from '../../src/errors.js'
 import { allTypesTable, structBatch } from '../fixtures/tables.js'
+import { propertyRuns } from '../helpers/property-runs.js'
 
 const table = allTypesTable({ batches: 2 })
 const batch = table.batches[1]!
@@ -332,7 +333,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         expectArrowInvalid(() => decodeGroupBatch(bytes, layout!, rows))
         schemaOrArrowSealError(bytes)
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     )
   })
 
@@ -348,7 +349,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         s.set(b, 4)
         schemaOrArrowSealError(s)
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     )
   })
 
@@ -362,7 +363,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
           decodeOrArrowSealError(bad)
         },
       ),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     )
   })
 
@@ -373,7 +374,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         bad[i]! ^= 1 << bit
         decodeOrArrowSealError(bad)
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     )
   })
 
@@ -384,7 +385,7 @@ describe('fuzz: malformed bytes end in ArrowSealError, never another exception o
         bad[i]! ^= 1 << bit
         schemaOrArrowSealError(bad)
       }),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     )
   })
 })

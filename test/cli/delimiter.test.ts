@@ -3,9 +3,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseDelimiter, separatorWarning } from '../../src/cli/convert/csv.js'
-import { generateIdentity, openTable } from '../../src/index.js'
-import { writeIdentityFile } from '../../src/node/files.js'
-import { buildCli, runCli, sealArgs, tempDir } from './helpers.js'
+import { type Identity, openTable } from '../../src/index.js'
+import { cliFixture, runCli, sealArgs } from './helpers.js'
 import { csvTable } from './text-helpers.js'
 
 const TSV = 'id\tname\n1\tAda\n2\tBob\n'
@@ -42,16 +41,20 @@ describe('arrowseal seal with TSV', () => {
   let dir: string
   let cleanup: () => void
   const p = (name: string) => join(dir, name)
-  let reader: Awaited<ReturnType<typeof generateIdentity>>
-  let writer: Awaited<ReturnType<typeof generateIdentity>>
+  let reader: Identity
+  let writer: Identity
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = tempDir())
-    cli = await buildCli()
-    ;[writer, reader] = await Promise.all([generateIdentity(), generateIdentity()])
-    await writeIdentityFile(p('writer.key'), writer)
-    writeFileSync(p('recipients.json'), JSON.stringify({ r: [reader.publicKey] }))
-    writeFileSync(p('policy.json'), JSON.stringify({ fields: {}, default: ['r'] }))
+    ;({
+      dir,
+      cleanup,
+      cli,
+      identities: { writer, reader },
+    } = await cliFixture({
+      identities: ['writer', 'reader'],
+      recipients: (k) => ({ r: [k.reader] }),
+      policy: { fields: {}, default: ['r'] },
+    }))
     writeFileSync(p('data.txt'), TSV)
     writeFileSync(p('data.tsv'), TSV)
   })

@@ -7,25 +7,27 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parquetToTable } from '../../src/cli/convert/parquet.js'
-import { generateIdentity, openTable } from '../../src/index.js'
-import { writeIdentityFile } from '../../src/node/files.js'
-import { buildCli, ROOT, runCli, sealArgs, tempDir } from './helpers.js'
+import { type Identity, openTable } from '../../src/index.js'
+import { cliFixture, ROOT, runCli, sealArgs } from './helpers.js'
 
 let cli: string
 let dir: string
 let cleanup: () => void
 const p = (name: string) => join(dir, name)
-let reader: Awaited<ReturnType<typeof generateIdentity>>
-let writer: Awaited<ReturnType<typeof generateIdentity>>
+let reader: Identity
+let writer: Identity
 
 beforeAll(async () => {
-  ;({ dir, cleanup } = tempDir())
-  cli = await buildCli()
-  ;[writer, reader] = await Promise.all([generateIdentity(), generateIdentity()])
-  await writeIdentityFile(p('writer.key'), writer)
-  await writeIdentityFile(p('reader.key'), reader)
-  writeFileSync(p('recipients.json'), JSON.stringify({ r: [reader.publicKey] }))
-  writeFileSync(p('policy.json'), JSON.stringify({ fields: {}, default: ['r'], schemaMetadata: ['r'] }))
+  ;({
+    dir,
+    cleanup,
+    cli,
+    identities: { writer, reader },
+  } = await cliFixture({
+    identities: ['writer', 'reader'],
+    recipients: (k) => ({ r: [k.reader] }),
+    policy: { fields: {}, default: ['r'], schemaMetadata: ['r'] },
+  }))
   writeFileSync(
     p('schema.json'),
     JSON.stringify({

@@ -11,6 +11,7 @@ import type { FieldRule, Policy } from '../../src/policy/policy.js'
 import { openTable, sealTable } from '../../src/table.js'
 import { assertTablesEqual, structBatch } from '../fixtures/tables.js'
 import { id } from '../helpers/identities.js'
+import { propertyRuns } from '../helpers/property-runs.js'
 import { openStreamed } from '../helpers/streams.js'
 import { type GeneratedTable, tableArb } from './arrow-arbitrary.js'
 
@@ -105,7 +106,7 @@ describe('generated Arrow tables', () => {
           }
         },
       ),
-      { numRuns: 40, seed: 0xa220 },
+      { numRuns: propertyRuns(40), seed: 0xa220 },
     )
   }, 120_000)
 })

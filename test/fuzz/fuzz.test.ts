@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { openTable } from '../../src/table.js'
+import { propertyRuns } from '../helpers/property-runs.js'
 import { largestAllocation, resetAllocationRecord } from './alloc-guard.js'
 import { openOptions } from './corpus.js'
 import { foreignMacRanges, intFields, setField } from './fields.js'
@@ -24,7 +25,7 @@ describe('fuzz (short CI run)', () => {
   })
 
   it('refuses random mutations (bit flips, truncations, insertions, frame swaps, boundary fields)', async () => {
-    await assertMutationsRefused(seeds(), { numRuns: 300, seed: 0x5eed })
+    await assertMutationsRefused(seeds(), { numRuns: propertyRuns(300), seed: 0x5eed })
   }, 60_000)
 
   it('refuses every integer field at 0, 1, limit − 1, limit, limit + 1 and its maximum', async () => {

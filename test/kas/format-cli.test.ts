@@ -6,48 +6,27 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tableFromArrays, tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateIdentity } from '../../src/index.js'
-import { writeIdentityFile } from '../../src/node/files.js'
-import { buildCli, runCli, tempDir } from '../cli/helpers.js'
+import { cliFixture, runCli, sealArgs } from '../cli/helpers.js'
 
 let cli: string
 let dir: string
 let cleanup: () => void
 const p = (name: string) => join(dir, name)
-const keys: Record<string, string> = {}
+let keys: Record<string, string> = {}
 
 beforeAll(async () => {
-  ;({ dir, cleanup } = tempDir('arrowseal-kas-cli-'))
-  cli = await buildCli()
-  for (const name of ['writer', 'alice', 'kas', 'bob']) {
-    const identity = await generateIdentity()
-    await writeIdentityFile(p(`${name}.key`), identity)
-    keys[name] = identity.publicKey
-  }
-  writeFileSync(
-    p('recipients.json'),
-    JSON.stringify({ support: [keys['alice']], analysts: [{ service: 'https://kas.example/v1', key: keys['kas'] }] }),
-  )
-  writeFileSync(
-    p('policy.json'),
-    JSON.stringify({ fields: { id: 'public', email: ['support'], amount: ['analysts'] } }),
-  )
+  ;({ dir, cleanup, cli, keys } = await cliFixture({
+    prefix: 'arrowseal-kas-cli-',
+    identities: ['writer', 'alice', 'kas', 'bob'],
+    recipients: (k) => ({ support: [k.alice], analysts: [{ service: 'https://kas.example/v1', key: k.kas }] }),
+    policy: { fields: { id: 'public', email: ['support'], amount: ['analysts'] } },
+  }))
   const t = tableFromArrays({ id: Int32Array.of(1, 2), email: ['a@x', 'b@y'], amount: Float64Array.of(1, 2) })
   writeFileSync(p('data.arrows'), tableToIPC(t, 'stream'))
 })
 afterAll(() => cleanup?.())
 
-const seal = (...rest: string[]) =>
-  runCli(cli, [
-    'seal',
-    '--policy',
-    p('policy.json'),
-    '--recipients',
-    p('recipients.json'),
-    '--signer',
-    p('writer.key'),
-    ...rest,
-  ])
+const seal = (...rest: string[]) => runCli(cli, sealArgs(p, 'policy.json', ...rest))
 
 describe('CLI: service recipients', () => {
   it('seals for a gateway, inspect shows where each role goes, and a reader without a stanza is told', async () => {

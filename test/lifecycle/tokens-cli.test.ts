@@ -6,25 +6,21 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, runCli, tempDir } from '../cli/helpers.js'
+import { cliFixture, runCli, sealArgs } from '../cli/helpers.js'
 
 let cli: string
 let dir: string
 let cleanup: () => void
 const p = (name: string) => join(dir, name)
-const keys: Record<string, string> = {}
+let keys: Record<string, string> = {}
 
 beforeAll(async () => {
-  cli = await buildCli()
-  ;({ dir, cleanup } = tempDir('arrowseal-tokens-'))
-  for (const who of ['writer', 'analyst', 'auditor']) {
-    const r = await runCli(cli, ['keygen', '-o', p(`${who}.key`)])
-    expect(r.code, r.stderr).toBe(0)
-    keys[who] = r.stdout.trim()
-  }
-  writeFileSync(p('recipients.json'), JSON.stringify({ analysts: [keys['analyst']], auditors: [keys['auditor']] }))
-  const policy = { fields: { id: 'public', email: ['auditors'] }, tokens: { email: ['analysts'] } }
-  writeFileSync(p('policy.json'), JSON.stringify(policy))
+  ;({ dir, cleanup, cli, keys } = await cliFixture({
+    prefix: 'arrowseal-tokens-',
+    identities: ['writer', 'analyst', 'auditor'],
+    recipients: (k) => ({ analysts: [k.analyst], auditors: [k.auditor] }),
+    policy: { fields: { id: 'public', email: ['auditors'] }, tokens: { email: ['analysts'] } },
+  }))
   writeFileSync(p('a.arrows'), tableToIPC(tableFromArrays({ id: Int32Array.of(1, 2), email: ['x@a', 'y@a'] })))
   writeFileSync(p('b.arrows'), tableToIPC(tableFromArrays({ id: Int32Array.of(3), email: ['y@a'] })))
 }, 60_000)
@@ -32,19 +28,7 @@ beforeAll(async () => {
 afterAll(() => cleanup?.())
 
 const seal = (input: string, out: string, ...rest: string[]) =>
-  runCli(cli, [
-    'seal',
-    '--policy',
-    p('policy.json'),
-    '--recipients',
-    p('recipients.json'),
-    '--signer',
-    p('writer.key'),
-    '-o',
-    p(out),
-    ...rest,
-    p(input),
-  ])
+  runCli(cli, sealArgs(p, 'policy.json', '-o', p(out), ...rest, p(input)))
 const openAs = async (who: string, file: string) => {
   const r = await runCli(cli, ['open', '--identity', p(`${who}.key`), '--trust', keys['writer']!, p(file)])
   expect(r.code, r.stderr).toBe(0)

@@ -3,27 +3,27 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exportIdentity, generateIdentity } from '../../src/index.node.js'
 import { pipelineSubjects } from '../../src/nats/index.js'
-import { buildCli, runCli, tempDir } from '../cli/helpers.js'
+import { cliFixture, runCli, sealArgs } from '../cli/helpers.js'
 import { connectTest, dropPipeline, NATS_SERVER, natsSkip, uniqueSubject } from './broker.js'
 
 describe.skipIf(natsSkip !== null)('CLI over NATS', () => {
   let nc: NatsConnection
   let cli = ''
-  const { dir, cleanup } = tempDir('arrowseal-nats-cli-')
+  let dir = ''
+  let cleanup = () => {}
   const at = (f: string) => join(dir, f)
   const subject = uniqueSubject('cli')
   beforeAll(async () => {
     nc = await connectTest()
-    cli = await buildCli()
-    const writer = await generateIdentity()
-    const reader = await generateIdentity()
-    writeFileSync(at('writer.key'), `${exportIdentity(writer)}\n`)
-    writeFileSync(at('reader.key'), `${exportIdentity(reader)}\n`)
-    writeFileSync(at('writer.pub'), `${writer.publicKey}\n`)
-    writeFileSync(at('recipients.json'), JSON.stringify({ r: [reader.publicKey] }))
-    writeFileSync(at('policy.json'), JSON.stringify({ fields: { id: 'public', name: ['r'] } }))
+    let keys: Record<string, string>
+    ;({ dir, cleanup, cli, keys } = await cliFixture({
+      prefix: 'arrowseal-nats-cli-',
+      identities: ['writer', 'reader'],
+      recipients: (k) => ({ r: [k.reader] }),
+      policy: { fields: { id: 'public', name: ['r'] } },
+    }))
+    writeFileSync(at('writer.pub'), `${keys['writer']}\n`)
     writeFileSync(at('in.csv'), 'id,name\n1,ada\n2,grace\n3,edsger\n')
   })
   afterAll(async () => {
@@ -34,16 +34,7 @@ describe.skipIf(natsSkip !== null)('CLI over NATS', () => {
 
   it('seal --to publishes a stream; open --from claims, verifies and writes it', async () => {
     const url = `nats://${NATS_SERVER}/${subject}`
-    const sealArgs = [
-      'seal',
-      '--policy',
-      at('policy.json'),
-      '--recipients',
-      at('recipients.json'),
-      '--signer',
-      at('writer.key'),
-    ]
-    const sealed = await runCli(cli, [...sealArgs, '--to', url, at('in.csv')])
+    const sealed = await runCli(cli, sealArgs(at, 'policy.json', '--to', url, at('in.csv')))
     expect(sealed.stderr).toMatch(/published stream [0-9a-f]{32}/)
     expect(sealed.code).toBe(0)
     const streamId = sealed.stdout.trim()
