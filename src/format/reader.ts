@@ -119,8 +119,9 @@ export class FrameSplitter {
   }
 
   /**
-   * A view of exactly `size` bytes: over a recycled buffer if one is big enough, else over a fresh one with an
-   * eighth of headroom, so that the next frames of about the same size fit it.
+   * A view of exactly `size` bytes: over a recycled buffer if one is big enough, else over a fresh one. A frame's
+   * buffer gets an eighth of headroom, so that the next frames of about the same size fit it, but never past the
+   * largest frame this reader accepts: the largest allocation stays bounded by the limit (test/fuzz).
    */
   #allocate(size: number): Uint8Array {
     const at = this.#free.findIndex((b) => b.byteLength >= size)
@@ -128,7 +129,8 @@ export class FrameSplitter {
       const [buffer] = this.#free.splice(at, 1)
       return new Uint8Array(buffer!, 0, size)
     }
-    const buffer = new ArrayBuffer(size + Math.min(size >>> 3, 1 << 23))
+    const room = this.#stage === 'frames' ? Math.min(size >>> 3, 4 + this.#maxFrameBytes - size) : 0
+    const buffer = new ArrayBuffer(size + Math.max(0, room))
     this.#mine.add(buffer)
     return new Uint8Array(buffer, 0, size)
   }
