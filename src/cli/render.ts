@@ -28,6 +28,12 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
     ['suite', r.suite.name],
     ['stream id', r.streamId],
     ['signer', label(r.signer.keyId)],
+    // Oldest first: a reader must trust the writer and every rewrapper listed here.
+    ...(r.rewraps ?? []).map((w, i): [string, string] => [
+      `rewrap ${i + 1}`,
+      `by ${label(w.signer.keyId)}${w.session ? ` (session ${w.session.keyId})` : ''}: kept ${w.kept} ` +
+        `recipient${w.kept === 1 ? '' : 's'}, added ${w.added}`,
+    ]),
     ...(r.session
       ? ([['session', `${r.session.keyId}, valid ${r.session.notBefore} to ${r.session.notAfter}`]] as [
           string,

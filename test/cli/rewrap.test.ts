@@ -326,7 +326,12 @@ describe('arrowseal rotate', () => {
         .map((row) => row.toJSON()),
     )
     const inspected = await runCli(cli, ['inspect', '--recipients', at('rotation.json'), at('rotated.aseal')])
+    expect(inspected.code, inspected.stderr).toBe(0)
     expect(inspected.stdout).toContain(`${keyId('alice2')} (alice-2027)`)
+    expect(inspected.stdout).not.toContain('(alice-2026)')
+    expect(inspected.stdout).toMatch(
+      new RegExp(`^rewrap 1 +by ${keyId('steward')} \\(steward\\): kept 2 recipients, added 1$`, 'm'),
+    )
   })
 
   it('rotates a stream that was rewrapped before (the chain grows; every rewrapper must be trusted)', async () => {
