@@ -13,19 +13,38 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { SubtreeId } from '../audit/merkle.js'
 import { StoreError } from '../errors.js'
 import type { Backend, StoredEntry, StoredSubtree, StoreInit, WriteTx } from './backend.js'
+import { hasNodeSqlite, NodeSqliteDatabase } from './node-sqlite.js'
 import { SCHEMA_VERSION, sqliteSchema } from './schema.js'
 
 type Database = BetterSqlite3.Database
 
-/** Loads the optional peer dependency; a clear error if it is not installed or its addon does not load. */
+/**
+ * Loads the SQLite driver: the optional peer dependency better-sqlite3, or, where it is missing or its native
+ * addon does not load for this Node (built for another NODE_MODULE_VERSION), the built-in `node:sqlite` behind
+ * the same API subset (src/store/node-sqlite.ts). `ARROWSEAL_SQLITE_DRIVER=better-sqlite3|node` forces one.
+ * A clear typed error if neither is available.
+ */
 export function loadBetterSqlite3(): typeof BetterSqlite3 {
+  loaded ??= loadDriver()
+  return loaded
+}
+
+let loaded: typeof BetterSqlite3 | undefined
+
+function loadDriver(): typeof BetterSqlite3 {
+  const forced = process.env['ARROWSEAL_SQLITE_DRIVER']
+  if (forced === 'node' && hasNodeSqlite()) return NodeSqliteDatabase as unknown as typeof BetterSqlite3
   try {
     const require = createRequire(import.meta.url)
-    return require('better-sqlite3') as typeof BetterSqlite3
+    const Driver = require('better-sqlite3') as typeof BetterSqlite3
+    // The addon loads lazily, at the first `new`: try it once here so a wrong ABI falls back instead of failing.
+    if (forced !== 'better-sqlite3') new Driver(':memory:').close()
+    return Driver
   } catch (err) {
+    if (forced !== 'better-sqlite3' && hasNodeSqlite()) return NodeSqliteDatabase as unknown as typeof BetterSqlite3
     throw new StoreError(
       'STORE_UNAVAILABLE',
-      'better-sqlite3 (12.x) is not installed or its native addon does not load for this Node version',
+      'better-sqlite3 (12.x) is not installed or its native addon does not load for this Node version, and this Node has no node:sqlite (22.5+)',
       { cause: err },
     )
   }

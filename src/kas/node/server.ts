@@ -30,8 +30,8 @@ import type { KasAlert, KasServerHooks, PrincipalName, UnwrapForService, Unwrapp
 import { handleAdmin } from './admin.js'
 import { b64u, fromB64u } from './b64.js'
 import { Checkpointer } from './checkpointer.js'
-import { denialReason, KAS_STATUS } from './errors.js'
 import { withEntitlementCache } from './entitlement-cache.js'
+import { denialReason, KAS_STATUS } from './errors.js'
 import { createKasMetrics, type KasMetrics } from './metrics.js'
 import type { KasStore } from './store.js'
 
