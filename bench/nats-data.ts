@@ -44,3 +44,20 @@ export function makeBatches(n: number, rows: number): RecordBatch[] {
   }
   return out
 }
+
+/** A ReadableStream of `items` (Node 20's lib types lack `ReadableStream.from`). */
+export function streamOf<T>(items: readonly T[]): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(c) {
+      for (const x of items) c.enqueue(x)
+      c.close()
+    },
+  })
+}
+
+/** Everything a stream yields. */
+export async function drain<T>(s: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of s) out.push(x)
+  return out
+}

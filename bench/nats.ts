@@ -32,7 +32,7 @@ import { type RecordBatch, Table, tableFromIPC, tableToIPC } from 'apache-arrow'
 import { OpenStream, SealStream } from '../src/index.node.js'
 import { pipelineSubjects } from '../src/nats/envelope.js'
 import { ensurePipeline } from '../src/nats/setup.js'
-import { makeBatches, openOptions, sealOptions } from './nats-data.js'
+import { drain, makeBatches, openOptions, sealOptions, streamOf } from './nats-data.js'
 import type { PeerArgs, PeerReport } from './nats-peer.js'
 
 const args = process.argv.slice(2)
@@ -129,21 +129,6 @@ async function time(fn: () => unknown): Promise<number> {
   const t0 = performance.now()
   await fn()
   return performance.now() - t0
-}
-
-function streamOf<T>(items: readonly T[]): ReadableStream<T> {
-  return new ReadableStream<T>({
-    start(c) {
-      for (const x of items) c.enqueue(x)
-      c.close()
-    },
-  })
-}
-
-async function drain<T>(s: ReadableStream<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const x of s) out.push(x)
-  return out
 }
 
 /** The CPU floor of each side, in this one thread: encode, decode, seal, open the same batches in memory. */
