@@ -2,7 +2,7 @@
  * Text ingest at scale (issue 16): a CSV and an NDJSON file of about 2 GB each, generated in a temporary
  * directory (deleted afterwards), sealed and opened by the built CLI, with the peak RSS of each command and its
  * throughput next to the parser alone on the same file (csv-parse for CSV; line splitting + JSON.parse for
- * NDJSON), run in this one process side by side.
+ * NDJSON) and the CLI's reader alone (parsing plus Arrow columns, no sealing), run in this one process side by side.
  *
  *   npm run build && npx tsx bench/ingest.ts [--gb 2] [--formats csv,ndjson] [--cli path/to/cli/main.js]
  *
@@ -20,6 +20,8 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse'
+import { readCsv } from '../src/cli/convert/csv-read.js'
+import { readNdjson } from '../src/cli/convert/ndjson-read.js'
 import { generateIdentity } from '../src/index.js'
 import { writeIdentityFile } from '../src/node/files.js'
 import { machine, writeReport } from './report.js'
@@ -102,6 +104,19 @@ async function parserAlone(
   return { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6, rows }
 }
 
+// The CLI's own reader in this process: parsing plus typing values into Arrow columns, without sealing. Sealing
+// is then the difference between this and `seal`.
+async function readerAlone(path: string, format: 'csv' | 'ndjson'): Promise<{ seconds: number; cpuSeconds: number }> {
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  const read = format === 'csv' ? readCsv : readNdjson
+  const chunks = createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>
+  const { batches } = await read(chunks, { batchRows: 65_536 })
+  for await (const _ of batches);
+  const used = process.cpuUsage(cpu)
+  return { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 }
+}
+
 interface Measured {
   seconds: number
   cpuSeconds: number
@@ -157,6 +172,7 @@ async function main(): Promise<void> {
       const rows = await generate(input, format, gb * 1e9)
       const size = statSync(input).size
       const alone = await parserAlone(input, format)
+      const reader = await readerAlone(input, format)
       const sealed = await timed([...seal, '--signer', at('writer.key'), '-o', at('data.aseal'), input])
       const sealedSize = statSync(at('data.aseal')).size
       rmSync(input)
@@ -177,6 +193,7 @@ async function main(): Promise<void> {
         inputMB: Math.round(size / MB),
         rows,
         parserAlone: { ...alone, mbps: mbps(alone.seconds), mbPerCpuSecond: mbps(alone.cpuSeconds) },
+        readerAlone: { ...reader, ...rates(reader) },
         seal: { ...sealed, ...rates(sealed), outMB: sealedSize / MB },
         openToFile: { ...toFile, ...rates(toFile), outMB: backSize / MB },
         openToStdoutArrow: { ...toStdout, ...rates(toStdout) },
@@ -187,6 +204,7 @@ async function main(): Promise<void> {
       const rate = (r: { mbps: number; mbPerCpuSecond: number }) => `${r.mbps} MB/s wall, ${r.mbPerCpuSecond} MB/CPU-s`
       console.log(
         `${format}: ${result.inputMB} MB, ${rows} rows | parser alone ${rate(result.parserAlone)} | ` +
+          `reader alone (parse + Arrow columns) ${rate(result.readerAlone)} | ` +
           `seal ${rate(result.seal)} (${result.seal.cpuRatioToParser}x the parser's CPU rate), peak ${mark(sealed)} | ` +
           `open -> ${format} file ${rate(result.openToFile)}, peak ${mark(toFile)} | ` +
           `open -> stdout (arrow) ${rate(result.openToStdoutArrow)}, peak ${mark(toStdout)}`,
