@@ -109,14 +109,18 @@ async function sideBySide(
   return [ta, tb]
 }
 
+/**
+ * Prints both runs and their ratio by median and by minimum: on a shared, loaded machine the minimum is the run
+ * least disturbed by other work, the median what a busy machine gives.
+ */
 function report(name: string, seal: number[], re: number[]): void {
-  const ratio = median(re) / median(seal)
+  const byMedian = median(re) / median(seal)
+  const byMin = Math.min(...re) / Math.min(...seal)
+  const verdict = (r: number) => `${(r * 100).toFixed(1)} % (${r <= 0.4 ? 'MET' : 'MISS'})`
   console.log(
     `${name}: seal ${seal.map((x) => x.toFixed(0)).join(' ')} ms; rewrap ${re.map((x) => x.toFixed(0)).join(' ')} ms`,
   )
-  console.log(
-    `  median seal ${median(seal).toFixed(0)} ms, rewrap ${median(re).toFixed(0)} ms: ${(ratio * 100).toFixed(1)} % (target ≤ 40 %: ${ratio <= 0.4 ? 'MET' : 'MISS'})`,
-  )
+  console.log(`  rewrap / seal, target ≤ 40 %: by median ${verdict(byMedian)}, by minimum ${verdict(byMin)}`)
 }
 
 async function timing(): Promise<void> {
@@ -190,7 +194,7 @@ function runChild(n: number, mode: string): { mode: string; inputMB: number; pea
 async function main(): Promise<void> {
   if (argv[0] === '--child') return child(Number(argv[1]), argv[2] as 'seal' | 'seal+rewrap')
   await timing()
-  const sizes = arg('--rss', '100,1024').split(',').map(Number)
+  const sizes = arg('--rss', '100,1024').split(',').filter(Boolean).map(Number)
   console.log(
     'rewrap/stream-rss: peak RSS of SealStream → rewrapStream → discard (and SealStream alone), per input size',
   )
