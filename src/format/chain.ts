@@ -6,7 +6,7 @@
  * @module
  */
 import { FormatError } from '../errors.js'
-import { ByteReader, ByteWriter } from './bytes.js'
+import { ByteReader, ByteWriter, constantTimeEqual } from './bytes.js'
 import {
   FINGERPRINT_BYTES,
   FORMAT_VERSION,
@@ -121,7 +121,7 @@ function parseAt(bytes: Uint8Array, depth: number): HeaderChain {
   const inner = parseAt(previousBytes, depth + 1)
   if (inner.bytes.length !== previousLength)
     throw new FormatError('FORMAT_INVALID', 'bytes follow the previous header inside a rewrap layer')
-  if (!sameBytes(inner.root.streamId, streamId))
+  if (!constantTimeEqual(inner.root.streamId, streamId))
     throw new FormatError('FORMAT_INVALID', 'a rewrap layer names another stream id than the header it embeds')
   const innerFlags = inner.layers.at(-1)?.flags ?? inner.root.flags
   const copied = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS
@@ -172,10 +172,6 @@ function assertDistinct(active: readonly ActiveStanza[]): void {
     if (seen.has(key)) throw new FormatError('FORMAT_INVALID', 'a rewrapped header lists the same recipient twice')
     seen.add(key)
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function suiteOf(fields: Pick<RewrapFields, 'session'>): number {
