@@ -28,7 +28,6 @@ import {
 import { frameMac, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { parseFrame } from '../format/frame.js'
 import type { StanzaEntry } from '../format/header.js'
-import { setupBaseS } from '../keys/hpke.js'
 import { Identity } from '../keys/identity.js'
 import { WriterSession } from '../keys/session.js'
 import type { Ed25519 } from '../keys/sign.js'
@@ -37,6 +36,7 @@ import { committedKey } from '../seal/header-verify.js'
 import { checkOpenOptions } from '../seal/options.js'
 import { type RandomSource, webRandom } from '../seal/random.js'
 import { backendFor, type Runtime, webRuntime } from '../seal/runtime.js'
+import { sealStanza } from '../seal/stanza.js'
 import { type ActiveOpened, findActive, verifyChain } from './chain-verify.js'
 import type { RewrapOptions } from './rewrap-options.js'
 import { planRewrap, type RewrapPlan } from './rewrap-plan.js'
@@ -271,21 +271,11 @@ async function writeLayer(
   const info = concatBytes(LABEL.stanzaInfo, root.streamId)
   const stanzas: StanzaEntry[] = []
   const newMacKeys: Uint8Array[] = []
+  const stanzaContext = { info, stanzaBytes, preambleDigest, anonymous, random, runtime }
   for (const a of plan.added) {
-    const eseed = random === webRandom ? undefined : random(64)
-    const ctx = setupBaseS(a.key, info, { eseed, x25519: runtime.x25519 })
-    eseed?.fill(0)
-    const payload = new ByteWriter(stanzaBytes).u16(a.groups.length)
-    for (const g of a.groups) payload.u16(g).put(groupKeys.get(g)!)
-    payload.reserve(stanzaBytes - payload.offset)
-    const plaintext = payload.done()
-    stanzas.push({
-      fingerprint: anonymous ? new Uint8Array(32) : a.key.fingerprint,
-      enc: ctx.enc,
-      payload: ctx.seal(preambleDigest, plaintext),
-    })
-    plaintext.fill(0)
-    newMacKeys.push(ctx.export(LABEL.macExport, 32))
+    const { stanza, macKey } = sealStanza(a.key, a.groups, (g) => groupKeys.get(g)!, stanzaContext)
+    stanzas.push(stanza)
+    newMacKeys.push(macKey)
   }
   const signed = encodeRewrapSigned({ ...head, stanzas })
   const signature =

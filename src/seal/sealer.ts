@@ -27,7 +27,6 @@ import {
 } from '../format/constants.js'
 import { deriveGroupKeys, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { encodePreamble, encodeSignedPart, type GroupEntry, type StanzaEntry } from '../format/header.js'
-import { setupBaseS } from '../keys/hpke.js'
 import { WriterSession } from '../keys/session.js'
 import { parsePolicy, parseRecipients } from '../policy/policy.js'
 import { planAccess } from '../policy/resolve.js'
@@ -39,6 +38,7 @@ import { checkSealOptions, parseRecipientKeys, type SealOptions } from './option
 import { type RandomSource, webRandom } from './random.js'
 import { backendFor, type Runtime, webRuntime } from './runtime.js'
 import { planServices } from './service-plan.js'
+import { sealStanza } from './stanza.js'
 import { planTokens, Tokeniser } from './tokenise.js'
 
 interface SealedGroup {
@@ -215,25 +215,11 @@ export class Sealer {
     // Every stanza is as long as the one with the most groups: a stanza's size would otherwise tell an observer how
     // many groups its recipient may read (issue 19). The padding is zero bytes after the group list (format.md).
     const stanzaBytes = 2 + Math.max(0, ...plan.recipients.map((r) => r.groups.length)) * (2 + GROUP_KEY_BYTES)
+    const stanzaContext = { info, stanzaBytes, preambleDigest, anonymous, random, runtime }
     for (const r of plan.recipients) {
-      // With the default randomness the encapsulation draws its own, so the post-quantum provider may encapsulate
-      // natively (node:crypto takes no message); injected randomness (golden files) stays byte-exact on noble.
-      // The encapsulation randomness is as secret as the shared secret it derives: wipe it once used.
-      const eseed = random === webRandom ? undefined : random(64)
-      const ctx = setupBaseS(r.key, info, { eseed, x25519: runtime.x25519 })
-      eseed?.fill(0)
-      const payload = new ByteWriter(stanzaBytes).u16(r.groups.length)
-      for (const g of r.groups) payload.u16(g).put(groupKeys[g]!)
-      payload.reserve(stanzaBytes - payload.offset) // left zero: a ByteWriter starts zero-filled
-      const plaintext = payload.done()
-      stanzas.push({
-        // Anonymous recipients: the field is zero, and readers find their stanza by trial decryption.
-        fingerprint: anonymous ? new Uint8Array(32) : r.key.fingerprint,
-        enc: ctx.enc,
-        payload: ctx.seal(preambleDigest, plaintext),
-      })
-      plaintext.fill(0)
-      macKeys.push(ctx.export(LABEL.macExport, 32))
+      const { stanza, macKey } = sealStanza(r.key, r.groups, (g) => groupKeys[g]!, stanzaContext)
+      stanzas.push(stanza)
+      macKeys.push(macKey)
     }
     for (const k of groupKeys) k?.fill(0)
 
