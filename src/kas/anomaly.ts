@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '../util/bounded-map.js'
 import { orDefault } from './or-default.js'
 import type { AnomalyConfig, AnomalyMonitor, DecisionObservation, KasAlert, PrincipalName } from './types.js'
 

@@ -12,7 +12,7 @@
 import { createRemoteJWKSet, decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { KeyAccessError } from '../errors.js'
 import { concatAll, constantTimeEqual } from '../format/bytes.js'
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '../util/bounded-map.js'
 import { verifyDpopProof } from './dpop.js'
 import { orDefault } from './or-default.js'
 import type { OidcConfig, OidcIssuerConfig, PrincipalName, TokenAuthenticator, TokenAuthInput } from './types.js'

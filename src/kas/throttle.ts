@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '../util/bounded-map.js'
 import { orDefault } from './or-default.js'
 import type { PrincipalName, Throttle, ThrottleConfig } from './types.js'
 

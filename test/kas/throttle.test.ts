@@ -1,8 +1,8 @@
 // Token buckets per principal and per source, on an injected clock (no waiting, no timing).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { BoundedMap } from '../../src/kas/bounded-map.js'
 import { createThrottle, THROTTLE_DEFAULTS } from '../../src/kas/throttle.js'
+import { BoundedMap } from '../../src/util/bounded-map.js'
 
 const T0 = 1_800_000_000_000
 

@@ -33,9 +33,18 @@ describe('post-quantum provider of the Node entry', () => {
     const calls: string[] = []
     const counting: PostQuantum = {
       name: installed.name,
-      mldsaKeygen: (s) => (calls.push('keygen'), installed.mldsaKeygen(s)),
-      mldsaVerify: (sig, m, pk) => (calls.push('verify'), installed.mldsaVerify(sig, m, pk)),
-      mlkemKeygen: (s) => (calls.push('kem'), installed.mlkemKeygen(s)),
+      mldsaKeygen: (s) => {
+        calls.push('keygen')
+        return installed.mldsaKeygen(s)
+      },
+      mldsaVerify: (sig, m, pk) => {
+        calls.push('verify')
+        return installed.mldsaVerify(sig, m, pk)
+      },
+      mlkemKeygen: (s) => {
+        calls.push('kem')
+        return installed.mlkemKeygen(s)
+      },
     }
     installPostQuantum(counting)
     const writer = await generateIdentity()

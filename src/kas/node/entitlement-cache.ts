@@ -7,7 +7,7 @@
  * holds no secret (principal names and role names) and is bounded.
  * @module
  */
-import { BoundedMap } from '../bounded-map.js'
+import { BoundedMap } from '../../util/bounded-map.js'
 import type { PrincipalName } from '../types.js'
 import type { KasStore, Suspension } from './store.js'
 

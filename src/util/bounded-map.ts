@@ -1,7 +1,8 @@
 /**
  * A Map with a hard bound on its size that forgets the least recently used key first. The gateway keeps state per
- * principal, per source and per proof id; a flood of new names must cost a bounded amount of memory, so every such
- * table is one of these.
+ * principal, per source and per proof id, and the audit store caches subtree hashes; a flood of new names must cost
+ * a bounded amount of memory, so every such table is one of these. It lives here, outside both, because the core
+ * gateway modules and the Node store share it.
  *
  * @module
  * @internal
