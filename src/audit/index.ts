@@ -15,6 +15,7 @@ export {
   type AuditDecision,
   type AuditEvent,
   type AuditPrincipal,
+  type AuditTarget,
   decodeAuditEvent,
   encodeAuditEvent,
   MAX_AUDIT_EVENT_BYTES,

@@ -5,11 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { encodeAuditEvent } from '../../src/audit/event.js'
 import { leafHash } from '../../src/audit/merkle.js'
 import { run } from '../../src/cli/run.js'
 import { identityFromSeed } from '../../src/keys/identity.js'
 import { openAuditLog, type StoreLocation } from '../../src/store/log.js'
 import { loadBetterSqlite3 } from '../../src/store/sqlite.js'
+import { GOLDEN_EVENTS } from '../golden/build-audit.js'
 import { BACKENDS } from '../store/backends.js'
 
 const identity = identityFromSeed(new Uint8Array(32).fill(3))
@@ -132,6 +134,44 @@ for (const b of BACKENDS) {
       expect(show.out).toMatch(/size +25/)
       const ev = await cli(['audit', 'show', '--key', key, store, '--entry', '3'])
       expect(ev.out).toContain(Buffer.from('event-3').toString('base64'))
+    })
+
+    it('shows and lists audit events, with the target of an admin act (OIDC issuer and subject)', async () => {
+      const loc = b.fresh()
+      const log = await openAuditLog(loc, { origin, identity })
+      for (const v of GOLDEN_EVENTS) await log.append(encodeAuditEvent(v.event))
+      await log.append(enc('not an event'))
+      await log.close()
+      const store = storeArg(loc)
+      const grant = GOLDEN_EVENTS.findIndex((v) => v.file === 'v2-grant-oidc.asae')
+      const one = await cli(['audit', 'show', '--key', key, store, '--entry', String(grant)])
+      expect(one.code).toBe(0)
+      expect(JSON.parse(one.out).target).toEqual({
+        principal: { oidc: { issuer: 'https://idp.example', subject: 'u-123' } },
+        role: 'analysts',
+        dataset: 'sales',
+        notBefore: 0,
+        notAfter: 1764680000000 + 86_400_000,
+      })
+      const list = await cli(['audit', 'show', '--key', key, store, '--entries', '2', '--count', '10000'])
+      expect(list.code).toBe(0)
+      const lines = list.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+      expect(lines.map((l) => l.index)).toEqual(Array.from({ length: GOLDEN_EVENTS.length - 1 }, (_, i) => i + 2))
+      expect(lines.at(-1)).toEqual({
+        index: GOLDEN_EVENTS.length,
+        bytes: Buffer.from('not an event').toString('base64'),
+      })
+      const suspend = lines.find((l) => l.reason === 'PRINCIPAL_SUSPENDED' && l.version === 2)
+      expect(suspend.who).toEqual({ keyFingerprint: 'ad'.repeat(32) })
+      expect(suspend.target).toEqual({ principal: { oidc: { issuer: 'https://idp.example', subject: 'team#42' } } })
+      const past = await cli(['audit', 'show', '--key', key, store, '--entries', '100'])
+      expect([past.code, past.out]).toEqual([0, ''])
+      const bad = await cli(['audit', 'show', '--key', key, store, '--entries', '0', '--count', '0'])
+      expect(bad.code).not.toBe(0)
+      expect(bad.err).toMatch(/--count must be 1 to 10000/)
     })
 
     const tamperings: [string, (loc: StoreLocation) => Promise<void>][] = [

@@ -17,12 +17,15 @@ Shows what the audit log in STORE (a SQLite file or a postgres:// URL) holds. No
   (no option)         origin, size, root and the size of the latest stored checkpoint
   --checkpoint        print the latest stored checkpoint note
   --entry N           print entry N (decoded as an audit event when it is one; --raw for the bytes)
+  --entries N         list entries from N on, one JSON line each with its index (--count of them, default 100):
+                      decision, who, reason and, for an admin act, its target (principal, role, dataset)
   --inclusion N       print the inclusion proof file of entry N (in the tree of --size, default the current size)
   --consistency M     print the consistency proof file from size M to --size (default the current size)
 Options:
   --key KEY           the log's public key (aseal1… or a file holding it)
   --origin ORIGIN     the log's name (checked against the store)
   --size N            tree size for proofs
+  --count N           with --entries: how many, 1 to 10000 (default 100; fewer at the end of the log)
   --raw               with --entry: write the entry's bytes as they are
   -h, --help          show this help
 `
@@ -43,6 +46,8 @@ export const auditShow: Command = {
     origin: { type: 'string' },
     checkpoint: { type: 'boolean' },
     entry: { type: 'string' },
+    entries: { type: 'string' },
+    count: { type: 'string' },
     inclusion: { type: 'string' },
     consistency: { type: 'string' },
     size: { type: 'string' },
@@ -60,6 +65,7 @@ export const auditShow: Command = {
       const sizeText = stringOption(inv, 'size')
       const size = sizeText === undefined ? await log.size() : countOption(sizeText, 'size')
       const entry = stringOption(inv, 'entry')
+      const entries = stringOption(inv, 'entries')
       const inclusion = stringOption(inv, 'inclusion')
       const consistency = stringOption(inv, 'consistency')
       if (flag(inv, 'checkpoint')) {
@@ -70,6 +76,16 @@ export const auditShow: Command = {
         const bytes = await log.entry(countOption(entry, 'entry'))
         if (flag(inv, 'raw')) await writeStdout(bytes)
         else await writeStdout(`${describeEntry(bytes)}\n`)
+      } else if (entries !== undefined) {
+        const start = countOption(entries, 'entries')
+        const countText = stringOption(inv, 'count')
+        const count = countText === undefined ? 100 : countOption(countText, 'count')
+        if (count < 1 || count > MAX_LISTED) throw new CliError('USAGE', `--count must be 1 to ${MAX_LISTED}`)
+        const end = Math.min(size, start + count)
+        const lines: string[] = []
+        for (let i = start; i < end; i++)
+          lines.push(JSON.stringify({ index: i, ...entryView(await log.entry(i)) }, hexBytes))
+        await writeStdout(lines.length === 0 ? '' : `${lines.join('\n')}\n`)
       } else if (inclusion !== undefined) {
         const index = countOption(inclusion, 'inclusion')
         const hashes = await log.inclusionProof(index, size)
@@ -96,15 +112,22 @@ export const auditShow: Command = {
   },
 }
 
+const MAX_LISTED = 10_000
+
 function describeEntry(bytes: Uint8Array): string {
+  return JSON.stringify(entryView(bytes), hexBytes, 2)
+}
+
+/** The decoded audit event (with its `target` for an admin act), or the bytes of an entry that is not an event. */
+function entryView(bytes: Uint8Array): object {
   try {
-    return JSON.stringify(decodeAuditEvent(bytes), jsonSafe, 2)
+    return decodeAuditEvent(bytes)
   } catch {
-    return JSON.stringify({ bytes: base64Encode(bytes) }, null, 2)
+    return { bytes: base64Encode(bytes) }
   }
 }
 
-function jsonSafe(_key: string, value: unknown): unknown {
+function hexBytes(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Array.from(value, (b) => b.toString(16).padStart(2, '0')).join('')
   return value
 }

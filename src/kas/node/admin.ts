@@ -1,12 +1,14 @@
 /**
  * `POST /v1/admin`: checks an admin command (signature by a trusted admin key, audience, time, nonce), applies it
  * to the store, and audits it (decision `admin`, durable before the answer). The event's `who.keyFingerprint` is
- * the admin; `who.id` names the principal acted on when it fits the event grammar (key principals do).
+ * the admin; its `target` (a version 2 event) names the principal acted on, key or OIDC, with the role, dataset
+ * and validity of an entitlement.
  * @module
  */
-import type { AuditEvent } from '../../audit/event.js'
+import { type AuditEvent, type AuditPrincipal, type AuditTarget, encodeAuditEvent } from '../../audit/event.js'
 import { KeyAccessError } from '../../errors.js'
 import { constantTimeEqual } from '../../format/bytes.js'
+import { datasetProblem } from '../../format/service.js'
 import type { PublicKey } from '../../keys/public-key.js'
 import { type Ed25519, hybridVerify } from '../../keys/sign.js'
 import { ADMIN_LABEL, fromB64u, hex } from '../protocol.js'
@@ -24,11 +26,12 @@ export interface AdminContext {
   readonly ed25519?: Ed25519
 }
 
-const PRINCIPAL_RE = /^(key:[0-9a-f]{64}|oidc:[\x21-\x7e]{1,255}#[\x21-\x7e]{1,255})$/
+// An OIDC issuer has no '#' (OpenID Connect Discovery §2, checked by src/kas/oidc.ts), so the first '#' splits the
+// name unambiguously; the subject may hold any printable character.
+const PRINCIPAL_RE = /^(key:([0-9a-f]{64})|oidc:([\x21-\x22\x24-\x7e]{1,255})#([\x21-\x7e]{1,255}))$/
 const ROLE_RE = /^[A-Za-z0-9_.:-]{1,128}$/
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the check is about control characters
-const DATASET_RE = /^(\*|[^\u0000-\u001f\u007f]{0,256})$/
-const EVENT_ID_RE = /^[A-Za-z0-9_.:@/-]{1,128}$/
+
+type AdminEvent = Omit<AuditEvent, 'version' | 'time'>
 
 const invalid = (m: string) => new KeyAccessError('KAS_REQUEST_INVALID', m)
 
@@ -84,56 +87,74 @@ export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unk
     if (typeof v !== 'string' || !re.test(v)) throw invalid(`"${name}" is missing or malformed`)
     return v
   }
-  const record = async (reason: string, roles: string[]) => {
-    await ctx.audit(
-      {
-        decision: 'admin',
-        who: {
-          keyFingerprint: admin.fingerprint,
-          ...(typeof principal === 'string' && EVENT_ID_RE.test(principal) ? { id: principal } : {}),
-        },
-        rolesAsked: roles,
-        rolesGranted: reason === 'ENTITLEMENT_GRANTED' ? roles : [],
-        reason,
-        requestId: ctx.requestId,
-      },
-      ctx.now,
-    )
+  // "*" (every dataset) or a dataset a header can name: the same rule the audit event applies, so an accepted
+  // command can always be audited.
+  const dataset = (v: unknown): string => {
+    if (typeof v !== 'string' || (v !== '*' && datasetProblem(v) !== null)) {
+      throw invalid('"dataset" is missing or malformed')
+    }
+    return v
   }
+  // The event is built and encoded before the store changes: a command whose event could not be written (a name
+  // the event grammar refuses) is refused whole, never applied unaudited.
+  const eventOf = (reason: string, roles: string[], target: AuditTarget): AdminEvent => {
+    const event: AdminEvent = {
+      decision: 'admin',
+      who: { keyFingerprint: admin.fingerprint },
+      rolesAsked: roles,
+      rolesGranted: reason === 'ENTITLEMENT_GRANTED' ? roles : [],
+      reason,
+      requestId: ctx.requestId,
+      target,
+    }
+    try {
+      encodeAuditEvent({ version: 2, time: ctx.now, ...event })
+    } catch {
+      throw invalid('the command names a principal, role or dataset an audit event cannot record')
+    }
+    return event
+  }
+  const record = (event: AdminEvent) => ctx.audit(event, ctx.now)
   switch (c.action) {
     case 'grant': {
       const p = need(principal, PRINCIPAL_RE, 'principal')
       const role = need(c.role, ROLE_RE, 'role')
-      const dataset = need(c.dataset, DATASET_RE, 'dataset')
+      const ds = dataset(c.dataset)
       const nb = c.notBefore ?? 0
       const na = c.notAfter ?? null
       if (typeof nb !== 'number' || !Number.isSafeInteger(nb) || nb < 0) throw invalid('"notBefore" must be ms')
       if (na !== null && (typeof na !== 'number' || !Number.isSafeInteger(na) || na <= nb)) {
         throw invalid('"notAfter" must be ms after notBefore')
       }
-      await ctx.store.grant({ principal: p, role, dataset, notBefore: nb, notAfter: na })
-      await record('ENTITLEMENT_GRANTED', [role])
+      const validity = na === null ? { notBefore: nb } : { notBefore: nb, notAfter: na }
+      const event = eventOf('ENTITLEMENT_GRANTED', [role], { principal: targetOf(p), role, dataset: ds, ...validity })
+      await ctx.store.grant({ principal: p, role, dataset: ds, notBefore: nb, notAfter: na })
+      await record(event)
       return { requestId: ctx.requestId, ok: true }
     }
     case 'revoke': {
       const p = need(principal, PRINCIPAL_RE, 'principal')
       const role = need(c.role, ROLE_RE, 'role')
-      const dataset = need(c.dataset, DATASET_RE, 'dataset')
-      const existed = await ctx.store.revoke(p, role, dataset)
-      await record('ENTITLEMENT_REVOKED', [role])
+      const ds = dataset(c.dataset)
+      const event = eventOf('ENTITLEMENT_REVOKED', [role], { principal: targetOf(p), role, dataset: ds })
+      const existed = await ctx.store.revoke(p, role, ds)
+      await record(event)
       return { requestId: ctx.requestId, ok: true, existed }
     }
     case 'suspend': {
       const p = need(principal, PRINCIPAL_RE, 'principal')
       const reason = typeof c.reason === 'string' ? c.reason.slice(0, 500) : 'suspended by an admin'
+      // The free-text reason stays in the store (kas list shows it): an audit event holds no free text.
+      const event = eventOf('PRINCIPAL_SUSPENDED', [], { principal: targetOf(p) })
       await ctx.store.suspend(p, reason, ctx.now)
-      await record('PRINCIPAL_SUSPENDED', [])
+      await record(event)
       return { requestId: ctx.requestId, ok: true }
     }
     case 'unsuspend': {
       const p = need(principal, PRINCIPAL_RE, 'principal')
+      const event = eventOf('PRINCIPAL_UNSUSPENDED', [], { principal: targetOf(p) })
       const existed = await ctx.store.unsuspend(p)
-      await record('PRINCIPAL_UNSUSPENDED', [])
+      await record(event)
       return { requestId: ctx.requestId, ok: true, existed }
     }
     case 'list': {
@@ -147,4 +168,11 @@ export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unk
     default:
       throw invalid('"action" must be grant, revoke, suspend, unsuspend or list')
   }
+}
+
+/** The audit form of a principal name that matched {@link PRINCIPAL_RE}. */
+function targetOf(name: string): AuditPrincipal {
+  const m = PRINCIPAL_RE.exec(name)!
+  if (m[2] !== undefined) return { keyFingerprint: Uint8Array.from(Buffer.from(m[2], 'hex')) }
+  return { oidc: { issuer: m[3]!, subject: m[4]! } }
 }

@@ -127,7 +127,7 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body))
 
   async function audit(event: Omit<AuditEvent, 'version' | 'time'>, time: number): Promise<number> {
-    const { index } = await log.append(encodeAuditEvent({ version: 1, time, ...event }))
+    const { index } = await log.append(encodeAuditEvent({ version: event.target ? 2 : 1, time, ...event }))
     return index
   }
 
