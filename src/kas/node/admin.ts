@@ -97,7 +97,7 @@ export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unk
   }
   // The event is built and encoded before the store changes: a command whose event could not be written (a name
   // the event grammar refuses) is refused whole, never applied unaudited.
-  const eventOf = (reason: string, roles: string[], target: AuditTarget): AdminEvent => {
+  const eventOf = (reason: string, roles: string[], target?: AuditTarget): AdminEvent => {
     const event: AdminEvent = {
       decision: 'admin',
       who: { keyFingerprint: admin.fingerprint },
@@ -105,10 +105,10 @@ export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unk
       rolesGranted: reason === 'ENTITLEMENT_GRANTED' ? roles : [],
       reason,
       requestId: ctx.requestId,
-      target,
+      ...(target === undefined ? {} : { target }),
     }
     try {
-      encodeAuditEvent({ version: 2, time: ctx.now, ...event })
+      encodeAuditEvent({ version: target === undefined ? 1 : 2, time: ctx.now, ...event })
     } catch {
       throw invalid('the command names a principal, role or dataset an audit event cannot record')
     }
@@ -159,6 +159,8 @@ export async function handleAdmin(body: unknown, ctx: AdminContext): Promise<unk
     }
     case 'list': {
       const p = principal === undefined ? undefined : need(principal, PRINCIPAL_RE, 'principal')
+      // Reading who holds what is an access too: audited before the answer, with the principal asked about.
+      await record(eventOf('ENTITLEMENTS_LISTED', [], p === undefined ? undefined : { principal: targetOf(p) }))
       return {
         requestId: ctx.requestId,
         entitlements: await ctx.store.list(p),
