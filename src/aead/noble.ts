@@ -11,6 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { AuthError } from '../errors.js'
 import { assertInput, assertKeyBytes, checkOpenArgs, checkSealArgs } from './checks.js'
 import { KeyStore } from './key.js'
+import { checkDigestParts } from './parts.js'
 import type { AeadKey, CryptoBackend } from './types.js'
 
 /**
@@ -56,6 +57,12 @@ export function nobleBackend(): CryptoBackend {
     async sha256(data: Uint8Array): Promise<Uint8Array> {
       assertInput('data', data)
       return sha256(data)
+    },
+
+    async sha256Parts(parts: readonly Uint8Array[]): Promise<Uint8Array> {
+      const hash = sha256.create()
+      for (const p of checkDigestParts(parts)) hash.update(p)
+      return hash.digest()
     },
   })
 }

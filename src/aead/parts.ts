@@ -22,17 +22,51 @@ import { AEAD_MAX_INPUT_LENGTH, AEAD_TAG_LENGTH, type AeadKey, type CryptoBacken
 export function checkSealIntoArgs(nonce: unknown, aad: unknown, parts: readonly unknown[], out: unknown): number {
   assertNonce(nonce)
   assertInput('aad', aad)
+  const total = partsTotal(parts, 'plaintext')
+  if (!isBytes(out) || out.byteLength !== total + AEAD_TAG_LENGTH) {
+    throw new RangeError(`out must be a Uint8Array of exactly ${total + AEAD_TAG_LENGTH} bytes`)
+  }
+  return total
+}
+
+/**
+ * Checks the argument of {@link CryptoBackend.sha256Parts}: an array of byte arrays, 2^32 bytes at most in all
+ * (the limit of {@link CryptoBackend.sha256}). Returns it.
+ *
+ * @example
+ * ```ts
+ * for (const p of checkDigestParts(parts)) hash.update(p)
+ * ```
+ */
+export function checkDigestParts(parts: unknown): readonly Uint8Array[] {
+  partsTotal(parts, 'data')
+  return parts as readonly Uint8Array[]
+}
+
+/** The total length of `parts`, refusing anything but an array of byte arrays shorter than 2^32 bytes in all. */
+function partsTotal(parts: unknown, name: string): number {
   if (!Array.isArray(parts)) throw new TypeError('parts must be an array of Uint8Array')
   let total = 0
   for (const p of parts) {
     if (!isBytes(p)) throw new TypeError('parts must be an array of Uint8Array')
     total += p.byteLength
   }
-  if (total > AEAD_MAX_INPUT_LENGTH) throw new RangeError(`plaintext must be shorter than 2^32 bytes, got ${total}`)
-  if (!isBytes(out) || out.byteLength !== total + AEAD_TAG_LENGTH) {
-    throw new RangeError(`out must be a Uint8Array of exactly ${total + AEAD_TAG_LENGTH} bytes`)
-  }
+  if (total > AEAD_MAX_INPUT_LENGTH) throw new RangeError(`${name} must be shorter than 2^32 bytes, got ${total}`)
   return total
+}
+
+/**
+ * SHA-256 of the concatenation of `parts` with whichever path `backend` has: fed in order where it can stream
+ * (node:crypto, noble), else over one joined copy (Web Crypto digests one buffer only).
+ *
+ * @example
+ * ```ts
+ * const digest = await digestParts(backend, [Uint8Array.of(1), Uint8Array.of(2, 3)])
+ * ```
+ */
+export async function digestParts(backend: CryptoBackend, parts: readonly Uint8Array[]): Promise<Uint8Array> {
+  if (backend.sha256Parts) return backend.sha256Parts(parts)
+  return backend.sha256(parts.length === 1 ? parts[0]! : concatAll(checkDigestParts(parts)))
 }
 
 /**

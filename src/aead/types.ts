@@ -109,4 +109,10 @@ export interface CryptoBackend {
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array>
   /** SHA-256 digest (32 bytes). */
   sha256(data: Uint8Array): Promise<Uint8Array>
+  /**
+   * Optional fast path: the SHA-256 digest of the concatenation of `parts`, fed in order without joining them.
+   * Same digest as {@link CryptoBackend.sha256} of the joined parts; callers go through `digestParts`, which
+   * falls back to joining (the rewrapper hashes a frame as the chunks it arrived in).
+   */
+  sha256Parts?(parts: readonly Uint8Array[]): Promise<Uint8Array>
 }

@@ -5,6 +5,21 @@
  */
 import { FormatError } from '../errors.js'
 
+/**
+ * Refuses a read of `n` bytes at `offset` when only `remaining` are left (`TRUNCATED`): the one bounds check of
+ * {@link ByteReader} and of the reader over a frame's chunks (`parts-reader.ts`), so both fail alike.
+ */
+export function needBytes(what: string, field: string, n: number, offset: number, remaining: number): void {
+  if (n > remaining)
+    throw new FormatError('TRUNCATED', `${what}: ${field} needs ${n} bytes at offset ${offset}, ${remaining} left`)
+}
+
+/** Refuses `remaining` unread bytes at `offset` (`FORMAT_INVALID`): the end check of both readers. */
+export function noBytesLeft(what: string, remaining: number, offset: number): void {
+  if (remaining !== 0)
+    throw new FormatError('FORMAT_INVALID', `${what}: ${remaining} unexpected bytes at offset ${offset}`)
+}
+
 /** Sequential big-endian reader over one buffer. Reads return views, never copies. */
 export class ByteReader {
   readonly #bytes: Uint8Array
@@ -27,12 +42,7 @@ export class ByteReader {
   }
 
   #need(n: number, field: string): void {
-    if (n > this.remaining) {
-      throw new FormatError(
-        'TRUNCATED',
-        `${this.#what}: ${field} needs ${n} bytes at offset ${this.#pos}, ${this.remaining} left`,
-      )
-    }
+    needBytes(this.#what, field, n, this.#pos, this.remaining)
   }
 
   u8(field: string): number {
@@ -71,14 +81,15 @@ export class ByteReader {
     return out
   }
 
+  /** Steps over `n` bytes, bounds-checked like a read (a frame parse steps over unit payloads it does not need). */
+  skip(n: number, field: string): void {
+    this.#need(n, field)
+    this.#pos += n
+  }
+
   /** Refuses unread bytes: every region of a structure must be accounted for. */
   end(): void {
-    if (this.remaining !== 0) {
-      throw new FormatError(
-        'FORMAT_INVALID',
-        `${this.#what}: ${this.remaining} unexpected bytes at offset ${this.#pos}`,
-      )
-    }
+    noBytesLeft(this.#what, this.remaining, this.#pos)
   }
 }
 

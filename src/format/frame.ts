@@ -71,13 +71,60 @@ export function writeFrame(
   return { frame, body: frame.subarray(4, 4 + bodyLen), macs, signature }
 }
 
+/** The reads a frame parse needs: a ByteReader over one buffer, or a PartsReader over the chunks it came in. */
+export interface FrameCursor {
+  readonly offset: number
+  u8(field: string): number
+  u16(field: string): number
+  u32(field: string): number
+  u64(field: string): number
+  bytes(n: number, field: string): Uint8Array
+  skip(n: number, field: string): void
+  readonly remaining: number
+  end(): void
+}
+
+/** Where a unit's payload lies in its frame (offset from the frame kind byte). */
+export interface UnitPlace {
+  readonly groupId: number
+  readonly flags: number
+  readonly offset: number
+  readonly length: number
+}
+
+/** A frame's structure with its units as places, read without the payloads having to be in one buffer. */
+export interface FrameLayout {
+  readonly kind: typeof FRAME_KIND_BATCH | typeof FRAME_KIND_END
+  readonly index: number
+  readonly rows: number
+  readonly units: readonly UnitPlace[]
+  /** Bytes from the kind through the end of the units: what the frame digest covers. */
+  readonly bodyLength: number
+  readonly macs: readonly Uint8Array[]
+  readonly signature: Uint8Array | null
+}
+
 /**
  * Parses one frame. `groupCount`, `macCount` and `signed` (header flag bit 2) come from the verified header; a
  * batch frame must carry exactly one unit per group in group order, an end frame none, and a signed stream's
  * frames end with a 64-byte signature.
  */
 export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: number, signed = false): ParsedFrame {
-  const r = new ByteReader(bytes, 'frame')
+  const f = readFrameLayout(new ByteReader(bytes, 'frame'), groupCount, macCount, signed)
+  const units = f.units.map((u) => ({
+    groupId: u.groupId,
+    flags: u.flags,
+    payload: bytes.subarray(u.offset, u.offset + u.length),
+  }))
+  const { kind, index, rows, macs, signature } = f
+  return { kind, index, rows, units, body: bytes.subarray(0, f.bodyLength), macs, signature }
+}
+
+/**
+ * {@link parseFrame}'s checks over any {@link FrameCursor}, stepping over the unit payloads: the rewrapper reads
+ * a frame spread over the chunks it arrived in this way, and never needs the payloads in one buffer.
+ */
+export function readFrameLayout(r: FrameCursor, groupCount: number, macCount: number, signed: boolean): FrameLayout {
   const kind = r.u8('kind')
   if (kind !== FRAME_KIND_BATCH && kind !== FRAME_KIND_END)
     throw new FormatError('FORMAT_INVALID', `frame has unknown kind ${kind}`)
@@ -92,17 +139,19 @@ export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: numb
     throw new FormatError('FORMAT_INVALID', `frame has ${unitCount} units, expected ${expectedUnits}`)
   if (kind === FRAME_KIND_END && rows !== 0)
     throw new FormatError('FORMAT_INVALID', 'end frame must have a zero row count')
-  const units: UnitBytes[] = []
+  const units: UnitPlace[] = []
   for (let i = 0; i < unitCount; i++) {
     const groupId = r.u16('unit group')
     if (groupId !== i)
       throw new FormatError('FORMAT_INVALID', `unit ${i} belongs to group ${groupId}; units must follow group order`)
     const flags = r.u8('unit flags')
     if ((flags & ~UNIT_FLAG_DEFLATE) !== 0) throw new FormatError('FORMAT_UNSUPPORTED', `unit ${i} has unknown flags`)
-    const payload = r.bytes(r.u32('unit length'), 'unit payload')
-    units.push({ groupId, flags, payload })
+    const length = r.u32('unit length')
+    const offset = r.offset
+    r.skip(length, 'unit payload')
+    units.push({ groupId, flags, offset, length })
   }
-  const bodyEnd = r.offset
+  const bodyLength = r.offset
   const count = r.u16('mac count')
   if (count !== macCount) throw new FormatError('FORMAT_INVALID', `frame has ${count} MACs, expected ${macCount}`)
   const macs: Uint8Array[] = []
@@ -111,5 +160,5 @@ export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: numb
     throw new FormatError('FORMAT_INVALID', 'the frame lacks its frame signature (the header has service recipients)')
   const signature = signed ? r.bytes(FRAME_SIG_BYTES, 'frame signature') : null
   r.end()
-  return { kind, index, rows, units, body: bytes.subarray(0, bodyEnd), macs, signature }
+  return { kind, index, rows, units, bodyLength, macs, signature }
 }

@@ -13,10 +13,28 @@ export type Piece =
   | { readonly type: 'header'; readonly bytes: Uint8Array }
   | { readonly type: 'frame'; readonly bytes: Uint8Array }
 
+/**
+ * A frame as the views of the chunks it arrived in, in order: together, the bytes after its length field. What a
+ * gathering splitter ({@link FrameSplitter.gather}) yields for every frame.
+ */
+export interface GatheredFrame {
+  readonly type: 'parts'
+  readonly parts: readonly Uint8Array[]
+}
+
 /** How many recycled buffers a splitter keeps: the streams need one per frame in flight (workers + 1). */
 const RECYCLED = 8
 
-/** Splits sealed bytes into pieces. Call `push` with each chunk, then `close` at the end of input. */
+/**
+ * Most chunk views a gathered frame is held as. Past it the frame is assembled into one buffer after all (the
+ * plain splitter's path), so a source of tiny chunks costs one copy of the frame, never an unbounded list.
+ */
+const MAX_PARTS = 1024
+
+/**
+ * Splits sealed bytes into pieces. Call `push` (or `gather`, to get frames spread over chunks as views of them)
+ * with each chunk, then `close` at the end of input.
+ */
 export class FrameSplitter {
   readonly #maxFrameBytes: number
   #stage: 'header' | 'frames' | 'ended' = 'header'
@@ -26,6 +44,9 @@ export class FrameSplitter {
   /** Once the prefix is read: a buffer of the piece's exact size, and how much of it is filled. */
   #piece: Uint8Array | null = null
   #pieceFilled = 0
+  /** Gathering instead (see {@link FrameSplitter.gather}): the views so far, and how many frame bytes are still due. */
+  #parts: Uint8Array[] | null = null
+  #partsDue = 0
   /**
    * Buffers of assembled pieces handed back by {@link FrameSplitter.recycle}, reused for later pieces: a fresh
    * buffer per frame is first-touched memory, which on the benchmark VM cost more than the copy into it.
@@ -45,7 +66,7 @@ export class FrameSplitter {
 
   /** True when no partial piece is buffered. */
   get idle(): boolean {
-    return this.#prefixFilled === 0 && this.#piece === null
+    return this.#prefixFilled === 0 && this.#piece === null && this.#parts === null
   }
 
   /**
@@ -53,11 +74,34 @@ export class FrameSplitter {
    * view (no copy); one spread over chunks is assembled into a buffer of its exact, already-checked size.
    */
   *push(chunk: Uint8Array): Generator<Piece> {
+    for (const piece of this.#split(chunk, false)) {
+      if (piece.type === 'parts') throw new Error('FrameSplitter: push() on a splitter already used with gather()')
+      yield piece
+    }
+  }
+
+  /**
+   * {@link FrameSplitter.push}, except that a frame spread over chunks is not copied into one buffer: it is yielded
+   * as the views of the chunks it arrived in (so the chunks must not be written to afterwards, as for the views
+   * `push` yields). The header is yielded as by `push`. Use one splitter with one of the two methods only.
+   */
+  *gather(chunk: Uint8Array): Generator<Extract<Piece, { type: 'header' }> | GatheredFrame> {
+    for (const piece of this.#split(chunk, true))
+      yield piece.type === 'frame' ? { type: 'parts', parts: [piece.bytes] } : piece
+  }
+
+  *#split(chunk: Uint8Array, gather: boolean): Generator<Piece | GatheredFrame> {
     let off = 0
     while (off < chunk.length) {
       if (this.#stage === 'ended')
         throw new FormatError('TRAILING_DATA', `${chunk.length - off} bytes follow the end of the stream`)
       const prefixLen = this.#stage === 'header' ? HEADER_PREFIX_BYTES : 4
+      if (this.#parts !== null) {
+        const frame = this.#gatherFrom(chunk, off)
+        off += frame.took
+        if (frame.done) yield frame.done
+        continue
+      }
       if (this.#piece === null) {
         const take = Math.min(prefixLen - this.#prefixFilled, chunk.length - off)
         this.#prefix.set(chunk.subarray(off, off + take), this.#prefixFilled)
@@ -73,10 +117,17 @@ export class FrameSplitter {
           yield this.#emit(chunk.subarray(start, off))
           continue
         }
+        this.#prefixFilled = 0
+        if (gather && this.#stage === 'frames') {
+          this.#parts = []
+          this.#partsDue = size - prefixLen
+          // An empty frame whose length field ended the chunk is complete already (the loop would not come back).
+          if (this.#partsDue === 0) yield this.#gatherFrom(chunk, off).done!
+          continue
+        }
         this.#piece = this.#allocate(size)
         this.#piece.set(this.#prefix.subarray(0, prefixLen))
         this.#pieceFilled = prefixLen
-        this.#prefixFilled = 0
       }
       const piece = this.#piece
       const take = Math.min(piece.length - this.#pieceFilled, chunk.length - off)
@@ -88,6 +139,40 @@ export class FrameSplitter {
         yield this.#emit(piece)
       }
     }
+  }
+
+  /**
+   * Takes the gathered frame's next bytes from `chunk` at `off` as a view: returns how many it took and, once the
+   * frame is complete, the frame. Past {@link MAX_PARTS} views, the frame goes over to being assembled.
+   */
+  #gatherFrom(chunk: Uint8Array, off: number): { took: number; done: GatheredFrame | null } {
+    const parts = this.#parts!
+    const took = Math.min(this.#partsDue, chunk.length - off)
+    if (parts.length === MAX_PARTS) {
+      this.#assembleParts(parts)
+      return { took: 0, done: null }
+    }
+    if (took > 0) parts.push(chunk.subarray(off, off + took))
+    this.#partsDue -= took
+    if (this.#partsDue > 0) return { took, done: null }
+    this.#parts = null
+    return { took, done: { type: 'parts', parts } }
+  }
+
+  /** Copies a frame gathered so far into a buffer of its full size and goes on assembling it. */
+  #assembleParts(parts: readonly Uint8Array[]): void {
+    let filled = 4
+    for (const p of parts) filled += p.length
+    const piece = this.#allocate(filled + this.#partsDue)
+    piece.set(this.#prefix.subarray(0, 4))
+    let at = 4
+    for (const p of parts) {
+      piece.set(p, at)
+      at += p.length
+    }
+    this.#piece = piece
+    this.#pieceFilled = filled
+    this.#parts = null
   }
 
   /**

@@ -70,14 +70,15 @@ class Pass {
 
   async push(chunk: Uint8Array, emit: (bytes: Uint8Array) => void): Promise<void> {
     try {
-      for (const piece of this.#splitter.push(chunk)) {
+      // Gathered, not assembled: a frame spread over chunks reaches the rewrapper as views of them, uncopied.
+      for (const piece of this.#splitter.gather(chunk)) {
         if (piece.type === 'header') {
           const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime, this.#now)
           this.#rewrapper = made.rewrapper
           emit(made.header)
           continue
         }
-        const pieces = await this.#rewrapper!.frame(piece.bytes)
+        const pieces = await this.#rewrapper!.frame(piece.parts)
         if (this.#rewrapper!.ended) this.#splitter.markEnded()
         for (const p of pieces) emit(p)
       }

@@ -6,11 +6,12 @@
  * @module
  */
 
+import { digestParts } from '../aead/parts.js'
 import type { CryptoBackend } from '../aead/types.js'
 import type { GroupLayout } from '../arrow/layout.js'
 import { decodeGroupSchema } from '../arrow/schema-codec.js'
 import { AuthError, FormatError } from '../errors.js'
-import { ByteWriter, concatBytes, constantTimeEqual } from '../format/bytes.js'
+import { ByteReader, ByteWriter, concatBytes, constantTimeEqual } from '../format/bytes.js'
 import { encodeRewrapPreamble, encodeRewrapSigned, type HeaderChain, layerOf, parseChain } from '../format/chain.js'
 import {
   FRAME_KIND_END,
@@ -26,8 +27,9 @@ import {
   MAC_BYTES,
 } from '../format/constants.js'
 import { frameMac, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
-import { parseFrame } from '../format/frame.js'
+import { readFrameLayout } from '../format/frame.js'
 import type { StanzaEntry } from '../format/header.js'
+import { leadingParts, PartsReader } from '../format/parts-reader.js'
 import { Identity } from '../keys/identity.js'
 import { WriterSession } from '../keys/session.js'
 import type { Ed25519 } from '../keys/sign.js'
@@ -58,7 +60,7 @@ interface FrameCheck {
  * @example
  * ```ts
  * const { rewrapper, header } = await Rewrapper.create(headerBytes, options)
- * const pieces = await rewrapper.frame(frameBytes) // length field, body, new trailer
+ * const pieces = await rewrapper.frame([frameBytes]) // length field, body, new trailer
  * ```
  * @internal
  */
@@ -157,16 +159,21 @@ export class Rewrapper {
 
   /**
    * Checks one input frame (its position, the rewrapper's MAC, the writer's frame signature) and returns it with
-   * new authenticators, as pieces to write in order: the length field, the body (a view of the input, so the units
-   * are never copied here, let alone changed) and the new trailer (MACs, and the writer's frame signature).
+   * new authenticators, as pieces to write in order: the length field, the body and the new trailer (MACs, and the
+   * writer's frame signature). The frame comes as the chunks it arrived in (bytes after its length field, one
+   * view or several); the body goes out as views of them, so the units are never copied here, let alone changed.
+   * Nothing of the frame is returned before all of it is checked.
    */
-  async frame(bytes: Uint8Array): Promise<Uint8Array[]> {
+  async frame(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
     const c = this.#check
-    const frame = parseFrame(bytes, this.#groupCount, this.#inMacs, c.frameKey !== null)
+    const r = parts.length === 1 ? new ByteReader(parts[0]!, 'frame') : new PartsReader(parts, 'frame')
+    const frame = readFrameLayout(r, this.#groupCount, this.#inMacs, c.frameKey !== null)
     if (frame.index !== this.#next)
       throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#next}, found index ${frame.index}`)
-    const digest = await this.#backend.sha256(frame.body)
+    const body = leadingParts(parts, frame.bodyLength)
+    // The one pass over the payload bytes: the digest both our own MAC check and the new MACs need.
+    const digest = await digestParts(this.#backend, body)
     // Nothing unverified is passed on: a frame gets new MACs only once the writer's own MAC for us verified.
     if (!constantTimeEqual(frameMac(c.macKey, c.macDigest, digest), frame.macs[c.myIndex]!))
       throw new AuthError('AUTH_FAILED')
@@ -174,7 +181,7 @@ export class Rewrapper {
       throw new AuthError('AUTH_FAILED')
     const macCount = this.#kept.length + this.#newMacKeys.length
     const trailerLen = 2 + macCount * MAC_BYTES + (frame.signature ? FRAME_SIG_BYTES : 0)
-    const frameLen = frame.body.length + trailerLen
+    const frameLen = frame.bodyLength + trailerLen
     if (frameLen > HARD_LIMITS.maxFrameBytes)
       throw new FormatError('LIMIT_EXCEEDED', `a rewrapped frame of ${frameLen} bytes exceeds the hard limit`)
     const w = new ByteWriter(trailerLen).u16(macCount)
@@ -186,7 +193,7 @@ export class Rewrapper {
       this.#ended = true
       this.wipe()
     }
-    return [new ByteWriter(4).u32(frameLen).done(), frame.body, w.done()]
+    return [new ByteWriter(4).u32(frameLen).done(), ...body, w.done()]
   }
 
   /** Forgets the MAC keys (after the end frame, or when the stream fails). */

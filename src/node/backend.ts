@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject } from 'node:crypto'
 import { assertInput, assertKeyBytes, checkOpenArgs, checkSealArgs } from '../aead/checks.js'
 import { KeyStore } from '../aead/key.js'
-import { checkSealIntoArgs } from '../aead/parts.js'
+import { checkDigestParts, checkSealIntoArgs } from '../aead/parts.js'
 import { AEAD_TAG_LENGTH, type AeadKey, type CryptoBackend } from '../aead/types.js'
 import { ArrowSealError, AuthError } from '../errors.js'
 
@@ -147,6 +147,12 @@ export function nodeBackend(): CryptoBackend {
     async sha256(data: Uint8Array): Promise<Uint8Array> {
       assertInput('data', data)
       return plainBytes(createHash('sha256').update(data).digest())
+    },
+
+    async sha256Parts(parts: readonly Uint8Array[]): Promise<Uint8Array> {
+      const hash = createHash('sha256')
+      for (const p of checkDigestParts(parts)) hash.update(p)
+      return plainBytes(hash.digest())
     },
   })
 }

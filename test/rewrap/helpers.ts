@@ -25,6 +25,16 @@ export const table = tableFromArrays({
   email: ['a@x', 'b@x', 'c@x'],
 })
 
+/** The usual change: the steward (reading every group) adds carol as an analyst and removes alice. */
+export const stewardChange = {
+  identity: steward,
+  signer: steward,
+  trustedSigners: [writer.publicKey],
+  policy,
+  add: { analysts: [carol.publicKey] },
+  remove: [alice.publicKey],
+}
+
 export function sealed(extra: Partial<Parameters<typeof sealTable>[1]> = {}): Promise<Uint8Array> {
   return sealTable(table, {
     signer: writer,
