@@ -1,8 +1,9 @@
 /**
  * The rewrap engine (format.md §Rewrapped streams, writing): verifies the input header chain and the rewrapper's
  * stanza(s), plans the change, writes the new layer, then passes each frame through: checked under the
- * rewrapper's own MAC (and the writer's frame signature), re-emitted with its body byte for byte the same, the MACs
- * of kept recipients copied and those of new recipients derived. One frame at a time, so memory stays bounded.
+ * rewrapper's own MAC (and every frame signature), re-emitted with its body byte for byte the same, the MACs of
+ * kept recipients copied and those of new recipients derived, the frame signatures copied and, when the layer adds
+ * gateways, one more by the layer's frame key. One frame at a time, so memory stays bounded.
  * @module
  */
 
@@ -133,11 +134,12 @@ export class Rewrapper {
     if (opened.length === 0)
       throw new AuthError('NOT_A_RECIPIENT', 'no rewrapping identity is a recipient of the stream')
     const groupKeys = new Map<number, Uint8Array>()
+    let frameSigner: FrameSigner | null = null
     try {
       const visible = await heldGroups(chain, opened, groupKeys, backend)
       const plan = planRewrap(chain, options, visible, new Set(groupKeys.keys()))
       const { header, newMacKeys, frameSeed } = await writeLayer(chain, plan, groupKeys, options, random, runtime, now)
-      const frameSigner = frameSeed ? new FrameSigner(frameSeed, runtime.ed25519) : null
+      frameSigner = frameSeed ? new FrameSigner(frameSeed, runtime.ed25519) : null
       frameSeed?.fill(0)
       const first = opened[0]!
       const rootDigest = await backend.sha256(chain.root.bytes)
@@ -162,6 +164,9 @@ export class Rewrapper {
         frameSigner,
       })
       return { rewrapper, header }
+    } catch (err) {
+      frameSigner?.wipe()
+      throw err
     } finally {
       for (const o of opened) for (const k of o.groupKeys.values()) k.fill(0)
       for (const k of groupKeys.values()) k.fill(0)
