@@ -27,7 +27,8 @@ import {
 export const rewrap: Command = {
   name: 'rewrap',
   help: `Usage: arrowseal rewrap --identity FILE --signer FILE --trust KEY_OR_FILE
-         [--add ROLE=KEY …] [--remove KEY …] [--policy POLICY.json] [--recipients FILE] [-o OUT] [IN]
+         [--add ROLE=KEY …] [--remove KEY …] [--policy POLICY.json] [--recipients FILE] [--dataset NAME]
+         [-o OUT] [IN]
 
 Changes who may read IN (or stdin) without re-encrypting it: a new header signed by --signer, new per-reader
 authenticators, every payload unit byte for byte the same. The input is verified as it goes (trusted writer,
