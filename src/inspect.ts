@@ -5,7 +5,7 @@
  */
 import { decodeGroupSchema } from './arrow/index.js'
 import { FormatError } from './errors.js'
-import { type HeaderChain, parseChain } from './format/chain.js'
+import { activeServices, type HeaderChain, parseChain } from './format/chain.js'
 import {
   FRAME_KIND_END,
   GROUP_FLAG_SCHEMA_REVEALED,
@@ -77,6 +77,11 @@ export interface InspectedService {
   readonly roles: readonly { readonly name: string; readonly groups: readonly number[] }[]
   /** The gateway's stanza: the fingerprint and key id of the key the groups are wrapped to (null: anonymous). */
   readonly recipient: InspectedRecipient
+  /**
+   * Rewrapped streams only: which header named this gateway, 0 for the original writer's, _k_ for rewrap _k_ (of
+   * `rewraps`, counted from 1). Gateways a later rewrap removed are not listed.
+   */
+  readonly layer?: number
 }
 
 /**
@@ -111,6 +116,8 @@ export interface InspectedRewrap {
   readonly kept: number
   /** Stanzas this layer adds. */
   readonly added: number
+  /** When the layer added gateways: the key id of its frame key, which signs every frame too. */
+  readonly frameKeyId?: string
 }
 
 /**
@@ -146,7 +153,9 @@ export interface InspectResult {
   readonly rewraps?: readonly InspectedRewrap[]
   /**
    * Service-access streams (header flag bit 2): which roles go through which key-access gateway, and the key id
-   * of the stream's frame key, which signs every frame. Absent when no recipient is a gateway.
+   * of the stream's frame key, which signs every frame. Absent when no recipient is a gateway. For a rewrapped
+   * stream: the gateways among the active recipients, whether the writer or a rewrap named them (`frameKeyId` is
+   * the writer's; a rewrap's is in `rewraps`).
    */
   readonly services?: readonly InspectedService[]
   readonly frameKeyId?: string
@@ -207,7 +216,9 @@ export function inspect(bytes: Uint8Array): InspectResult {
         chain = parseChain(piece.bytes)
         continue
       }
-      const signed = (chain!.root.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0
+      // One frame signature per header of the chain with flag bit 2: the writer's, and each rewrap's that added gateways.
+      const signed =
+        ((chain!.root.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0 ? 1 : 0) + chain!.layers.filter((l) => l.service).length
       const frame = parseFrame(piece.bytes, chain!.root.groups.length, chain!.active.length, signed)
       frameBytes += piece.bytes.length + 4
       if (frame.kind === FRAME_KIND_END) {
@@ -246,6 +257,13 @@ export function inspect(bytes: Uint8Array): InspectResult {
   const id = (fp: Uint8Array) => ({ fingerprint: hex(fp), keyId: hex(fp.subarray(0, 8)) })
   const anonymous = (header.flags & HEADER_FLAG_ANONYMOUS) !== 0
   const recipient = (fp: Uint8Array): InspectedRecipient => (anonymous ? { fingerprint: null, keyId: null } : id(fp))
+  const services: InspectedService[] = activeServices(chain).map(({ entry, active }) => ({
+    url: entry.url,
+    dataset: entry.dataset,
+    roles: entry.roles.map((r) => ({ name: r.name, groups: [...r.groups] })),
+    recipient: recipient(chain.active[active]!.stanza.fingerprint),
+    ...(chain.layers.length > 0 ? { layer: chain.active[active]!.layer } : {}),
+  }))
   return {
     format: 'arrowseal',
     version: header.version,
@@ -268,20 +286,12 @@ export function inspect(bytes: Uint8Array): InspectResult {
             ...sessionOf(l.session),
             kept: l.kept.length,
             added: l.stanzas.length,
+            ...(l.service ? { frameKeyId: sessionKeyId(l.service.frameKey) } : {}),
           })),
         }
       : {}),
-    ...(header.service
-      ? {
-          services: header.service.services.map((s) => ({
-            url: s.url,
-            dataset: s.dataset,
-            roles: s.roles.map((r) => ({ name: r.name, groups: [...r.groups] })),
-            recipient: recipient(header.stanzas[s.stanzaIndex]!.fingerprint),
-          })),
-          frameKeyId: sessionKeyId(header.service.frameKey),
-        }
-      : {}),
+    ...(services.length > 0 ? { services } : {}),
+    ...(header.service ? { frameKeyId: sessionKeyId(header.service.frameKey) } : {}),
     groups,
     publicFields: groups[0]?.kind === 'public' ? (groups[0].fields ?? []) : [],
     headerBytes: chain.bytes.length,

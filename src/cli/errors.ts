@@ -88,7 +88,12 @@ const LIBRARY: Record<ArrowSealErrorCode, { exit: number; hint: string }> = {
   },
   POLICY_UNKNOWN_ROLE: { exit: EXIT.policy, hint: 'every role in the policy needs keys in the recipients file' },
   FORMAT_INVALID: { exit: EXIT.input, hint: 'the input is not a sealed arrowseal stream, or it is damaged' },
-  FORMAT_UNSUPPORTED: { exit: EXIT.input, hint: 'the input was sealed by a newer arrowseal; upgrade' },
+  // Not "upgrade": a version, suite or flag this build does not read may come from a newer writer, but the code
+  // also covers inputs no version reads (an audit event of another version, a unit flag no writer sets).
+  FORMAT_UNSUPPORTED: {
+    exit: EXIT.input,
+    hint: "the input uses a format version or feature this arrowseal does not read (the message says which); check `arrowseal --version` against the writer's",
+  },
   LIMIT_EXCEEDED: { exit: EXIT.input, hint: 'the input exceeds a hard safety limit; it is malformed or hostile' },
   // Integrity failures exit 4 with the other authentication failures: a cut-short transfer is not a missing file,
   // and scripts must be able to tell the two apart.

@@ -32,7 +32,8 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
     ...(r.rewraps ?? []).map((w, i): [string, string] => [
       `rewrap ${i + 1}`,
       `by ${label(w.signer.keyId)}${w.session ? ` (session ${w.session.keyId})` : ''}: kept ${w.kept} ` +
-        `recipient${w.kept === 1 ? '' : 's'}, added ${w.added}`,
+        `recipient${w.kept === 1 ? '' : 's'}, added ${w.added}` +
+        (w.frameKeyId ? `; frame key ${w.frameKeyId} (signs every frame)` : ''),
     ]),
     ...(r.session
       ? ([['session', `${r.session.keyId}, valid ${r.session.notBefore} to ${r.session.notAfter}`]] as [
@@ -49,7 +50,8 @@ export function renderInspect(r: Facts, indent = '', names: Record<string, strin
     ...(r.services ?? []).map((s): [string, string] => [
       'service',
       `${s.roles.map((x) => `${x.name} (groups ${x.groups.join(', ') || 'none'})`).join(', ')} through ${s.url}, ` +
-        `dataset ${JSON.stringify(s.dataset)}, key ${label(s.recipient.keyId)}`,
+        `dataset ${JSON.stringify(s.dataset)}, key ${label(s.recipient.keyId)}` +
+        (s.layer ? ` (added by rewrap ${s.layer})` : ''),
     ]),
     ...(r.frameKeyId ? ([['frame key', `${r.frameKeyId} (signs every frame)`]] as [string, string][]) : []),
     ['public', r.publicFields.length === 0 ? '(none)' : r.publicFields.map(fieldText).join(', ')],

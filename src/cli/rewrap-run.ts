@@ -76,6 +76,8 @@ export interface RewrapPlan {
   readonly remove: readonly string[]
   /** What changes, for stderr, keys named by label where known. */
   readonly lines: readonly string[]
+  /** The dataset of the key-access gateways added (`--dataset`); default as the library's. */
+  readonly dataset?: string
 }
 
 /**
@@ -162,6 +164,7 @@ export async function runRewrap(
     backend: nodeBackend(),
     ...(policy === undefined ? {} : { policy }),
     ...(Object.keys(change.add).length === 0 ? {} : { add: change.add }),
+    ...(change.dataset === undefined ? {} : { dataset: change.dataset }),
     ...(change.remove.length === 0 ? {} : { remove: change.remove }),
   })
 

@@ -35,6 +35,13 @@ import {
   stanzasSize,
   writeStanzas,
 } from './header.js'
+import {
+  readServiceSection,
+  type ServiceEntry,
+  type ServiceSection,
+  serviceSectionSize,
+  writeServiceSection,
+} from './service.js'
 import { encodeCredential, readCredential, type SessionCredential } from './session.js'
 
 /** One rewrap layer: who rewrapped, which earlier recipients stay, and the new stanzas. */
@@ -48,6 +55,11 @@ export interface RewrapLayer {
   readonly kept: readonly number[]
   /** The stanzas this layer adds. */
   readonly stanzas: readonly StanzaEntry[]
+  /**
+   * Flag bit 2: the gateways among this layer's stanzas (`stanzaIndex` counts this layer's own stanzas) and the
+   * layer's frame key, which signs every frame after the signatures of earlier headers; else null.
+   */
+  readonly service: ServiceSection | null
   /** Magic through the end of this layer's body: what its signature covers (the previous header included). */
   readonly signed: Uint8Array
   /** Magic, version, suite, then the body through the kept list: what this layer's stanzas are bound to. */
@@ -60,6 +72,8 @@ export interface RewrapLayer {
 /** A recipient of the outermost header and the layer that wrapped its stanza (0: the original writer). */
 export interface ActiveStanza {
   readonly layer: number
+  /** Position of the stanza among the stanzas of its layer's header (what that header's service entries name). */
+  readonly stanzaIndex: number
   readonly stanza: StanzaEntry
 }
 
@@ -83,6 +97,8 @@ export interface RewrapFields {
   readonly previous: Uint8Array
   readonly kept: readonly number[]
   readonly stanzas: readonly StanzaEntry[]
+  /** The layer's service section (flag bit 2 set exactly when present). */
+  readonly service?: ServiceSection | null
 }
 
 /** The bytes of the header a layer's stanza was wrapped in: its preamble, and the header whose digest its MACs use. */
@@ -102,15 +118,13 @@ function parseAt(bytes: Uint8Array, depth: number): HeaderChain {
     total >= HEADER_PREFIX_BYTES + 2 ? (bytes[HEADER_PREFIX_BYTES]! << 8) | bytes[HEADER_PREFIX_BYTES + 1]! : 0
   if ((flags & HEADER_FLAG_REWRAP) === 0) {
     const root = parseHeader(bytes)
-    return { root, layers: [], active: root.stanzas.map((stanza) => ({ layer: 0, stanza })), bytes: root.bytes }
+    const active = root.stanzas.map((stanza, stanzaIndex) => ({ layer: 0, stanzaIndex, stanza }))
+    return { root, layers: [], active, bytes: root.bytes }
   }
   if (depth >= MAX_REWRAP_DEPTH) throw new FormatError('LIMIT_EXCEEDED', `more than ${MAX_REWRAP_DEPTH} rewrap layers`)
   const signedLen = total - signatureBytes(suite)
   const r = new ByteReader(bytes.subarray(HEADER_PREFIX_BYTES, signedLen), 'rewrap header')
   r.u16('flags')
-  // A layer adds no service section in this version: its frames would need a second frame signature.
-  if ((flags & HEADER_FLAG_SERVICE_ACCESS) !== 0)
-    throw new FormatError('FORMAT_UNSUPPORTED', 'a rewrap layer with service recipients is not supported')
   if ((flags & ~REWRAP_FLAGS_KNOWN) !== 0)
     throw new FormatError('FORMAT_UNSUPPORTED', `unknown header flags 0x${flags.toString(16)}`)
   const streamId = r.bytes(STREAM_ID_BYTES, 'stream id')
@@ -142,9 +156,15 @@ function parseAt(bytes: Uint8Array, depth: number): HeaderChain {
     throw new FormatError('FORMAT_INVALID', 'a stream must have at least one recipient')
   const anonymous = (flags & HEADER_FLAG_ANONYMOUS) !== 0
   const stanzas = readStanzas(r, stanzaCount, anonymous)
+  // Gateways this layer adds: entries name its own stanzas; their groups are the root's.
+  const service =
+    (flags & HEADER_FLAG_SERVICE_ACCESS) !== 0 ? readServiceSection(r, inner.root.groups, stanzas.length) : null
   r.end()
   const layerIndex = inner.layers.length + 1
-  const active = [...kept.map((k) => inner.active[k]!), ...stanzas.map((stanza) => ({ layer: layerIndex, stanza }))]
+  const active = [
+    ...kept.map((k) => inner.active[k]!),
+    ...stanzas.map((stanza, stanzaIndex) => ({ layer: layerIndex, stanzaIndex, stanza })),
+  ]
   if (!anonymous) assertDistinct(active)
   const preamble = new Uint8Array(MAGIC.length + 3 + (preambleEnd - HEADER_PREFIX_BYTES))
   preamble.set(bytes.subarray(0, MAGIC.length + 3))
@@ -156,12 +176,30 @@ function parseAt(bytes: Uint8Array, depth: number): HeaderChain {
     session,
     kept,
     stanzas,
+    service,
     signed: bytes.subarray(0, signedLen),
     preamble,
     signature: bytes.subarray(signedLen, total),
     bytes: bytes.subarray(0, total),
   }
   return { root: inner.root, layers: [...inner.layers, layer], active, bytes: layer.bytes }
+}
+
+/**
+ * The service entries of a chain whose gateway stanza is still active, oldest header first and in each header's
+ * order, with the gateway's position among the active recipients. A gateway removed by a later rewrap is not
+ * listed: readers no longer ask it, and it no longer finds its stanza.
+ */
+export function activeServices(chain: HeaderChain): { entry: ServiceEntry; active: number }[] {
+  const out: { entry: ServiceEntry; active: number }[] = []
+  const sections = [chain.root.service, ...chain.layers.map((l) => l.service)]
+  for (const [layer, section] of sections.entries()) {
+    for (const entry of section?.services ?? []) {
+      const active = chain.active.findIndex((a) => a.layer === layer && a.stanzaIndex === entry.stanzaIndex)
+      if (active !== -1) out.push({ entry, active })
+    }
+  }
+  return out
 }
 
 /** No key may be an active recipient twice: its MAC position would be ambiguous. */
@@ -208,12 +246,16 @@ export function encodeRewrapPreamble(fields: Omit<RewrapFields, 'stanzas'>): Uin
 
 /** Everything a layer's signature covers: magic through the end of its body. */
 export function encodeRewrapSigned(fields: RewrapFields): Uint8Array {
-  const bodyLen = headSize(fields) + stanzasSize(fields.stanzas)
+  const service = fields.service ?? null
+  if ((service !== null) !== ((fields.flags & HEADER_FLAG_SERVICE_ACCESS) !== 0))
+    throw new TypeError('layer flag bit 2 must be set exactly when the layer has a service section')
+  const bodyLen = headSize(fields) + stanzasSize(fields.stanzas) + (service ? serviceSectionSize(service) : 0)
   if (bodyLen > HARD_LIMITS.maxHeaderBytes)
     throw new FormatError('LIMIT_EXCEEDED', `header body of ${bodyLen} bytes exceeds the limit`)
   const w = new ByteWriter(HEADER_PREFIX_BYTES + bodyLen)
   w.put(MAGIC).u8(FORMAT_VERSION).u16(suiteOf(fields)).u32(bodyLen)
   writeHead(w, fields)
   writeStanzas(w, fields.stanzas)
+  if (service) writeServiceSection(w, service)
   return w.done()
 }

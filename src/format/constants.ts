@@ -36,8 +36,12 @@ export const HEADER_FLAGS_KNOWN = HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_SERVIC
  * only `parseChain` reads it.
  */
 export const HEADER_FLAG_REWRAP = 0x0002
-/** Flags a rewrap layer may carry: bit 1, and bits 0 and 3 copied from the header it embeds. */
-export const REWRAP_FLAGS_KNOWN = HEADER_FLAG_REWRAP | HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS
+/**
+ * Flags a rewrap layer may carry: bit 1, bits 0 and 3 copied from the header it embeds, and bit 2 when the layer
+ * adds gateway recipients (its own service section and frame key, format.md §Rewrapped streams).
+ */
+export const REWRAP_FLAGS_KNOWN =
+  HEADER_FLAG_REWRAP | HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS | HEADER_FLAG_SERVICE_ACCESS
 /** Rewrap layers around one original header, at most (a reader refuses deeper nesting: `LIMIT_EXCEEDED`). */
 export const MAX_REWRAP_DEPTH = 8
 

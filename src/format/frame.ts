@@ -31,8 +31,13 @@ export interface ParsedFrame {
   /** Kind through the end of the units: what the frame digest covers. */
   readonly body: Uint8Array
   readonly macs: readonly Uint8Array[]
-  /** The frame signature (64 bytes) of a service-access stream (header flag bit 2), else null. */
+  /** The frame signature (64 bytes) of a service-access stream (header flag bit 2), else null: the first of `signatures`. */
   readonly signature: Uint8Array | null
+  /**
+   * Every frame signature, in order: one per header of the chain with flag bit 2 (the root's first, then each
+   * rewrap layer's that added gateways; format.md §Rewrapped streams). Empty when there is none.
+   */
+  readonly signatures: readonly Uint8Array[]
 }
 
 /** Bytes of the frame fields before the units: kind, index, rows, unit count. */
@@ -101,30 +106,44 @@ export interface FrameLayout {
   /** Bytes from the kind through the end of the units: what the frame digest covers. */
   readonly bodyLength: number
   readonly macs: readonly Uint8Array[]
+  /** The first frame signature (the writer's on a service-access stream), or null. */
   readonly signature: Uint8Array | null
+  /** Every frame signature, oldest header first (a rewrapped stream has one per header with flag bit 2). */
+  readonly signatures: readonly Uint8Array[]
 }
 
 /**
- * Parses one frame. `groupCount`, `macCount` and `signed` (header flag bit 2) come from the verified header; a
+ * Parses one frame. `groupCount`, `macCount` and `signed` come from the verified header: `signed` is the number of
+ * frame signatures (true: one, a service-access header; a rewrapped stream has one per header with flag bit 2). A
  * batch frame must carry exactly one unit per group in group order, an end frame none, and a signed stream's
- * frames end with a 64-byte signature.
+ * frames end with that many 64-byte signatures.
  */
-export function parseFrame(bytes: Uint8Array, groupCount: number, macCount: number, signed = false): ParsedFrame {
+export function parseFrame(
+  bytes: Uint8Array,
+  groupCount: number,
+  macCount: number,
+  signed: boolean | number = false,
+): ParsedFrame {
   const f = readFrameLayout(new ByteReader(bytes, 'frame'), groupCount, macCount, signed)
   const units = f.units.map((u) => ({
     groupId: u.groupId,
     flags: u.flags,
     payload: bytes.subarray(u.offset, u.offset + u.length),
   }))
-  const { kind, index, rows, macs, signature } = f
-  return { kind, index, rows, units, body: bytes.subarray(0, f.bodyLength), macs, signature }
+  const { kind, index, rows, macs, signature, signatures } = f
+  return { kind, index, rows, units, body: bytes.subarray(0, f.bodyLength), macs, signature, signatures }
 }
 
 /**
  * {@link parseFrame}'s checks over any {@link FrameCursor}, stepping over the unit payloads: the rewrapper reads
  * a frame spread over the chunks it arrived in this way, and never needs the payloads in one buffer.
  */
-export function readFrameLayout(r: FrameCursor, groupCount: number, macCount: number, signed: boolean): FrameLayout {
+export function readFrameLayout(
+  r: FrameCursor,
+  groupCount: number,
+  macCount: number,
+  signed: boolean | number,
+): FrameLayout {
   const kind = r.u8('kind')
   if (kind !== FRAME_KIND_BATCH && kind !== FRAME_KIND_END)
     throw new FormatError('FORMAT_INVALID', `frame has unknown kind ${kind}`)
@@ -156,9 +175,11 @@ export function readFrameLayout(r: FrameCursor, groupCount: number, macCount: nu
   if (count !== macCount) throw new FormatError('FORMAT_INVALID', `frame has ${count} MACs, expected ${macCount}`)
   const macs: Uint8Array[] = []
   for (let i = 0; i < count; i++) macs.push(r.bytes(MAC_BYTES, 'mac'))
-  if (signed && r.remaining < FRAME_SIG_BYTES)
+  const sigCount = signed === true ? 1 : signed === false ? 0 : signed
+  if (r.remaining < sigCount * FRAME_SIG_BYTES)
     throw new FormatError('FORMAT_INVALID', 'the frame lacks its frame signature (the header has service recipients)')
-  const signature = signed ? r.bytes(FRAME_SIG_BYTES, 'frame signature') : null
+  const signatures: Uint8Array[] = []
+  for (let i = 0; i < sigCount; i++) signatures.push(r.bytes(FRAME_SIG_BYTES, 'frame signature'))
   r.end()
-  return { kind, index, rows, units, bodyLength, macs, signature }
+  return { kind, index, rows, units, bodyLength, macs, signature: signatures[0] ?? null, signatures }
 }

@@ -6,11 +6,13 @@
  * @module
  */
 import { AuthError, FormatError } from '../errors.js'
+import { activeServices, parseChain } from '../format/chain.js'
 import { HEADER_PREFIX_BYTES } from '../format/constants.js'
-import { headerLength, parseHeader } from '../format/header.js'
+import { headerLength } from '../format/header.js'
 import { Identity } from '../keys/identity.js'
 import { PublicKey } from '../keys/public-key.js'
-import { committedKey, findStanza, verifyOrigin } from '../seal/header-verify.js'
+import { findActive, verifyChain } from '../lifecycle/chain-verify.js'
+import { committedKey } from '../seal/header-verify.js'
 import type { SessionPolicy } from '../seal/options.js'
 import { backendFor, type Runtime, webRuntime } from '../seal/runtime.js'
 import type { UnwrappedService } from './types.js'
@@ -37,7 +39,9 @@ export interface UnwrapOptions {
  * Verifies a header and opens the stanza wrapped to `gateway`, for a key-access gateway deciding a request:
  * exactly the whole header (no byte more or less), signed by one of `trustedWriters` (hybrid, or a session they
  * certified), with a service entry for the gateway's stanza, whose group keys all match their commitments and
- * whose roles read exactly the stanza's groups.
+ * whose roles read exactly the stanza's groups. A rewrapped header (format.md §Rewrapped streams) is verified as a
+ * reader does: the writer and every rewrapper must be in `trustedWriters`, and the gateway's stanza must be an
+ * active one (a gateway a later rewrap removed is refused), named by a service entry of the header that wrapped it.
  *
  * The returned `groupKeys` are secret: give out only those of the roles granted, and zero them after use.
  *
@@ -79,22 +83,19 @@ export async function unwrapForService(
   // A request carries the header alone: bytes after it would be unverified and are refused, not ignored.
   const total = headerLength(header.subarray(0, HEADER_PREFIX_BYTES))
   if (header.length > total) throw new FormatError('FORMAT_INVALID', `${header.length - total} bytes follow the header`)
-  const parsed = parseHeader(header)
-  const signer = verifyOrigin(parsed, trustedWriters, sessions, runtime)
-  const section = parsed.service
-  if (!section) throw new AuthError('NOT_A_RECIPIENT', 'the stream names no key-access service')
+  const chain = parseChain(header)
+  // The writer's signature first, then every rewrapper's: nothing else is used before they all verified.
+  const { signer } = verifyChain(chain, trustedWriters, sessions, runtime)
+  const services = activeServices(chain)
+  if (services.length === 0) throw new AuthError('NOT_A_RECIPIENT', 'the stream names no key-access service')
+  const parsed = chain.root
   const backend = backendFor({}, runtime)
-  // By fingerprint, or by trial decryption of every stanza when the recipients are anonymous (format.md).
-  const found = await findStanza(
-    gateway,
-    parsed,
-    parsed.stanzas.map((_, i) => i),
-    () => backend.sha256(parsed.preamble),
-    runtime,
-  )
+  // Among the active recipients, each with its layer's preamble; by fingerprint, or by trial decryption of every
+  // stanza when the recipients are anonymous (format.md).
+  const found = await findActive(gateway, chain, (b) => backend.sha256(b), runtime)
   if (!found) throw new AuthError('NOT_A_RECIPIENT', 'the stream wraps no keys to this gateway')
   const { index, groupKeys, macKey } = found
-  const entry = section.services.find((s) => s.stanzaIndex === index)
+  const entry = services.find((s) => s.active === index)?.entry
   if (!entry) {
     macKey.fill(0)
     for (const k of groupKeys.values()) k.fill(0)
@@ -115,7 +116,7 @@ export async function unwrapForService(
   }
   return {
     streamId: parsed.streamId.slice(),
-    headerDigest: await backend.sha256(parsed.bytes),
+    headerDigest: await backend.sha256(chain.bytes),
     signer: signer.fingerprint.slice(),
     url: entry.url,
     dataset: entry.dataset,

@@ -8,6 +8,7 @@ import { layerOf } from '../format/chain.js'
 import type { ParsedHeader } from '../format/header.js'
 import type { Identity } from '../keys/identity.js'
 import type { PublicKey } from '../keys/public-key.js'
+import type { LayerFrameKey } from '../seal/frame-opener.js'
 import { findStanza, verifyOrigin } from '../seal/header-verify.js'
 import type { SessionPolicy } from '../seal/options.js'
 import type { Runtime } from '../seal/runtime.js'
@@ -68,4 +69,23 @@ export async function findActive(
     if (found) return { ...found, layer }
   }
   return null
+}
+
+/**
+ * The frame keys of the rewrap layers that added gateways (layer flag bit 2), oldest first, each with the digest of
+ * its layer's header: every frame carries a signature by each, after the writer's (format.md §Rewrapped streams).
+ *
+ * @example
+ * ```ts
+ * const keys = await layerFrameKeys(chain, (b) => backend.sha256(b)) // [] for a stream no rewrap gave a gateway
+ * ```
+ */
+export async function layerFrameKeys(
+  chain: HeaderChain,
+  sha256: (bytes: Uint8Array) => Promise<Uint8Array>,
+): Promise<LayerFrameKey[]> {
+  const out: LayerFrameKey[] = []
+  for (const layer of chain.layers)
+    if (layer.service) out.push({ frameKey: layer.service.frameKey, headerDigest: await sha256(layer.bytes) })
+  return out
 }

@@ -52,10 +52,18 @@ export interface RewrapOptions {
   /**
    * Recipients to add, by role (the shape of `SealOptions.recipients`). A key named under several roles gets one
    * stanza with the union of their groups. A key that stays an active recipient cannot be added again
-   * (`POLICY_INVALID`): remove it and add it with all its roles in the same call. Service recipients
-   * (`{ service, key }`) are refused for now (`FORMAT_UNSUPPORTED`; see docs/format.md).
+   * (`POLICY_INVALID`): remove it and add it with all its roles in the same call. A key-access gateway
+   * (`{ service, key }`) gets the roles' groups wrapped to its key, a service entry in the new layer, and the
+   * layer a frame key of its own that signs every frame, so its readers, who have no MAC key, still cannot forge
+   * frames for one another. Moving a role to a gateway is `remove` of its direct readers and `add` of the gateway
+   * in one call.
    */
   readonly add?: Readonly<Record<string, readonly RecipientEntry[]>>
+  /**
+   * The dataset the new gateways' service entries name (entitlements are per dataset): default, the dataset the
+   * stream's gateways already name, else `""`. Only used when `add` names a gateway.
+   */
+  readonly dataset?: string
   /**
    * Recipients to remove from every role: public keys (`aseal1…`) or key ids (16 hex digits). Each must name an
    * active recipient of the stream (`RECIPIENT_UNKNOWN` otherwise). Removal stops compliant readers of the new

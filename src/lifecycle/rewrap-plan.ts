@@ -6,25 +6,34 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js'
 import type { GroupLayout } from '../arrow/layout.js'
-import { FormatError, KeyError, PolicyError, RewrapError } from '../errors.js'
+import { KeyError, PolicyError, RewrapError } from '../errors.js'
 import type { HeaderChain } from '../format/chain.js'
-import { GROUP_KIND_SEALED, HARD_LIMITS, HEADER_FLAG_ANONYMOUS } from '../format/constants.js'
+import { GROUP_KIND_SEALED, HARD_LIMITS, HEADER_FLAG_ANONYMOUS, SERVICE_LIMITS } from '../format/constants.js'
+import { datasetProblem, type ServiceRole } from '../format/service.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import { type FieldRule, type Policy, parsePolicy, parseRecipients } from '../policy/policy.js'
 import { parseRecipientKeys } from '../seal/options.js'
 import { TOKEN_METADATA_KEY } from '../seal/tokenise.js'
 import type { RewrapOptions } from './rewrap-options.js'
 
-/** A stanza to add: the recipient key and the sealed groups it reads, ascending. */
+/**
+ * A stanza to add: the recipient key and the sealed groups it reads, ascending; for a key-access gateway
+ * (`{ service, key }`), its URL and the roles it serves, ascending, each with its groups (their union is `groups`).
+ */
 export interface AddedRecipient {
   readonly key: PublicKey
   readonly groups: readonly number[]
+  readonly service?: { readonly url: string; readonly roles: readonly ServiceRole[] }
 }
 
-/** The outcome of planning: active indices that stay (ascending) and the stanzas to add, in order first named. */
+/**
+ * The outcome of planning: active indices that stay (ascending), the stanzas to add, in order first named, and the
+ * dataset the layer's service entries name (used only when a gateway is added).
+ */
 export interface RewrapPlan {
   readonly kept: readonly number[]
   readonly added: readonly AddedRecipient[]
+  readonly dataset: string
 }
 
 const KEY_ID_RE = /^[0-9a-f]{16}$/
@@ -34,7 +43,7 @@ const KEY_ID_RE = /^[0-9a-f]{16}$/
  * ids of the groups whose keys it holds.
  *
  * @throws RewrapError `RECIPIENT_UNKNOWN`, `REWRAP_NOT_ENTITLED`; PolicyError `POLICY_INVALID`,
- *   `POLICY_UNKNOWN_ROLE`; KeyError `KEY_INVALID`; FormatError `FORMAT_UNSUPPORTED` (a service recipient).
+ *   `POLICY_UNKNOWN_ROLE`; KeyError `KEY_INVALID`.
  * @example
  * ```ts
  * const plan = planRewrap(chain, options, visible, new Set([1, 2]))
@@ -53,7 +62,28 @@ export function planRewrap(
   if (total === 0) throw new PolicyError('POLICY_INVALID', 'the rewrap would leave the stream without recipients')
   if (total > HARD_LIMITS.maxRecipients)
     throw new PolicyError('POLICY_INVALID', `${total} recipients exceed the limit of ${HARD_LIMITS.maxRecipients}`)
-  return { kept, added }
+  const gateways = added.filter((a) => a.service).length
+  if (gateways > SERVICE_LIMITS.maxServices)
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `${gateways} gateways exceed the limit of ${SERVICE_LIMITS.maxServices} per rewrap`,
+    )
+  return { kept, added, dataset: datasetOf(chain, options) }
+}
+
+/**
+ * The dataset of the layer's service entries: `options.dataset`, else the dataset the stream's gateways already
+ * name (the writer's or an earlier rewrapper's), else `""`, as for sealing.
+ */
+function datasetOf(chain: HeaderChain, options: RewrapOptions): string {
+  if (options.dataset !== undefined) {
+    if (typeof options.dataset !== 'string') throw new TypeError('options.dataset must be a string')
+    const why = datasetProblem(options.dataset)
+    if (why) throw new PolicyError('POLICY_INVALID', `options.dataset ${why}`)
+    return options.dataset
+  }
+  const sections = [chain.root.service, ...chain.layers.map((l) => l.service)]
+  return sections.find((s) => s)?.services[0]?.dataset ?? ''
 }
 
 /** Active indices named by `remove` (public keys or key ids); each entry must name one. */
@@ -103,12 +133,10 @@ function resolveAdditions(
     throw new PolicyError('POLICY_INVALID', 'options.add needs options.policy: roles resolve to groups through it')
   const policy = parsePolicy(options.policy)
   const { keys, services } = parseRecipientKeys(parseRecipients(add))
-  if (services.size > 0)
-    throw new FormatError('FORMAT_UNSUPPORTED', 'adding service recipients in a rewrap is not supported yet')
   const rolesOf = groupRoles(chain, policy, visible)
   const known = policyRoles(policy)
   const stayed = new Set(kept.map((i) => bytesToHex(chain.active[i]!.stanza.fingerprint)))
-  const byKey = new Map<string, { key: PublicKey; groups: Set<number> }>()
+  const byKey = new Map<string, { key: PublicKey; groups: Set<number>; roles: Map<string, readonly number[]> }>()
   for (const [role, list] of Object.entries(keys)) {
     if (!known.has(role)) throw new PolicyError('POLICY_UNKNOWN_ROLE', `add: the policy gives role "${role}" no field`)
     const groups = [...rolesOf.entries()].flatMap(([g, roles]) => (roles.has(role) ? [g] : []))
@@ -119,12 +147,13 @@ function resolveAdditions(
           'POLICY_INVALID',
           `add: key ${key.keyId} is already a recipient; remove it and add it with all its roles in one rewrap`,
         )
-      const entry = byKey.get(id) ?? { key, groups: new Set<number>() }
+      const entry = byKey.get(id) ?? { key, groups: new Set<number>(), roles: new Map() }
       for (const g of groups) entry.groups.add(g)
+      entry.roles.set(role, groups)
       byKey.set(id, entry)
     }
   }
-  return [...byKey.values()].map(({ key, groups }) => {
+  return [...byKey.entries()].map(([id, { key, groups, roles }]) => {
     const sorted = [...groups].sort((a, b) => a - b)
     for (const g of sorted)
       if (!held.has(g))
@@ -132,7 +161,13 @@ function resolveAdditions(
           'REWRAP_NOT_ENTITLED',
           `the rewrapper does not hold group ${g}, which key ${key.keyId} needs`,
         )
-    return { key, groups: sorted }
+    const url = services.get(id)
+    if (url === undefined) return { key, groups: sorted }
+    // A gateway's service entry lists the roles that name it, ascending, each with its groups, as a sealer's does.
+    if (roles.size > SERVICE_LIMITS.maxRolesPerService)
+      throw new PolicyError('POLICY_INVALID', `gateway ${url} serves more than 1,024 roles`)
+    const served = [...roles.keys()].sort().map((name) => ({ name, groups: roles.get(name)! }))
+    return { key, groups: sorted, service: { url, roles: served } }
   })
 }
 

@@ -1,8 +1,9 @@
 /**
  * The rewrap engine (format.md §Rewrapped streams, writing): verifies the input header chain and the rewrapper's
  * stanza(s), plans the change, writes the new layer, then passes each frame through: checked under the
- * rewrapper's own MAC (and the writer's frame signature), re-emitted with its body byte for byte the same, the MACs
- * of kept recipients copied and those of new recipients derived. One frame at a time, so memory stays bounded.
+ * rewrapper's own MAC (and every frame signature), re-emitted with its body byte for byte the same, the MACs of
+ * kept recipients copied and those of new recipients derived, the frame signatures copied and, when the layer adds
+ * gateways, one more by the layer's frame key. One frame at a time, so memory stays bounded.
  * @module
  */
 
@@ -23,6 +24,7 @@ import {
   HEADER_FLAG_ANONYMOUS,
   HEADER_FLAG_REVEAL_SCHEMA,
   HEADER_FLAG_REWRAP,
+  HEADER_FLAG_SERVICE_ACCESS,
   LABEL,
   MAC_BYTES,
 } from '../format/constants.js'
@@ -30,16 +32,18 @@ import { frameMac, SCHEMA_NONCE, schemaAad } from '../format/derive.js'
 import { readFrameLayout } from '../format/frame.js'
 import type { StanzaEntry } from '../format/header.js'
 import { leadingParts, PartsReader } from '../format/parts-reader.js'
+import type { ServiceSection } from '../format/service.js'
 import { Identity } from '../keys/identity.js'
 import { WriterSession } from '../keys/session.js'
 import type { Ed25519 } from '../keys/sign.js'
-import { verifyFrameSig } from '../seal/frame-sig.js'
+import type { LayerFrameKey } from '../seal/frame-opener.js'
+import { FrameSigner, frameKeyOf, verifyFrameSig } from '../seal/frame-sig.js'
 import { committedKey } from '../seal/header-verify.js'
 import { checkOpenOptions } from '../seal/options.js'
 import { type RandomSource, webRandom } from '../seal/random.js'
 import { backendFor, type Runtime, webRuntime } from '../seal/runtime.js'
 import { sealStanza } from '../seal/stanza.js'
-import { type ActiveOpened, findActive, verifyChain } from './chain-verify.js'
+import { type ActiveOpened, findActive, layerFrameKeys, verifyChain } from './chain-verify.js'
 import type { RewrapOptions } from './rewrap-options.js'
 import { planRewrap, type RewrapPlan } from './rewrap-plan.js'
 
@@ -52,6 +56,8 @@ interface FrameCheck {
   readonly macDigest: Uint8Array
   readonly rootDigest: Uint8Array
   readonly frameKey: Uint8Array | null
+  /** Frame keys of earlier layers that added gateways, with their headers' digests; their signatures are copied. */
+  readonly layerKeys: readonly LayerFrameKey[]
 }
 
 /**
@@ -73,6 +79,8 @@ export class Rewrapper {
   readonly #kept: readonly number[]
   readonly #newMacKeys: readonly Uint8Array[]
   readonly #outDigest: Uint8Array
+  /** This layer's frame key, when it adds gateways: it signs every frame after the earlier signatures. */
+  readonly #frameSigner: FrameSigner | null
   #next = 0
   #ended = false
 
@@ -85,6 +93,7 @@ export class Rewrapper {
     kept: readonly number[]
     newMacKeys: readonly Uint8Array[]
     outDigest: Uint8Array
+    frameSigner: FrameSigner | null
   }) {
     this.#backend = init.backend
     this.#ed = init.ed
@@ -94,6 +103,7 @@ export class Rewrapper {
     this.#kept = init.kept
     this.#newMacKeys = init.newMacKeys
     this.#outDigest = init.outDigest
+    this.#frameSigner = init.frameSigner
   }
 
   /** True once the end frame went through. */
@@ -126,10 +136,13 @@ export class Rewrapper {
     if (opened.length === 0)
       throw new AuthError('NOT_A_RECIPIENT', 'no rewrapping identity is a recipient of the stream')
     const groupKeys = new Map<number, Uint8Array>()
+    let frameSigner: FrameSigner | null = null
     try {
       const visible = await heldGroups(chain, opened, groupKeys, backend)
       const plan = planRewrap(chain, options, visible, new Set(groupKeys.keys()))
-      const { header, newMacKeys } = await writeLayer(chain, plan, groupKeys, options, random, runtime, now)
+      const { header, newMacKeys, frameSeed } = await writeLayer(chain, plan, groupKeys, options, random, runtime, now)
+      frameSigner = frameSeed ? new FrameSigner(frameSeed, runtime.ed25519) : null
+      frameSeed?.fill(0)
       const first = opened[0]!
       const rootDigest = await backend.sha256(chain.root.bytes)
       const check: FrameCheck = {
@@ -138,6 +151,7 @@ export class Rewrapper {
         macDigest: first.layer === 0 ? rootDigest : await backend.sha256(layerOf(chain, first.layer).bytes),
         rootDigest,
         frameKey: chain.root.service?.frameKey ?? null,
+        layerKeys: await layerFrameKeys(chain, (b) => backend.sha256(b)),
       }
       for (const o of opened.slice(1)) o.macKey.fill(0)
       const rewrapper = new Rewrapper({
@@ -149,8 +163,12 @@ export class Rewrapper {
         kept: plan.kept,
         newMacKeys,
         outDigest: await backend.sha256(header),
+        frameSigner,
       })
       return { rewrapper, header }
+    } catch (err) {
+      frameSigner?.wipe()
+      throw err
     } finally {
       for (const o of opened) for (const k of o.groupKeys.values()) k.fill(0)
       for (const k of groupKeys.values()) k.fill(0)
@@ -167,8 +185,9 @@ export class Rewrapper {
   async frame(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
     const c = this.#check
+    const sigsIn = (c.frameKey !== null ? 1 : 0) + c.layerKeys.length
     const r = parts.length === 1 ? new ByteReader(parts[0]!, 'frame') : new PartsReader(parts, 'frame')
-    const frame = readFrameLayout(r, this.#groupCount, this.#inMacs, c.frameKey !== null)
+    const frame = readFrameLayout(r, this.#groupCount, this.#inMacs, sigsIn)
     if (frame.index !== this.#next)
       throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#next}, found index ${frame.index}`)
     const body = leadingParts(parts, frame.bodyLength)
@@ -179,15 +198,22 @@ export class Rewrapper {
       throw new AuthError('AUTH_FAILED')
     if (c.frameKey !== null && !verifyFrameSig(this.#ed, c.frameKey, c.rootDigest, digest, frame.signature!))
       throw new AuthError('AUTH_FAILED')
+    const first = c.frameKey !== null ? 1 : 0
+    for (const [i, k] of c.layerKeys.entries())
+      if (!verifyFrameSig(this.#ed, k.frameKey, k.headerDigest, digest, frame.signatures[first + i]!))
+        throw new AuthError('AUTH_FAILED')
     const macCount = this.#kept.length + this.#newMacKeys.length
-    const trailerLen = 2 + macCount * MAC_BYTES + (frame.signature ? FRAME_SIG_BYTES : 0)
+    const sigsOut = sigsIn + (this.#frameSigner ? 1 : 0)
+    const trailerLen = 2 + macCount * MAC_BYTES + sigsOut * FRAME_SIG_BYTES
     const frameLen = frame.bodyLength + trailerLen
     if (frameLen > HARD_LIMITS.maxFrameBytes)
       throw new FormatError('LIMIT_EXCEEDED', `a rewrapped frame of ${frameLen} bytes exceeds the hard limit`)
     const w = new ByteWriter(trailerLen).u16(macCount)
     for (const k of this.#kept) w.put(frame.macs[k]!)
     for (const key of this.#newMacKeys) w.put(frameMac(key, this.#outDigest, digest))
-    if (frame.signature) w.put(frame.signature)
+    for (const sig of frame.signatures) w.put(sig)
+    // The layer's own signature, over its header's digest: what gateway readers of its services rely on.
+    if (this.#frameSigner) w.put(this.#frameSigner.sign(this.#outDigest, digest))
     this.#next++
     if (frame.kind === FRAME_KIND_END) {
       this.#ended = true
@@ -200,6 +226,7 @@ export class Rewrapper {
   wipe(): void {
     this.#check.macKey.fill(0)
     for (const k of this.#newMacKeys) k.fill(0)
+    this.#frameSigner?.wipe()
   }
 }
 
@@ -253,11 +280,15 @@ async function writeLayer(
   random: RandomSource,
   runtime: Runtime,
   now: number,
-): Promise<{ header: Uint8Array; newMacKeys: Uint8Array[] }> {
+): Promise<{ header: Uint8Array; newMacKeys: Uint8Array[]; frameSeed: Uint8Array | null }> {
   const backend = backendFor(options, runtime)
   const root = chain.root
   const outer = chain.layers.at(-1)?.flags ?? root.flags
-  const flags = HEADER_FLAG_REWRAP | (outer & (HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS))
+  const gateways = plan.added.some((a) => a.service)
+  const flags =
+    HEADER_FLAG_REWRAP |
+    (outer & (HEADER_FLAG_REVEAL_SCHEMA | HEADER_FLAG_ANONYMOUS)) |
+    (gateways ? HEADER_FLAG_SERVICE_ACCESS : 0)
   const anonymous = (flags & HEADER_FLAG_ANONYMOUS) !== 0
   const by = options.signer
   const session = by instanceof WriterSession ? by.credential : null
@@ -284,10 +315,26 @@ async function writeLayer(
     stanzas.push(stanza)
     newMacKeys.push(macKey)
   }
-  const signed = encodeRewrapSigned({ ...head, stanzas })
-  const signature =
-    by instanceof WriterSession
-      ? by.signHeader(signed, runtime.ed25519, now)
-      : by.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random, runtime.ed25519)
-  return { header: concatBytes(signed, signature), newMacKeys }
+  // Gateways added: a frame key fresh for this layer, as a writer's is per stream (format.md §Rewrapped streams).
+  const frameSeed = gateways ? random(32) : null
+  const service: ServiceSection | null = frameSeed
+    ? {
+        frameKey: frameKeyOf(frameSeed),
+        services: plan.added.flatMap((a, stanzaIndex) =>
+          a.service ? [{ stanzaIndex, url: a.service.url, dataset: plan.dataset, roles: a.service.roles }] : [],
+        ),
+      }
+    : null
+  try {
+    const signed = encodeRewrapSigned({ ...head, stanzas, service })
+    const signature =
+      by instanceof WriterSession
+        ? by.signHeader(signed, runtime.ed25519, now)
+        : by.sign(LABEL.headerSignature, signed, random === webRandom ? undefined : random, runtime.ed25519)
+    return { header: concatBytes(signed, signature), newMacKeys, frameSeed }
+  } catch (err) {
+    frameSeed?.fill(0)
+    for (const k of newMacKeys) k.fill(0)
+    throw err
+  }
 }

@@ -72,12 +72,30 @@ export interface FrameOpenerKeys {
    * direct and gateway readers alike; null otherwise.
    */
   readonly frameKey: Uint8Array | null
+  /**
+   * Rewrap layers that added gateways (layer flag bit 2), oldest first: each one's frame key and the digest of its
+   * whole header. Every frame carries a signature by each, after the writer's; every reader checks them all.
+   */
+  readonly layerFrameKeys?: readonly LayerFrameKey[]
   readonly groupCount: number
   readonly macCount: number
   /** Most bytes one frame's compressed units may inflate to together: the reader's `maxInflatedFrameBytes`. */
   readonly maxInflatedFrameBytes: number
   /** The groups this reader reads, in group order: a sealed group's AES key, or null for a public group. */
   readonly groups: readonly { readonly id: number; readonly encKey: Uint8Array | null }[]
+}
+
+/**
+ * A rewrap layer's frame key and the digest of the layer's header, which its frame signatures cover.
+ *
+ * @example
+ * ```ts
+ * const k: LayerFrameKey = { frameKey: layer.service!.frameKey, headerDigest: await backend.sha256(layer.bytes) }
+ * ```
+ */
+export interface LayerFrameKey {
+  readonly frameKey: Uint8Array
+  readonly headerDigest: Uint8Array
 }
 
 /**
@@ -109,6 +127,7 @@ export class FrameOpener {
   readonly #rootDigest: Uint8Array
   readonly #macKey: Uint8Array | null
   readonly #frameKey: Uint8Array | null
+  readonly #layerFrameKeys: readonly LayerFrameKey[]
   readonly #ed: Ed25519
   readonly #myIndex: number
   readonly #groupCount: number
@@ -123,7 +142,7 @@ export class FrameOpener {
     ed25519: Ed25519 = nobleEd25519,
   ) {
     // A reader must authenticate frames somehow: by its own MAC, by the frame signature, or (normally) both.
-    if (init.macKey === null && init.frameKey === null)
+    if (init.macKey === null && init.frameKey === null && (init.layerFrameKeys ?? []).length === 0)
       throw new TypeError('a frame opener needs a MAC key or a frame key')
     this.#backend = backend
     this.#groups = groups
@@ -131,6 +150,7 @@ export class FrameOpener {
     this.#rootDigest = init.rootDigest ?? init.headerDigest
     this.#macKey = init.macKey
     this.#frameKey = init.frameKey
+    this.#layerFrameKeys = init.layerFrameKeys ?? []
     this.#ed = ed25519
     this.#myIndex = init.myIndex
     this.#groupCount = init.groupCount
@@ -155,6 +175,10 @@ export class FrameOpener {
         rootDigest: keys.rootDigest ? keys.rootDigest.slice() : null,
         macKey: keys.macKey ? keys.macKey.slice() : null,
         frameKey: keys.frameKey ? keys.frameKey.slice() : null,
+        layerFrameKeys: (keys.layerFrameKeys ?? []).map((k) => ({
+          frameKey: k.frameKey.slice(),
+          headerDigest: k.headerDigest.slice(),
+        })),
         myIndex: keys.myIndex,
         groupCount: keys.groupCount,
         macCount: keys.macCount,
@@ -175,7 +199,8 @@ export class FrameOpener {
     expected: number,
     budget: InflateBudget = { frame: this.#maxInflatedFrameBytes, stream: Number.POSITIVE_INFINITY },
   ): Promise<OpenedFrame> {
-    const frame = parseFrame(bytes, this.#groupCount, this.#macCount, this.#frameKey !== null)
+    const sigs = (this.#frameKey !== null ? 1 : 0) + this.#layerFrameKeys.length
+    const frame = parseFrame(bytes, this.#groupCount, this.#macCount, sigs)
     // Batch indexes are bound into the MAC and every AAD; checking the plaintext index first gives a clear error.
     if (frame.index !== expected) {
       throw new FormatError(
@@ -194,6 +219,11 @@ export class FrameOpener {
       if (!verifyFrameSig(this.#ed, this.#frameKey, this.#rootDigest, digest, frame.signature!))
         throw new AuthError('AUTH_FAILED')
     }
+    // A rewrapper that added gateways signed each frame with its layer's frame key (format.md §Rewrapped streams).
+    const first = this.#frameKey !== null ? 1 : 0
+    for (const [i, k] of this.#layerFrameKeys.entries())
+      if (!verifyFrameSig(this.#ed, k.frameKey, k.headerDigest, digest, frame.signatures[first + i]!))
+        throw new AuthError('AUTH_FAILED')
     if (frame.kind === FRAME_KIND_END) return { kind: 'end', index: frame.index }
     const rows = frame.rows
     const nonce = unitNonce(frame.index)

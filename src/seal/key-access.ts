@@ -5,9 +5,9 @@
  * @module
  */
 import { AuthError, FormatError } from '../errors.js'
+import { activeServices, type HeaderChain } from '../format/chain.js'
 import { GROUP_KEY_BYTES } from '../format/constants.js'
-import type { ParsedHeader } from '../format/header.js'
-import { groupsOfRoles, type ServiceEntry, type ServiceSection } from '../format/service.js'
+import { groupsOfRoles, type ServiceEntry } from '../format/service.js'
 import type { KeyAccessReceipt } from '../kas/types.js'
 import type { OpenOptions } from './options.js'
 
@@ -30,8 +30,8 @@ export interface KeyAccessInfo {
 }
 
 /** One line per service: which roles go where (all public facts of the header). */
-function describeServices(section: ServiceSection): string {
-  return section.services
+function describeServices(services: readonly ServiceEntry[]): string {
+  return services
     .map((s) => `${s.roles.map((r) => r.name).join(', ')} through the key-access gateway at ${s.url}`)
     .join('; ')
 }
@@ -41,54 +41,56 @@ function describeServices(section: ServiceSection): string {
  * them; by default every role of the first entry.
  */
 function chooseService(
-  section: ServiceSection,
+  services: readonly ServiceEntry[],
   wanted: readonly string[] | undefined,
 ): {
   entry: ServiceEntry
   roles: string[]
 } {
   if (wanted === undefined) {
-    const entry = section.services[0]!
+    const entry = services[0]!
     return { entry, roles: entry.roles.map((r) => r.name) }
   }
   const roles = [...new Set(wanted)].sort()
-  const entry = section.services.find((s) => roles.every((name) => s.roles.some((r) => r.name === name)))
+  const entry = services.find((s) => roles.every((name) => s.roles.some((r) => r.name === name)))
   if (!entry)
     throw new AuthError(
       'NOT_A_RECIPIENT',
-      `no key-access gateway of this stream serves all of the roles asked (${roles.join(', ')}); the stream has ${describeServices(section)}`,
+      `no key-access gateway of this stream serves all of the roles asked (${roles.join(', ')}); the stream has ${describeServices(services)}`,
     )
   return { entry, roles }
 }
 
 /**
  * The raw group keys for a reader without a stanza, from `options.keyAccess`. Called at most once per stream.
+ * The gateways are those of the chain whose stanza is still active (for a rewrapped stream, the writer's and those
+ * rewrap layers added, less any removed since); the request carries the whole outermost header.
  * The provider's key buffers are wiped once copied: the opener keeps only what it derives from them.
  *
  * @throws AuthError `NOT_A_RECIPIENT` when the stream has no gateway for this reader or no provider is given,
  *   with a message that names the gateways; FormatError `FORMAT_INVALID` when the answer does not fit the header.
  * @example
  * ```ts
- * const { groupKeys, info } = await keysFromGateway(header, headerDigest, options)
+ * const { groupKeys, info } = await keysFromGateway(chain, headerDigest, options)
  * ```
  */
 export async function keysFromGateway(
-  header: ParsedHeader,
+  chain: HeaderChain,
   headerDigest: Uint8Array,
   options: OpenOptions,
 ): Promise<{ groupKeys: Map<number, Uint8Array>; info: KeyAccessInfo }> {
-  const section = header.service
-  if (!section) throw new AuthError('NOT_A_RECIPIENT', 'this identity is not a recipient of the stream')
-  const { entry, roles } = chooseService(section, options.keyAccessRoles)
+  const services = activeServices(chain).map((s) => s.entry)
+  if (services.length === 0) throw new AuthError('NOT_A_RECIPIENT', 'this identity is not a recipient of the stream')
+  const { entry, roles } = chooseService(services, options.keyAccessRoles)
   if (!options.keyAccess)
     throw new AuthError(
       'NOT_A_RECIPIENT',
-      `this identity is not a recipient of the stream; its roles go ${describeServices(section)}: open it with keyAccess (arrowseal open --key-access) to ask the gateway for keys`,
+      `this identity is not a recipient of the stream; its roles go ${describeServices(services)}: open it with keyAccess (arrowseal open --key-access) to ask the gateway for keys`,
     )
   const result = await options.keyAccess.requestKeys({
-    header: header.bytes.slice(),
+    header: chain.bytes.slice(),
     headerDigest: headerDigest.slice(),
-    streamId: header.streamId.slice(),
+    streamId: chain.root.streamId.slice(),
     service: { url: entry.url, dataset: entry.dataset, roles },
     identity: options.identity,
   })

@@ -17,7 +17,7 @@ import type { ParsedHeader } from '../format/header.js'
 import { assertDisjointPositions } from '../format/positions.js'
 import type { SessionCredential } from '../format/session.js'
 import type { PublicKey } from '../keys/public-key.js'
-import { findActive, verifyChain } from '../lifecycle/chain-verify.js'
+import { findActive, layerFrameKeys, verifyChain } from '../lifecycle/chain-verify.js'
 import { FrameOpener, type FrameOpenerKeys, type InflateBudget, type OpenedFrame } from './frame-opener.js'
 import { committedKey } from './header-verify.js'
 import { type KeyAccessInfo, keysFromGateway } from './key-access.js'
@@ -178,13 +178,12 @@ export class Opener {
       ;({ groupKeys, macKey } = mine)
       if (mine.layer === 0) macDigest = rootDigest
       else if (mine.layer < chain.layers.length) macDigest = await backend.sha256(layerOf(chain, mine.layer).bytes)
-    } else if (chain.layers.length > 0) {
-      // Gateways read rewrapped streams in a later version: their view (unwrapForService) takes v1 headers only.
-      throw new AuthError('NOT_A_RECIPIENT', 'this identity is not a recipient of the rewrapped stream')
     } else {
-      ;({ groupKeys, info: keyAccess } = await keysFromGateway(header, headerDigest, options))
+      // Through a gateway of the writer's header or of a rewrap layer; the request carries the outermost header.
+      ;({ groupKeys, info: keyAccess } = await keysFromGateway(chain, headerDigest, options))
     }
     const frameKey = header.service?.frameKey ?? null
+    const layerKeys = await layerFrameKeys(chain, (b) => backend.sha256(b))
 
     // 3. Each group key must reproduce the commitment in the signed header, so every reader of a group
     //    provably holds the same key (DESIGN property 6).
@@ -242,6 +241,7 @@ export class Opener {
       rootDigest: chain.layers.length === 0 ? null : rootDigest,
       macKey,
       frameKey,
+      layerFrameKeys: layerKeys,
       myIndex,
       groupCount: header.groups.length,
       macCount: chain.active.length,
@@ -254,6 +254,7 @@ export class Opener {
         rootDigest: init.rootDigest ? init.rootDigest.slice() : null,
         macKey: macKey ? macKey.slice() : null,
         frameKey: frameKey ? frameKey.slice() : null,
+        layerFrameKeys: layerKeys.map((k) => ({ frameKey: k.frameKey.slice(), headerDigest: k.headerDigest.slice() })),
         groups: readKeys,
       })
     // Keys of groups left out by the projection are not kept (the exported copies above are only the read ones).

@@ -103,6 +103,17 @@ describe('input errors exit 3', () => {
     expectError(r, 4, 'TRUNCATED')
   })
 
+  it('an unknown header flag is FORMAT_UNSUPPORTED, exit 3, with a hint that does not just say "upgrade"', async () => {
+    const flagged = sealed.slice()
+    flagged[16]! |= 0x10 // header flag bit 4: no version of the format defines it
+    writeFileSync(p('flagged.aseal'), flagged)
+    const r = await openInto(['--identity', p('reader.key'), '--trust', writer.publicKey], p('flagged.aseal'))
+    expectError(r, 3, 'FORMAT_UNSUPPORTED')
+    expect(r.stderr).toContain('unknown header flags 0x10')
+    expect(r.stderr).not.toMatch(/sealed by a newer arrowseal; upgrade/)
+    expect(r.stderr).toContain('arrowseal --version')
+  })
+
   it('trailing bytes after the stream are refused with TRAILING_DATA, exit 4', async () => {
     const extra = new Uint8Array(sealed.length + 7)
     extra.set(sealed)

@@ -35,6 +35,9 @@ export const stewardChange = {
   remove: [alice.publicKey],
 }
 
+/** The usual rewrapper of these tests: the steward, trusting the writer, with the stream's policy. */
+export const bySteward = { identity: steward, signer: steward, trustedSigners: [writer.publicKey], policy }
+
 export function sealed(extra: Partial<Parameters<typeof sealTable>[1]> = {}): Promise<Uint8Array> {
   return sealTable(table, {
     signer: writer,
@@ -50,13 +53,14 @@ export function unitDigests(bytes: Uint8Array): string[] {
   const out: string[] = []
   let groups = 0
   let macs = 0
-  let signed = false
+  let signed = 0
   for (const piece of splitter.push(bytes)) {
     if (piece.type === 'header') {
       const chain = parseChain(piece.bytes)
       groups = chain.root.groups.length
       macs = chain.active.length
-      signed = chain.root.service !== null
+      // One frame signature per header with a service section: the writer's, then each rewrap's that added gateways.
+      signed = (chain.root.service ? 1 : 0) + chain.layers.filter((l) => l.service).length
       continue
     }
     const frame = parseFrame(piece.bytes, groups, macs, signed)

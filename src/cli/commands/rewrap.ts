@@ -27,7 +27,8 @@ import {
 export const rewrap: Command = {
   name: 'rewrap',
   help: `Usage: arrowseal rewrap --identity FILE --signer FILE --trust KEY_OR_FILE
-         [--add ROLE=KEY …] [--remove KEY …] [--policy POLICY.json] [--recipients FILE] [-o OUT] [IN]
+         [--add ROLE=KEY …] [--remove KEY …] [--policy POLICY.json] [--recipients FILE] [--dataset NAME]
+         [-o OUT] [IN]
 
 Changes who may read IN (or stdin) without re-encrypting it: a new header signed by --signer, new per-reader
 authenticators, every payload unit byte for byte the same. The input is verified as it goes (trusted writer,
@@ -41,6 +42,10 @@ the --recipients file, or a file holding one public key. Labels are never writte
                       hold the groups of ROLE). A key named for several roles gets all of them.
   --remove KEY        remove KEY from every role (repeatable); it must be a recipient of IN. A key id is enough.
 
+To move a role to a key-access gateway, --remove its readers and --add ROLE=LABEL where LABEL is a
+{ "service", "key", "id" } entry of the --recipients file: the role's groups are wrapped to the gateway's key,
+and readers then open with --key-access. Trust the rewrapper (--trust) in \`arrowseal kas serve\` too.
+
 Removal stops readers of the new copy, not copies already taken: see docs/guides/key-management.md.
 Nothing is written when a key, the policy or the writer's signature is wrong. To -o FILE: the file appears
 only if the whole input verifies. To stdout: bytes stream out as frames verify; if a later frame fails,
@@ -51,12 +56,15 @@ Options:
       --remove KEY          remove a recipient from every role (repeatable)
       --policy FILE         the policy IN was sealed with (required with --add: headers do not name roles)
       --recipients FILE     a recipients file whose labels KEY may use, and that names keys in messages
+      --dataset NAME        the dataset of the gateways --add names (default: the dataset the stream's
+                            gateways already name, else the unnamed dataset "")
 ${REWRAP_COMMON_HELP}
 `,
   options: {
     ...REWRAP_COMMON_OPTIONS,
     add: { type: 'string', multiple: true },
     remove: { type: 'string', multiple: true },
+    dataset: { type: 'string' },
   },
   maxPositionals: 1,
   async run(inv) {
@@ -74,7 +82,11 @@ ${REWRAP_COMMON_HELP}
         '--add needs --policy',
         'pass the policy the stream was sealed with: headers do not name roles',
       )
-    await runRewrap(inv, 'rewrap', (ctx) => planRewrap(ctx, adds, removes))
+    const dataset = stringOption(inv, 'dataset')
+    await runRewrap(inv, 'rewrap', async (ctx) => ({
+      ...(await planRewrap(ctx, adds, removes)),
+      ...(dataset === undefined ? {} : { dataset }),
+    }))
   },
 }
 
@@ -110,7 +122,10 @@ async function planRewrap(
         'to change its roles, --remove it and --add it with every role it should have',
       )
     add[role] = [...(add[role] ?? []), recipientEntry(ref)]
-    lines.push(`added ${keyName(ref.keyId, ctx.labels)} to role ${role}`)
+    lines.push(
+      `added ${keyName(ref.keyId, ctx.labels)} to role ${role}` +
+        (ref.service === undefined ? '' : ` (key-access gateway ${ref.service})`),
+    )
   }
   for (const r of removed) lines.unshift(`removed ${keyName(r.keyId, ctx.labels)} from every role`)
   return { add, remove: removed.map((r) => r.keyId), lines }
