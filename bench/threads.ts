@@ -8,6 +8,14 @@
  *
  *   npx tsx bench/threads.ts [--rounds N] [--rows N] [--workers N] [--trace] [--dist]
  *
+ * The one-thread and the workers runs alternate, round after round, so both see the same load; "wall ×" is the
+ * median of the per-round ratios, and "quiet rounds" keeps only the rounds where other processes used under a
+ * tenth of a core ("foreign", from /proc/stat). "cpu-split bound" is the one-thread run's CPU over the larger of
+ * the calling thread's CPU and half of all CPU with workers; "2-core ceiling" puts the one-thread WALL time over
+ * that same figure: what two free cores could give with the CPU the workers run really takes. The two differ
+ * when the one-thread run already keeps more than one core busy (V8's GC helpers: see docs/benchmarks.md).
+ * `--workers N` sizes the pool (default 2); `--dist` measures the built package (run `npm run build` first).
+ *
  * `--trace` sets ARROWSEAL_POOL_TRACE=1 (src/node/pool-trace.ts) and prints, for the last round of each
  * two-worker case, every job's timeline: when the calling thread dispatched it, what posting it cost, how long it
  * waited for its worker, the worker's run (CPU and run-queue wait), and how late the reply was picked up.
