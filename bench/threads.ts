@@ -186,7 +186,9 @@ function printJobs(jobs: JobTrace[], start: number): void {
   console.log(
     '    job worker   MB  entered  copy  post  queued   run (cpu / rq wait)   reply  ← ms; entered from run start',
   )
-  jobs.forEach((j, n) => {
+  // In the order the stream handed them over (the trace records them as replies come back).
+  const ordered = [...jobs].sort((a, b) => a.entered - b.entered)
+  ordered.forEach((j, n) => {
     const t = j.times
     const queued = t ? t.got - j.posted : Number.NaN
     const run = t ? t.done - t.got : Number.NaN
