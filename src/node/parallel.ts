@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads'
 import type { CryptoPool, PoolInit } from '../seal/crypto-pool.js'
 import type { InflateBudget, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch } from '../seal/frame-sealer.js'
+import { clock, type JobTrace, traceSink, tracing } from './pool-trace.js'
 import { fromWire, owned, type Reply, type Request, transferables } from './worker-protocol.js'
 
 /**
@@ -34,6 +35,8 @@ function startWorker(): Worker {
 interface Pending {
   resolve(reply: Reply): void
   reject(err: Error): void
+  /** Bench-only (pool-trace.ts): the job's timeline so far, with the worker's index. */
+  trace?: Omit<JobTrace, 'back' | 'times'>
 }
 
 let nextStream = 0
@@ -116,6 +119,8 @@ export class WorkerPool {
         const p = this.#pending.get(reply.id)
         if (!p) return
         this.#pending.delete(reply.id)
+        if (p.trace)
+          traceSink().push({ ...p.trace, back: clock(), times: 'times' in reply ? (reply.times ?? null) : null })
         if (reply.type === 'error') p.reject(fromWire(reply.error))
         else p.resolve(reply)
       })
@@ -167,14 +172,16 @@ export class WorkerPool {
     }
     return {
       seal: async (batch: EncodedBatch): Promise<Uint8Array> => {
+        const entered = tracing ? clock() : 0
         // Parts are views, some into the caller's columns: give the worker a joined copy that it owns and can
         // receive by transfer (transferring a part itself could detach the caller's buffer). All units go in one
         // buffer, which the worker gives back for a later batch: a fresh one per batch is first-touched memory.
         const { units, buffer } = joinUnits(batch, spares)
         const reply = await this.#request(
           this.#next(),
-          (id) => ({ type: 'seal', id, stream, batch: { ...batch, units } }),
+          (id) => ({ type: 'seal', id, stream, batch: { ...batch, units }, trace: tracing }),
           [buffer],
+          tracing ? { kind: 'seal', bytes: buffer.byteLength, entered } : undefined,
         )
         if (reply.type !== 'sealed') throw new Error('arrowseal: unexpected worker reply')
         if (reply.units) spares.keep(reply.units)
@@ -186,6 +193,7 @@ export class WorkerPool {
         budget: InflateBudget,
         lend?: (buffer: ArrayBuffer) => void,
       ): Promise<OpenedFrame> => {
+        const entered = tracing ? clock() : 0
         // A lent frame goes by transfer, view and all, and comes back with the reply. Otherwise a frame is
         // usually a view into the caller's chunk: copy it (a clone would copy the whole chunk).
         const lent = lend !== undefined && frame.buffer instanceof ArrayBuffer
@@ -193,8 +201,9 @@ export class WorkerPool {
         const transfer = lent ? [frame.buffer as ArrayBuffer] : mine === frame ? [] : transferables([mine])
         const reply = await this.#request(
           this.#next(),
-          (id) => ({ type: 'open', id, stream, frame: mine, expected, budget, lent }),
+          (id) => ({ type: 'open', id, stream, frame: mine, expected, budget, lent, trace: tracing }),
           transfer,
+          tracing ? { kind: 'open', bytes: frame.byteLength, entered } : undefined,
         )
         if (reply.type !== 'opened') throw new Error('arrowseal: unexpected worker reply')
         if (lend && reply.frame) lend(reply.frame)
@@ -216,12 +225,20 @@ export class WorkerPool {
     return this.#workers[this.#turn++ % this.size]!
   }
 
-  #request(worker: Worker, message: (id: number) => Request, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  #request(
+    worker: Worker,
+    message: (id: number) => Request,
+    transfer: ArrayBuffer[] = [],
+    traced?: Pick<JobTrace, 'kind' | 'bytes' | 'entered'>,
+  ): Promise<Reply> {
     if (this.#closed) return Promise.reject(new Error('arrowseal: the worker pool is closed'))
     const id = this.#nextId++
     return new Promise<Reply>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
+      const pending: Pending = { resolve, reject }
+      this.#pending.set(id, pending)
+      const dispatch = traced ? clock() : 0
       worker.postMessage(message(id), transfer)
+      if (traced) pending.trace = { ...traced, worker: this.#workers.indexOf(worker), dispatch, posted: clock() }
     })
   }
 

@@ -8,6 +8,7 @@
 import { ArrowSealError, type ArrowSealErrorCode, AuthError, FormatError, KeyError, PolicyError } from '../errors.js'
 import type { FrameOpenerKeys, InflateBudget, OpenedFrame } from '../seal/frame-opener.js'
 import type { EncodedBatch, FrameSealerKeys } from '../seal/frame-sealer.js'
+import type { WorkerTimes } from './pool-trace.js'
 
 /**
  * Main thread → worker. `id` numbers requests (replies carry it back); `stream` names the key slot of one
@@ -28,6 +29,8 @@ export type Request =
       readonly stream: number
       /** Each unit's plaintext is one part, all of them views of one transferred buffer, given back when sealed. */
       readonly batch: EncodedBatch
+      /** Bench-only (pool-trace.ts): the worker measures the job and sends the times back. */
+      readonly trace: boolean
     }
   | {
       readonly type: 'open'
@@ -38,6 +41,8 @@ export type Request =
       readonly budget: InflateBudget
       /** The frame's buffer was transferred to be given back with the reply (`frame` of `opened`). */
       readonly lent: boolean
+      /** Bench-only (pool-trace.ts): the worker measures the job and sends the times back. */
+      readonly trace: boolean
     }
 
 /**
@@ -56,6 +61,7 @@ export type Reply =
       readonly frame: Uint8Array
       /** The buffer that carried the batch's plaintext units, given back (by transfer) for the next batch. */
       readonly units: ArrayBuffer | null
+      readonly times?: WorkerTimes
     }
   | {
       readonly type: 'opened'
@@ -63,6 +69,7 @@ export type Reply =
       readonly opened: OpenedFrame
       /** A lent frame's buffer, given back (by transfer) for the next frame; null when none was lent. */
       readonly frame: ArrayBuffer | null
+      readonly times?: WorkerTimes
     }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }
 

@@ -9,6 +9,7 @@ import { FrameOpener } from '../seal/frame-opener.js'
 import { FrameSealer } from '../seal/frame-sealer.js'
 import { nodeBackend } from './backend.js'
 import { nodeEd25519 } from './ed25519.js'
+import { clock, threadId, threadSched, type WorkerTimes } from './pool-trace.js'
 import { owned, type Reply, type Request, toWire, transferables } from './worker-protocol.js'
 
 const port = parentPort
@@ -25,7 +26,17 @@ function slot<T>(map: Map<number, T>, stream: number): T {
   return found
 }
 
+/** Bench-only: what this worker measured of a traced job (see pool-trace.ts). */
+function measured(got: number, before: WorkerTimes['before']): { times: WorkerTimes } {
+  tid ??= threadId()
+  return { times: { tid, got, done: clock(), before, after: threadSched() } }
+}
+let tid: number | undefined
+
 port.on('message', async (req: Request) => {
+  const traced = 'trace' in req && req.trace
+  const got = traced ? clock() : 0
+  const before = traced ? threadSched() : null
   try {
     switch (req.type) {
       case 'seal-init':
@@ -52,7 +63,11 @@ port.on('message', async (req: Request) => {
         // cost more than the copy on the benchmark VM); the writer wipes it when the stream ends.
         const part = req.batch.units[0]?.parts[0]
         const units = part && part.buffer instanceof ArrayBuffer ? part.buffer : null
-        reply({ type: 'sealed', id: req.id, frame, units }, [...transferables([frame]), ...(units ? [units] : [])])
+        const times = traced ? measured(got, before) : {}
+        reply({ type: 'sealed', id: req.id, frame, units, ...times }, [
+          ...transferables([frame]),
+          ...(units ? [units] : []),
+        ])
         return
       }
       case 'open': {
@@ -61,11 +76,15 @@ port.on('message', async (req: Request) => {
         const frame = req.lent ? (req.frame.buffer as ArrayBuffer) : null
         const back = frame ? [frame] : []
         if (opened.kind === 'end') {
-          reply({ type: 'opened', id: req.id, opened, frame }, back)
+          reply({ type: 'opened', id: req.id, opened, frame, ...(traced ? measured(got, before) : {}) }, back)
           return
         }
         const plains = opened.plains.map(owned)
-        reply({ type: 'opened', id: req.id, opened: { ...opened, plains }, frame }, [...transferables(plains), ...back])
+        const times = traced ? measured(got, before) : {}
+        reply({ type: 'opened', id: req.id, opened: { ...opened, plains }, frame, ...times }, [
+          ...transferables(plains),
+          ...back,
+        ])
         return
       }
     }

@@ -210,7 +210,8 @@ export interface OpenStreamInit extends OpenOptions {
    * frame's MAC and AEAD tags are checked in a worker before its plaintext comes back; it is then checked for
    * position and decoded here, and batches are released in stream order, as the single-threaded reader does.
    * Inflating deflate-compressed units also happens in the workers: on the 2-core VM of docs/benchmarks.md two
-   * workers opened a compressed stream 1.07–1.33× faster, while for uncompressed data one thread was as fast or faster.
+   * workers opened a compressed stream 1.07–1.33× faster, while for uncompressed data they gave at most 1.15×: V8's
+   * garbage-collector helpers already keep the second core busy (docs/guides/performance.md, section 5).
    *
    * Give a `WorkerPool` (Node entry) instead of a count to share threads between streams and pay their
    * start-up once.

@@ -133,8 +133,9 @@ export interface SealStreamInit extends SealOptions {
    * Node entry only: seal on this many worker threads (default 0: in this thread). Batches are still encoded
    * here, in order; the workers run AES-GCM, the frame hash and the MACs, and frames come out in order, byte
    * for byte what the single-threaded writer makes. Measure before you turn it on: handing a batch to a
-   * worker copies its units (into a buffer the worker gives back for a later batch), and on the loaded 2-core VM
-   * of docs/benchmarks.md two workers did not seal uncompressed data faster than one thread.
+   * worker copies its units (into a buffer the worker gives back for a later batch), and on the 2-core VM of
+   * docs/benchmarks.md two workers did not seal uncompressed data faster than one thread, even with no other
+   * load: V8's garbage-collector helpers already keep the second core busy (docs/guides/performance.md, section 5).
    *
    * Give a `WorkerPool` (Node entry) instead of a count to share threads between streams and pay their
    * start-up once.
