@@ -373,6 +373,7 @@ export function decodeGroupKeys(bytes: Uint8Array): Map<number, Uint8Array> {
 /**
  * Seals the granted keys to the request's ephemeral key: `enc (1120) ‖ AES-GCM ciphertext`, AAD SHA-256(request).
  *
+ * @param hash - SHA-256 (default noble's); the gateway passes node:crypto's, ~7× faster on a request of ~10 KB.
  * @example
  * ```ts
  * const sealed = sealResponse(request.ephemeralKey, requestBytes, keys)
@@ -383,10 +384,11 @@ export function sealResponse(
   requestBytes: Uint8Array,
   keys: ReadonlyMap<number, Uint8Array>,
   x?: X25519,
+  hash: (bytes: Uint8Array) => Uint8Array = sha256,
 ): Uint8Array {
   const s = setupBaseS(ephemeral, RESPONSE_INFO, x ? { x25519: x } : {})
   const pt = encodeGroupKeys(keys)
-  const ct = s.seal(sha256(requestBytes), pt)
+  const ct = s.seal(hash(requestBytes), pt)
   pt.fill(0)
   const out = new Uint8Array(s.enc.length + ct.length)
   out.set(s.enc, 0)
