@@ -2,6 +2,7 @@
 //
 //   npm run build && npx tsx bench/kas.ts [--seconds 10] [--clients 64] [--rate 1000] [--pg postgres://…/db]
 //     [--prof DIR]   (writes a V8 CPU profile of the gateway process into DIR, for `node --cpu-prof` analysis)
+//     [--workers N]  (`kas serve --workers N`: N gateway processes on one port; the CPU figure sums them all)
 //
 // Two phases, both reported: (a) closed loop, `clients` loops back to back: maximum throughput; (b) open loop at
 // a fixed offered rate over `clients` connections, latency from each request's scheduled send time (see open()).
@@ -40,6 +41,7 @@ const clients = Number(opt('clients', '64'))
 const pg = opt('pg', '')
 const prof = opt('prof', '')
 const rate = Number(opt('rate', '1000'))
+const workers = Number(opt('workers', '1'))
 const port = 18600 + (process.pid % 300)
 const dir = mkdtempSync(join(tmpdir(), 'aseal-kas-bench-'))
 
@@ -86,6 +88,7 @@ const child = spawn(
     join(dir, 'writer.pub'),
     '--config',
     join(dir, 'kas.json'),
+    ...(workers > 1 ? ['--workers', String(workers)] : []),
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 )
@@ -155,11 +158,17 @@ async function send(): Promise<boolean> {
   return false
 }
 
-/** The gateway's CPU seconds so far (user + system, from /proc: Linux only; null elsewhere). */
+/** CPU seconds of process `pid` so far (user + system, from /proc: Linux only). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
+/** The gateway's CPU seconds so far: the `kas serve` process and, with --workers, its worker processes. */
 function serverCpu(): number | null {
   try {
-    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)
+    return [child.pid!, ...kids.filter(Boolean).map(Number)].reduce((sum, pid) => sum + cpuOf(pid), 0)
   } catch {
     return null
   }
@@ -252,6 +261,7 @@ console.log(
     store: pg ? 'postgres' : 'sqlite',
     node: process.versions.node,
     clients,
+    workers,
     seconds,
     closedLoop,
     openLoop: { offeredPerSecond: rate, ...openLoop },
