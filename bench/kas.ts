@@ -3,6 +3,8 @@
 //   npm run build && npx tsx bench/kas.ts [--seconds 10] [--clients 64] [--rate 1000] [--pg postgres://…/db]
 //     [--prof DIR]   (writes a V8 CPU profile of the gateway process into DIR, for `node --cpu-prof` analysis)
 //     [--workers N]  (`kas serve --workers N`: N gateway processes on one port; the CPU figure sums them all)
+//     [--ephemeral-keys N]  (N distinct response keys in turn, default 1; real readers use a fresh one per
+//                    request, and N > 256 defeats the native backend's imported-key cache as they do)
 //
 // Two phases, both reported: (a) closed loop, `clients` loops back to back: maximum throughput; (b) open loop at
 // a fixed offered rate over `clients` connections, latency from each request's scheduled send time (see open()).
@@ -42,6 +44,7 @@ const pg = opt('pg', '')
 const prof = opt('prof', '')
 const rate = Number(opt('rate', '1000'))
 const workers = Number(opt('workers', '1'))
+const ephemeralKeys = Number(opt('ephemeral-keys', '1'))
 const port = 18600 + (process.pid % 300)
 const dir = mkdtempSync(join(tmpdir(), 'aseal-kas-bench-'))
 
@@ -113,7 +116,7 @@ for (const r of readers) {
 
 // Pre-signed requests: enough for the run at a generous rate, each with its own nonce.
 const sessions = readers.map((r) => createRequestSession(r, 3600, nodeEd25519))
-const eph = ephemeralKey()
+const ephs = Array.from({ length: ephemeralKeys }, () => ephemeralKey().publicKey)
 // Closed loop at up to ~2,500/s, then the open loop at `rate`, plus the warm-up.
 const total = Math.ceil(seconds * (2500 + rate) + 4000)
 const bodies: string[] = []
@@ -127,7 +130,7 @@ for (let i = 0; i < total; i++) {
     streamId,
     headerDigest,
     roles: ['analysts'],
-    ephemeralKey: eph.publicKey,
+    ephemeralKey: ephs[i % ephs.length]!,
     header,
   })
   bodies.push(
@@ -262,6 +265,7 @@ console.log(
     node: process.versions.node,
     clients,
     workers,
+    ephemeralKeys,
     seconds,
     closedLoop,
     openLoop: { offeredPerSecond: rate, ...openLoop },

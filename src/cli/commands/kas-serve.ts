@@ -163,7 +163,8 @@ export const kasServe: Command = {
       return
     }
     const log = await openAuditLog(location, { origin, identity })
-    const store = await openKasStore(location)
+    // One location for both: a nonce is made durable by the audit commit that follows it (see KasStoreOptions).
+    const store = await openKasStore(location, { nonceSync: 'with-log' })
     const server = await createKasServer({
       identity,
       log,
