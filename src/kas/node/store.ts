@@ -97,9 +97,9 @@ const SWEEP_EVERY = 1024
 export interface KasStoreOptions {
   /**
    * SQLite only. `'full'` (default): every nonce batch is fsynced. `'with-log'`: nonce commits skip the fsync and
-   * become durable with the next audit-log commit, which must be in **the same SQLite file** (`kas serve` opens
-   * both at one location): every answer but a throttled one waits for such a commit. Saves one 2 ms event-loop
-   * stall per batch.
+   * become durable with the next audit-log append, which must be in **the same SQLite file** (`kas serve` opens
+   * both at one location): every answer but a throttled one waits for such an append, whose fsync of the WAL
+   * covers the earlier nonce frames. Saves one 2 ms event-loop stall per batch.
    */
   readonly nonceSync?: 'full' | 'with-log'
 }
@@ -144,9 +144,9 @@ function openSqlite(path: string, nonceSync: 'full' | 'with-log'): KasStore {
   }
   // With 'with-log', nonces go through a second connection with synchronous=NORMAL: its commits skip the fsync
   // (2 ms on a disk, blocking the event loop, once per batch). They are still durable before any answer that needs
-  // them: every grant and every audited refusal waits for the FULL commit of its audit entry, made after the
-  // nonce's commit in the same file, and that fsync of the one WAL file persists all earlier frames, this nonce's
-  // included. Only a throttled request (answered without an audit entry) can lose its nonce in a machine crash;
+  // them: every grant and every audited refusal waits for its audit entry's append, committed after the nonce's
+  // in the same file and then made durable by an fsync of the one WAL file, which persists all earlier frames,
+  // this nonce's included. Only a throttled request (answered without an audit entry) can lose its nonce in a machine crash;
   // replayed, it meets a fresh decision (throttled, or audited). A process crash loses nothing.
   let nonceDb: BetterSqlite3.Database
   try {
