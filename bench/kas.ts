@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { tableFromArrays } from 'apache-arrow'
 import { inspect } from '../src/inspect.js'
@@ -185,10 +186,15 @@ interface Phase {
   clientCpu: number
   /** Gateway CPU per answered request, ms: a figure that the machine's load disturbs less than latency. */
   serverCpuMsPerRequest: number | null
+  /** p99 / max of this client's own event-loop delay, ms: a stalled client (descheduled on a loaded machine)
+   * inflates the latencies it measures, so a p99 near this figure is partly the client's. */
+  clientLoopDelayMs: { p99: number; max: number }
 }
 
 async function measure(run: (latencies: number[]) => Promise<void>): Promise<Phase> {
   const latencies: number[] = []
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  delay.enable()
   const cpu0 = process.cpuUsage()
   const s0 = serverCpu()
   const start = performance.now()
@@ -196,6 +202,7 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
   const elapsed = (performance.now() - start) / 1000
   const cpu = process.cpuUsage(cpu0)
   const s1 = serverCpu()
+  delay.disable()
   latencies.sort((a, b) => a - b)
   const pct = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN) * 100) / 100
@@ -208,6 +215,10 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
       s0 === null || s1 === null || latencies.length === 0
         ? null
         : Math.round(((s1 - s0) * 1000 * 100) / latencies.length) / 100,
+    clientLoopDelayMs: {
+      p99: Math.round(delay.percentile(99) / 1e4) / 100,
+      max: Math.round(delay.max / 1e4) / 100,
+    },
   }
 }
 
