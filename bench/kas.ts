@@ -257,7 +257,10 @@ async function open(durationMs: number, latencies: number[]): Promise<void> {
 }
 
 await closed(performance.now() + 1500, null)
-const closedLoop = await measure((l) => closed(performance.now() + seconds * 1000, l))
+// --open-only: skip phase (a), e.g. to profile the gateway at the offered rate alone.
+const closedLoop = args.includes('--open-only')
+  ? null
+  : await measure((l) => closed(performance.now() + seconds * 1000, l))
 const openLoop = await measure((l) => open(seconds * 1000, l))
 child.kill('SIGTERM')
 await new Promise((r) => child.once('exit', r))

@@ -162,7 +162,7 @@ export const kasServe: Command = {
       }
       return
     }
-    const log = await openAuditLog(location, { origin, identity })
+    const log = await openAuditLog(location, { origin, identity, ed25519: nodeEd25519 })
     // One location for both: a nonce is made durable by the audit commit that follows it (see KasStoreOptions).
     const store = await openKasStore(location, { nonceSync: 'with-log' })
     const server = await createKasServer({
