@@ -48,21 +48,23 @@ for (const backend of BACKENDS) {
   })
 }
 
-describe.skipIf(BACKENDS[0]!.skip !== null)("KasStore nonceSync 'with-log' (SQLite)", () => {
-  afterAll(() => BACKENDS[0]!.cleanup())
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip !== null)(`KasStore nonceSync 'with-log' (${backend.name})`, () => {
+    afterAll(() => backend.cleanup())
 
-  it('still refuses a replay, within a batch, across batches and after a reopen', async () => {
-    const location = BACKENDS[0]!.fresh()
-    const nonce = (i: number) => new Uint8Array(16).fill(i)
-    let store = await openKasStore(location, { nonceSync: 'with-log' })
-    const first = await Promise.all([store.useNonce(nonce(1), 9e12, 0), store.useNonce(nonce(1), 9e12, 0)])
-    expect(first).toEqual([true, false])
-    expect(await store.useNonce(nonce(1), 9e12, 0)).toBe(false)
-    expect(await store.useNonce(nonce(2), 9e12, 0)).toBe(true)
-    await store.close()
-    store = await openKasStore(location)
-    expect(await store.useNonce(nonce(2), 9e12, 0)).toBe(false)
-    expect(await store.useNonce(nonce(3), 9e12, 0)).toBe(true)
-    await store.close()
+    it('still refuses a replay, within a batch, across batches and after a reopen', async () => {
+      const location = backend.fresh()
+      const nonce = (i: number) => new Uint8Array(16).fill(i)
+      let store = await openKasStore(location, { nonceSync: 'with-log' })
+      const first = await Promise.all([store.useNonce(nonce(1), 9e12, 0), store.useNonce(nonce(1), 9e12, 0)])
+      expect(first).toEqual([true, false])
+      expect(await store.useNonce(nonce(1), 9e12, 0)).toBe(false)
+      expect(await store.useNonce(nonce(2), 9e12, 0)).toBe(true)
+      await store.close()
+      store = await openKasStore(location)
+      expect(await store.useNonce(nonce(2), 9e12, 0)).toBe(false)
+      expect(await store.useNonce(nonce(3), 9e12, 0)).toBe(true)
+      await store.close()
+    })
   })
-})
+}

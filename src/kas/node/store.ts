@@ -96,10 +96,12 @@ const SWEEP_EVERY = 1024
  */
 export interface KasStoreOptions {
   /**
-   * SQLite only. `'full'` (default): every nonce batch is fsynced. `'with-log'`: nonce commits skip the fsync and
-   * become durable with the next audit-log append, which must be in **the same SQLite file** (`kas serve` opens
-   * both at one location): every answer but a throttled one waits for such an append, whose fsync of the WAL
-   * covers the earlier nonce frames. Saves one 2 ms event-loop stall per batch.
+   * `'full'` (default): every nonce batch is flushed to disk before `useNonce` resolves. `'with-log'`: nonce
+   * commits skip that wait and become durable with the next audit-log append, which must be in **the same SQLite
+   * file or on the same PostgreSQL server** (`kas serve` opens both at one location): every answer but a throttled
+   * one waits for such an append, whose flush (SQLite: fsync of the WAL; PostgreSQL: the WAL up to its commit)
+   * covers the earlier nonce records. Saves a 2 ms event-loop stall (SQLite) or a flush wait (PostgreSQL) per
+   * batch.
    */
   readonly nonceSync?: 'full' | 'with-log'
 }
@@ -116,7 +118,7 @@ export async function openKasStore(location: StoreLocation, options: KasStoreOpt
   if ('sqlite' in location) return openSqlite(location.sqlite, options.nonceSync ?? 'full')
   const schema = location.schema ?? 'arrowseal_audit'
   if (!PG_SCHEMA_RE.test(schema)) throw new RangeError('"schema" must be a lower-case SQL identifier')
-  return openPostgres(location.postgres, schema)
+  return openPostgres(location.postgres, schema, options.nonceSync ?? 'full')
 }
 
 function row(r: { principal: string; role: string; dataset: string; not_before: unknown; not_after: unknown }) {
@@ -227,7 +229,7 @@ function openSqlite(path: string, nonceSync: 'full' | 'with-log'): KasStore {
   }
 }
 
-async function openPostgres(url: string, schema: string): Promise<KasStore> {
+async function openPostgres(url: string, schema: string, nonceSync: 'full' | 'with-log'): Promise<KasStore> {
   let pg: typeof Pg
   try {
     pg = createRequire(import.meta.url)('pg') as typeof Pg
@@ -242,10 +244,24 @@ async function openPostgres(url: string, schema: string): Promise<KasStore> {
     options: '-c synchronous_commit=on',
   })
   pool.on('error', () => {})
+  // With 'with-log', nonces go through their own connection at synchronous_commit=off: the insert returns without
+  // waiting for its WAL flush. It is durable before any answer that needs it all the same: every grant and audited
+  // refusal waits for its audit append's synchronous commit on the same server, made after the nonce's, and a WAL
+  // flush covers every earlier record. (Batches run one at a time, so one connection is enough.)
+  const noncePool =
+    nonceSync === 'with-log'
+      ? new pg.Pool({
+          connectionString: url,
+          max: 1,
+          connectionTimeoutMillis: 10_000,
+          options: '-c synchronous_commit=off',
+        })
+      : pool
+  if (noncePool !== pool) noncePool.on('error', () => {})
   const s = schema
-  const q = async (sql: string, params: unknown[], what: string) => {
+  const q = async (sql: string, params: unknown[], what: string, via: Pg.Pool = pool) => {
     try {
-      return await pool.query(sql, params)
+      return await via.query(sql, params)
     } catch (err) {
       // Never the connection string: it may hold a password.
       const detail = err instanceof Error ? err.message : String(err)
@@ -272,6 +288,7 @@ CREATE INDEX IF NOT EXISTS kas_nonces_expires ON ${s}.kas_nonces (expires);`)
     }
   } catch (err) {
     await pool.end().catch(() => {})
+    if (noncePool !== pool) await noncePool.end().catch(() => {})
     const detail = err instanceof Error ? err.message : String(err)
     throw new StoreError('STORE_UNAVAILABLE', `gateway store: connect failed: ${detail}`, { cause: err })
   }
@@ -282,13 +299,14 @@ CREATE INDEX IF NOT EXISTS kas_nonces_expires ON ${s}.kas_nonces (expires);`)
     inserts += claims.length
     if (inserts >= SWEEP_EVERY) {
       inserts = 0
-      await q(`DELETE FROM ${s}.kas_nonces WHERE expires < $1`, [claims[claims.length - 1]!.now], 'sweep')
+      await q(`DELETE FROM ${s}.kas_nonces WHERE expires < $1`, [claims[claims.length - 1]!.now], 'sweep', noncePool)
     }
     const r = await q(
       `INSERT INTO ${s}.kas_nonces (nonce, expires) SELECT * FROM unnest($1::bytea[], $2::bigint[])
        ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
       [claims.map((c) => Buffer.from(c.nonce)), claims.map((c) => c.expires)],
       'nonce',
+      noncePool,
     )
     const fresh = new Set((r.rows as { nonce: Buffer }[]).map((x) => x.nonce.toString('hex')))
     return claims.map((c) => fresh.has(Buffer.from(c.nonce).toString('hex')))
@@ -364,6 +382,9 @@ CREATE INDEX IF NOT EXISTS kas_nonces_expires ON ${s}.kas_nonces (expires);`)
     async ping() {
       await q('SELECT 1', [], 'ping')
     },
-    close: () => pool.end(),
+    close: async () => {
+      if (noncePool !== pool) await noncePool.end()
+      await pool.end()
+    },
   }
 }
