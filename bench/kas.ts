@@ -2,6 +2,9 @@
 //
 //   npm run build && npx tsx bench/kas.ts [--seconds 10] [--clients 64] [--rate 1000] [--pg postgres://…/db]
 //     [--prof DIR]   (writes a V8 CPU profile of the gateway process into DIR, for `node --cpu-prof` analysis)
+//     [--workers N]  (`kas serve --workers N`: N gateway processes on one port; the CPU figure sums them all)
+//     [--ephemeral-keys N]  (N distinct response keys in turn, default 1; real readers use a fresh one per
+//                    request, and N > 256 defeats the native backend's imported-key cache as they do)
 //
 // Two phases, both reported: (a) closed loop, `clients` loops back to back: maximum throughput; (b) open loop at
 // a fixed offered rate over `clients` connections, latency from each request's scheduled send time (see open()).
@@ -14,6 +17,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { tableFromArrays } from 'apache-arrow'
 import { inspect } from '../src/inspect.js'
@@ -40,6 +44,8 @@ const clients = Number(opt('clients', '64'))
 const pg = opt('pg', '')
 const prof = opt('prof', '')
 const rate = Number(opt('rate', '1000'))
+const workers = Number(opt('workers', '1'))
+const ephemeralKeys = Number(opt('ephemeral-keys', '1'))
 const port = 18600 + (process.pid % 300)
 const dir = mkdtempSync(join(tmpdir(), 'aseal-kas-bench-'))
 
@@ -86,6 +92,7 @@ const child = spawn(
     join(dir, 'writer.pub'),
     '--config',
     join(dir, 'kas.json'),
+    ...(workers > 1 ? ['--workers', String(workers)] : []),
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 )
@@ -110,7 +117,7 @@ for (const r of readers) {
 
 // Pre-signed requests: enough for the run at a generous rate, each with its own nonce.
 const sessions = readers.map((r) => createRequestSession(r, 3600, nodeEd25519))
-const eph = ephemeralKey()
+const ephs = Array.from({ length: ephemeralKeys }, () => ephemeralKey().publicKey)
 // Closed loop at up to ~2,500/s, then the open loop at `rate`, plus the warm-up.
 const total = Math.ceil(seconds * (2500 + rate) + 4000)
 const bodies: string[] = []
@@ -124,7 +131,7 @@ for (let i = 0; i < total; i++) {
     streamId,
     headerDigest,
     roles: ['analysts'],
-    ephemeralKey: eph.publicKey,
+    ephemeralKey: ephs[i % ephs.length]!,
     header,
   })
   bodies.push(
@@ -155,11 +162,17 @@ async function send(): Promise<boolean> {
   return false
 }
 
-/** The gateway's CPU seconds so far (user + system, from /proc: Linux only; null elsewhere). */
+/** CPU seconds of process `pid` so far (user + system, from /proc: Linux only). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+}
+
+/** The gateway's CPU seconds so far: the `kas serve` process and, with --workers, its worker processes. */
 function serverCpu(): number | null {
   try {
-    const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)
+    return [child.pid!, ...kids.filter(Boolean).map(Number)].reduce((sum, pid) => sum + cpuOf(pid), 0)
   } catch {
     return null
   }
@@ -173,10 +186,15 @@ interface Phase {
   clientCpu: number
   /** Gateway CPU per answered request, ms: a figure that the machine's load disturbs less than latency. */
   serverCpuMsPerRequest: number | null
+  /** p99 / max of this client's own event-loop delay, ms: a stalled client (descheduled on a loaded machine)
+   * inflates the latencies it measures, so a p99 near this figure is partly the client's. */
+  clientLoopDelayMs: { p99: number; max: number }
 }
 
 async function measure(run: (latencies: number[]) => Promise<void>): Promise<Phase> {
   const latencies: number[] = []
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  delay.enable()
   const cpu0 = process.cpuUsage()
   const s0 = serverCpu()
   const start = performance.now()
@@ -184,6 +202,7 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
   const elapsed = (performance.now() - start) / 1000
   const cpu = process.cpuUsage(cpu0)
   const s1 = serverCpu()
+  delay.disable()
   latencies.sort((a, b) => a - b)
   const pct = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN) * 100) / 100
@@ -196,6 +215,10 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
       s0 === null || s1 === null || latencies.length === 0
         ? null
         : Math.round(((s1 - s0) * 1000 * 100) / latencies.length) / 100,
+    clientLoopDelayMs: {
+      p99: Math.round(delay.percentile(99) / 1e4) / 100,
+      max: Math.round(delay.max / 1e4) / 100,
+    },
   }
 }
 
@@ -234,7 +257,10 @@ async function open(durationMs: number, latencies: number[]): Promise<void> {
 }
 
 await closed(performance.now() + 1500, null)
-const closedLoop = await measure((l) => closed(performance.now() + seconds * 1000, l))
+// --open-only: skip phase (a), e.g. to profile the gateway at the offered rate alone.
+const closedLoop = args.includes('--open-only')
+  ? null
+  : await measure((l) => closed(performance.now() + seconds * 1000, l))
 const openLoop = await measure((l) => open(seconds * 1000, l))
 child.kill('SIGTERM')
 await new Promise((r) => child.once('exit', r))
@@ -252,6 +278,8 @@ console.log(
     store: pg ? 'postgres' : 'sqlite',
     node: process.versions.node,
     clients,
+    workers,
+    ephemeralKeys,
     seconds,
     closedLoop,
     openLoop: { offeredPerSecond: rate, ...openLoop },

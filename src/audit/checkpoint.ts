@@ -19,7 +19,7 @@
 import { AuditError } from '../errors.js'
 import type { Identity } from '../keys/identity.js'
 import { PublicKey } from '../keys/public-key.js'
-import type { SignRng } from '../keys/sign.js'
+import type { Ed25519, SignRng } from '../keys/sign.js'
 import { base64Decode, base64Encode } from './base64.js'
 import { HASH_SIZE, verifyConsistency } from './merkle.js'
 import { formatNote, isValidKeyName, openNote, parseNote } from './note.js'
@@ -102,7 +102,8 @@ export async function signCheckpoint(body: CheckpointBody, identity: Identity): 
 }
 
 /**
- * {@link signCheckpoint} with an injected ML-DSA randomness source, for deterministic tests; not exported by the
+ * {@link signCheckpoint} with an injected ML-DSA randomness source (deterministic tests) and Ed25519 implementation
+ * (the audit log's, `node:crypto`'s on the gateway: the same signature, deterministic); not exported by the
  * package entry.
  *
  * @example
@@ -111,7 +112,12 @@ export async function signCheckpoint(body: CheckpointBody, identity: Identity): 
  * ```
  * @internal
  */
-export async function signCheckpointWith(body: CheckpointBody, identity: Identity, rng?: SignRng): Promise<string> {
+export async function signCheckpointWith(
+  body: CheckpointBody,
+  identity: Identity,
+  rng?: SignRng,
+  ed25519?: Ed25519,
+): Promise<string> {
   const { origin, size, root } = body
   const extensions = body.extensions ?? []
   if (!isValidKeyName(origin)) throw new RangeError('"origin" must be non-empty, without spaces, "+" or controls')
@@ -125,7 +131,7 @@ export async function signCheckpointWith(body: CheckpointBody, identity: Identit
   }
   const text = `${origin}\n${size}\n${base64Encode(root)}\n${extensions.map((e) => `${e}\n`).join('')}`
   const key = logKey(origin, identity.publicKeyObject)
-  const sig = identity.signNote(text, rng)
+  const sig = identity.signNote(text, rng, ed25519)
   return formatNote(text, [
     { name: origin, keyId: key.ed25519.keyId, signature: sig.ed25519 },
     { name: origin, keyId: key.mldsa65.keyId, signature: sig.mldsa65 },

@@ -22,7 +22,14 @@ export {
 export { type DpopProofInput, dpopHeaders, dpopProof } from './dpop.js'
 export { KAS_STATUS } from './node/errors.js'
 export { createKasServer, type KasServer, type KasServerOptions } from './node/server.js'
-export { type Entitlement, type KasStore, openKasStore, type Suspension } from './node/store.js'
+export {
+  type Access,
+  type Entitlement,
+  type KasStore,
+  type KasStoreOptions,
+  openKasStore,
+  type Suspension,
+} from './node/store.js'
 export { createOidcAuthenticator } from './oidc.js'
 export { createThrottle, THROTTLE_DEFAULTS } from './throttle.js'
 export type * from './types.js'

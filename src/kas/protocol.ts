@@ -214,14 +214,24 @@ export function signRequest(bytes: Uint8Array, signer: Identity | RequestSession
   return { kind: 'key', publicKey: signer.publicKey, signature: b64u(signer.sign(REQUEST_LABEL, bytes, undefined, ed)) }
 }
 
-/** Cache of verified session credentials (bounded; successes only). */
-export interface CredentialCache {
-  has(id: string): boolean
-  add(id: string): void
+/** A session credential whose certificate verified: the reader's key and what the certificate states. */
+export interface VerifiedSession {
+  readonly key: PublicKey
+  readonly credential: SessionCredential
 }
 
 /**
- * A bounded FIFO set of verified credential ids.
+ * Cache of verified session credentials (bounded; successes only), by the credential's text and the reader key's
+ * text: a hit skips parsing the ~5 KB key, decoding the ~4.6 KB credential and the hybrid certificate check, so
+ * a request of a known session costs one Ed25519 verification. The validity window is checked on every request.
+ */
+export interface CredentialCache {
+  get(publicKey: string, credential: string): VerifiedSession | undefined
+  add(publicKey: string, credential: string, session: VerifiedSession): void
+}
+
+/**
+ * A bounded FIFO map of verified credentials.
  *
  * @example
  * ```ts
@@ -229,12 +239,20 @@ export interface CredentialCache {
  * ```
  */
 export function credentialCache(max = 10_000): CredentialCache {
-  const set = new Set<string>()
+  // Keyed by the credential text alone (hashing it is cheaper than hashing both texts joined); the key's text is
+  // compared in full on a hit, so another key presenting the same credential misses and is checked from scratch.
+  // (The parsed key's text is the canonical lower-case form: a key sent in upper case always misses, safely.)
+  const map = new Map<string, VerifiedSession>()
   return {
-    has: (id) => set.has(id),
-    add: (id) => {
-      if (set.size >= max) set.delete(set.values().next().value!)
-      set.add(id)
+    get: (publicKey, credential) => {
+      const session = map.get(credential)
+      return session !== undefined && session.key.text === publicKey ? session : undefined
+    },
+    add: (publicKey, credential, session) => {
+      if (session.key.text !== publicKey) return
+      map.delete(credential)
+      if (map.size >= max) map.delete(map.keys().next().value!)
+      map.set(credential, session)
     },
   }
 }
@@ -260,51 +278,64 @@ export function verifyRequestAuth(
   const a = auth as Record<string, unknown>
   if (typeof a.publicKey !== 'string' || a.publicKey.length > 8192) throw fail('publicKey must be an aseal1 key')
   if (typeof a.signature !== 'string' || a.signature.length > 8192) throw fail('signature must be base64url')
-  let key: PublicKey
-  try {
-    key = parsePublicKey(a.publicKey)
-  } catch (err) {
-    throw fail('publicKey does not parse', err)
+  if (a.kind !== 'key' && a.kind !== 'session') throw fail('auth.kind must be "key" or "session"')
+  if (a.kind === 'session' && (typeof a.credential !== 'string' || a.credential.length > 8192)) {
+    throw fail('credential must be base64url')
   }
   const signature = fromB64u(a.signature)
   if (signature === null) throw fail('signature is not base64url')
   if (a.kind === 'key') {
+    const key = parseReaderKey(a.publicKey, fail)
     if (!hybridVerify(key, REQUEST_LABEL, bytes, signature, ed)) throw fail('the signature does not verify')
     return key
   }
-  if (a.kind === 'session') {
-    if (typeof a.credential !== 'string' || a.credential.length > 8192) throw fail('credential must be base64url')
-    const raw = fromB64u(a.credential)
-    if (raw === null) throw fail('credential is not base64url')
-    let cred: SessionCredential
-    try {
-      const r = new ByteReader(raw, 'kas session credential')
-      cred = readCredential(r)
-      r.end()
-    } catch (err) {
-      throw fail('the credential is malformed', err)
-    }
-    const seconds = Math.floor(now / 1000)
-    if (seconds < cred.notBefore || seconds > cred.notAfter) throw fail('the session credential is not valid now')
-    const id = `${a.publicKey}|${a.credential}`
-    const cache = options.cache
-    if (!cache?.has(id)) {
-      const ok = hybridVerify(
-        key,
-        SESSION_CREDENTIAL_LABEL,
-        certifiedBytes(key.fingerprint, cred),
-        cred.certificate,
-        ed,
-      )
-      if (!ok) throw fail('the session credential does not verify')
-      cache?.add(id)
-    }
-    if (!ed.verify(signature, signedMessage(REQUEST_LABEL, bytes), cred.key)) {
-      throw fail('the session signature does not verify')
-    }
-    return key
+  const credential = a.credential as string
+  let session = options.cache?.get(a.publicKey, credential)
+  if (session === undefined) {
+    session = verifyCredential(parseReaderKey(a.publicKey, fail), credential, now, ed, fail)
+    options.cache?.add(a.publicKey, credential, session)
   }
-  throw fail('auth.kind must be "key" or "session"')
+  // On every request, cached or not: a credential verified earlier expires like any other.
+  if (!withinWindow(session.credential, now)) throw fail('the session credential is not valid now')
+  if (!ed.verify(signature, signedMessage(REQUEST_LABEL, bytes), session.credential.key)) {
+    throw fail('the session signature does not verify')
+  }
+  return session.key
+}
+
+type Fail = (why: string, cause?: unknown) => KeyAccessError
+
+function parseReaderKey(text: string, fail: Fail): PublicKey {
+  try {
+    return parsePublicKey(text)
+  } catch (err) {
+    throw fail('publicKey does not parse', err)
+  }
+}
+
+const withinWindow = (cred: SessionCredential, now: number): boolean => {
+  const seconds = Math.floor(now / 1000)
+  return seconds >= cred.notBefore && seconds <= cred.notAfter
+}
+
+/** Decodes a session credential and checks its certificate by `key` (the window first: a cheap refusal). */
+function verifyCredential(key: PublicKey, text: string, now: number, ed: Ed25519, fail: Fail): VerifiedSession {
+  const raw = fromB64u(text)
+  if (raw === null) throw fail('credential is not base64url')
+  let credential: SessionCredential
+  try {
+    const r = new ByteReader(raw, 'kas session credential')
+    credential = readCredential(r)
+    r.end()
+  } catch (err) {
+    throw fail('the credential is malformed', err)
+  }
+  if (!withinWindow(credential, now)) throw fail('the session credential is not valid now')
+  const certified = certifiedBytes(key.fingerprint, credential)
+  if (!hybridVerify(key, SESSION_CREDENTIAL_LABEL, certified, credential.certificate, ed)) {
+    throw fail('the session credential does not verify')
+  }
+  return { key, credential }
 }
 
 /** An ephemeral X-Wing key pair for one request: the secret never leaves this object. */
@@ -373,6 +404,7 @@ export function decodeGroupKeys(bytes: Uint8Array): Map<number, Uint8Array> {
 /**
  * Seals the granted keys to the request's ephemeral key: `enc (1120) ‖ AES-GCM ciphertext`, AAD SHA-256(request).
  *
+ * @param hash - SHA-256 (default noble's); the gateway passes node:crypto's, ~7× faster on a request of ~10 KB.
  * @example
  * ```ts
  * const sealed = sealResponse(request.ephemeralKey, requestBytes, keys)
@@ -383,10 +415,11 @@ export function sealResponse(
   requestBytes: Uint8Array,
   keys: ReadonlyMap<number, Uint8Array>,
   x?: X25519,
+  hash: (bytes: Uint8Array) => Uint8Array = sha256,
 ): Uint8Array {
   const s = setupBaseS(ephemeral, RESPONSE_INFO, x ? { x25519: x } : {})
   const pt = encodeGroupKeys(keys)
-  const ct = s.seal(sha256(requestBytes), pt)
+  const ct = s.seal(hash(requestBytes), pt)
   pt.fill(0)
   const out = new Uint8Array(s.enc.length + ct.length)
   out.set(s.enc, 0)

@@ -44,6 +44,12 @@ export interface X25519 {
   scalarMultBase(scalar: Uint8Array): Uint8Array
   /** `X25519(scalar, u)`; throws if the result is all-zero (u of small order). */
   scalarMult(scalar: Uint8Array, u: Uint8Array): Uint8Array
+  /**
+   * Optional: `X25519(e, 9)` and `X25519(e, u)` for a fresh random secret `e` that never leaves the implementation;
+   * throws like `scalarMult`. X-Wing's fresh encapsulations use it where present: `node:crypto` generates `e` as a
+   * key object in one call, where importing a drawn scalar twice cost a third more.
+   */
+  ephemeral?(u: Uint8Array): { share: Uint8Array; shared: Uint8Array }
 }
 
 /**
@@ -124,8 +130,8 @@ export interface XWingSecretKey {
 /**
  * Prepares a 1216-byte X-Wing public key for repeated encapsulation.
  *
- * @throws TypeError / RangeError for a wrong type or length; Error if the ML-KEM key fails FIPS 203's modulus
- *   check.
+ * @throws TypeError / RangeError for a wrong type or length. A key failing FIPS 203's modulus check throws at its
+ *   first encapsulation (noble's expansion and the native import both check it), not here.
  * @example
  * ```ts
  * const prepared = prepareXWingPublicKey(alice.publicKeyObject.xwing)
@@ -135,9 +141,16 @@ export interface XWingSecretKey {
 export function prepareXWingPublicKey(publicKey: Uint8Array): PreparedXWingPublicKey {
   assertBytes(publicKey, 'publicKey', XWING_PUBLIC_KEY_LENGTH)
   const bytes = publicKey.slice()
+  // Expanded on first use only: a provider with its own fresh encapsulation (native ML-KEM on Node 24) never reads
+  // it, and expanding Â cost ~170 µs per call, the largest part of sealing to a one-time key (the gateway's
+  // responses go to a fresh ephemeral key each). That provider checks FIPS 203 §7.2 itself when it imports the key.
+  let mlkem: KEMPrepared | undefined
   return Object.freeze({
     bytes,
-    mlkem: ml_kem768.prepare(bytes.subarray(0, MLKEM_PK)),
+    get mlkem(): KEMPrepared {
+      mlkem ??= ml_kem768.prepare(bytes.subarray(0, MLKEM_PK))
+      return mlkem
+    },
     x25519: bytes.subarray(MLKEM_PK),
   })
 }
@@ -208,8 +221,10 @@ export function xwingEncapsulate(
   assertBytes(seed, 'eseed', ESEED_BYTES)
   const ek = seed.slice(32, 64)
   try {
-    const ctX = x.scalarMultBase(ek)
-    const ssX = x.scalarMult(ek, publicKey.x25519)
+    const { share: ctX, shared: ssX } =
+      eseed === undefined && x.ephemeral !== undefined
+        ? x.ephemeral(publicKey.x25519)
+        : { share: x.scalarMultBase(ek), shared: x.scalarMult(ek, publicKey.x25519) }
     const { cipherText: ctM, sharedSecret: ssM } = encapsulateMlKem(publicKey, seed, eseed === undefined)
     const sharedSecret = combine(ssM, ssX, ctX, publicKey.x25519)
     ssM.fill(0)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPublicKey, diffieHellman, type KeyObject } from 'node:crypto'
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { nonZero, type X25519 } from '../keys/xwing.js'
 import { importOkpPrivate, okpPublicBytes } from './okp-key.js'
 
@@ -50,16 +50,30 @@ export const nodeX25519: X25519 = Object.freeze({
     return okpPublicBytes(privateKey(scalar))
   },
   scalarMult(scalar: Uint8Array, u: Uint8Array): Uint8Array {
-    const keys = { privateKey: privateKey(scalar), publicKey: publicKey(u) }
-    let shared: Uint8Array
-    try {
-      shared = diffieHellman(keys)
-    } catch (cause) {
-      // OpenSSL refuses an all-zero result itself; report it the way the noble implementation does.
-      throw new Error('X25519: the peer share is a small-order point', { cause })
-    }
-    const out = plain(shared)
-    shared.fill(0)
-    return nonZero(out)
+    return agree(privateKey(scalar), u)
+  },
+  // One key generation instead of importing a drawn scalar twice (once per product): ~64 µs instead of ~100 on
+  // Node 24, per sealed stanza and per gateway response. The secret stays inside the KeyObject.
+  ephemeral(u: Uint8Array): { share: Uint8Array; shared: Uint8Array } {
+    check32(u, 'u')
+    const pair = generateKeyPairSync('x25519')
+    const { x } = pair.publicKey.export({ format: 'jwk' })
+    if (typeof x !== 'string') throw new Error('node:crypto exported no public key')
+    return { share: new Uint8Array(Buffer.from(x, 'base64url')), shared: agree(pair.privateKey, u) }
   },
 })
+
+/** `X25519(key, u)` with an all-zero result refused. */
+function agree(key: KeyObject, u: Uint8Array): Uint8Array {
+  const peer = publicKey(u)
+  let shared: Uint8Array
+  try {
+    shared = diffieHellman({ privateKey: key, publicKey: peer })
+  } catch (cause) {
+    // OpenSSL refuses an all-zero result itself; report it the way the noble implementation does.
+    throw new Error('X25519: the peer share is a small-order point', { cause })
+  }
+  const out = plain(shared)
+  shared.fill(0)
+  return nonZero(out)
+}

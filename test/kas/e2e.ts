@@ -95,7 +95,7 @@ export interface Replica {
 }
 
 /** Starts `arrowseal kas serve` as a child process and waits for its "listening" line. */
-export async function serve(w: World, store: string, port: number): Promise<Replica> {
+export async function serve(w: World, store: string, port: number, extra: readonly string[] = []): Promise<Replica> {
   const child = spawn(
     process.execPath,
     [
@@ -114,6 +114,7 @@ export async function serve(w: World, store: string, port: number): Promise<Repl
       w.at('admin.pub'),
       '--trust',
       w.at('writer.pub'),
+      ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   )

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { KeyAccessError } from '../../src/errors.js'
 import {
   b64u,
+  createRequestSession,
+  credentialCache,
   decodeRequest,
   encodeRequest,
   ephemeralKey,
@@ -13,7 +15,11 @@ import {
   type KasRequest,
   openResponse,
   sealResponse,
+  signRequest,
+  verifyRequestAuth,
 } from '../../src/kas/protocol.js'
+import { identityFromSeed } from '../../src/keys/identity.js'
+import { nobleEd25519 } from '../../src/keys/sign.js'
 
 const eph = ephemeralKey()
 const base: KasRequest = {
@@ -108,5 +114,50 @@ describe('kas request codec', () => {
     const flipped = sealed.slice()
     flipped[flipped.length - 1]! ^= 1
     expect(() => openResponse(eph, valid, flipped)).toThrow(KeyAccessError)
+  })
+})
+
+describe('verified-session cache (verifyRequestAuth)', () => {
+  const reader = identityFromSeed(new Uint8Array(32).fill(41))
+  const other = identityFromSeed(new Uint8Array(32).fill(42))
+  const t0 = 1_764_763_200_000
+  const session = createRequestSession(reader, 600, nobleEd25519, t0)
+  const auth = (bytes: Uint8Array, publicKey = reader.publicKey) => ({ ...signRequest(bytes, session), publicKey })
+  const code = (f: () => unknown) => {
+    try {
+      f()
+      return 'ok'
+    } catch (err) {
+      return (err as KeyAccessError).code
+    }
+  }
+
+  it('a hit still checks the request signature and the credential window on every request', () => {
+    const cache = credentialCache(10)
+    expect(verifyRequestAuth(auth(valid), valid, t0, { cache }).fingerprint).toEqual(reader.fingerprint)
+    // Cached now: another request of the session passes; a forged signature and an expired credential do not.
+    const other1 = encodeRequest({ ...base, nonce: new Uint8Array(16).fill(9) })
+    expect(code(() => verifyRequestAuth(auth(other1), other1, t0 + 1000, { cache }))).toBe('ok')
+    const forged = { ...auth(other1), signature: auth(valid).signature }
+    expect(code(() => verifyRequestAuth(forged, other1, t0, { cache }))).toBe('KAS_UNAUTHENTICATED')
+    expect(code(() => verifyRequestAuth(auth(valid), valid, t0 + 3_600_000, { cache }))).toBe('KAS_UNAUTHENTICATED')
+  })
+
+  it("a cached credential presented under another reader's key is checked from scratch and refused", () => {
+    const cache = credentialCache(10)
+    verifyRequestAuth(auth(valid), valid, t0, { cache })
+    // The session key signs for real; only the certificate binds it to `reader`, not to `other`.
+    expect(code(() => verifyRequestAuth(auth(valid, other.publicKey), valid, t0, { cache }))).toBe(
+      'KAS_UNAUTHENTICATED',
+    )
+    expect(verifyRequestAuth(auth(valid), valid, t0, { cache }).fingerprint).toEqual(reader.fingerprint)
+  })
+
+  it('is bounded: the oldest credential goes first', () => {
+    const cache = credentialCache(2)
+    const s = [0, 1, 2].map(() => createRequestSession(reader, 600, nobleEd25519, t0))
+    for (const x of s) cache.add(reader.publicKey, b64u(x.credential), { key: reader.publicKeyObject } as never)
+    expect(cache.get(reader.publicKey, b64u(s[0]!.credential))).toBeUndefined()
+    expect(cache.get(reader.publicKey, b64u(s[2]!.credential))).toBeDefined()
   })
 })

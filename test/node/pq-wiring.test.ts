@@ -98,6 +98,25 @@ describe('post-quantum provider of the Node entry', () => {
     expect(encapsulations).toBe(before)
   })
 
+  it('a one-time raw recipient key is expanded lazily, and one failing the ML-KEM modulus check is still refused', async () => {
+    const { prepareXWingPublicKey, xwingEncapsulate, xwingKeygen } = await import('../../src/keys/xwing.js')
+    const { setupBaseS } = await import('../../src/keys/hpke.js')
+    const { KeyError } = await import('../../src/errors.js')
+    const bad = xwingKeygen(new Uint8Array(32).fill(4)).publicKey.slice()
+    bad[0] = 0xff
+    bad[1] = (bad[1] ?? 0) | 0x0f // first 12-bit coefficient of t-hat = 4095 >= q (FIPS 203 §7.2)
+    // Preparing does no ML-KEM work now; each encapsulation path checks the key itself: the provider's fresh one
+    // (native import on Node 24, noble's encapsulate here otherwise) and noble's expansion for injected randomness.
+    const prepared = prepareXWingPublicKey(bad)
+    const { ml_kem768 } = await import('@noble/post-quantum/ml-kem.js')
+    installPostQuantum({ ...installed, mlkemEncapsulate: installed.mlkemEncapsulate ?? ml_kem768.encapsulate })
+    expect(() => xwingEncapsulate(prepared)).toThrow()
+    expect(() => xwingEncapsulate(prepared, new Uint8Array(64).fill(1))).toThrow()
+    expect(() => setupBaseS(bad, new Uint8Array(1))).toThrow(KeyError)
+    installPostQuantum(installed)
+    expect(() => setupBaseS(bad, new Uint8Array(1))).toThrow(KeyError)
+  })
+
   it('a stream sealed with each backend opens with the other', { timeout: 120_000 }, async () => {
     const writer = await generateIdentity()
     const reader = await generateIdentity()

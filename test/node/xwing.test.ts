@@ -79,6 +79,26 @@ describe.each(impls)('X-Wing draft vectors with %s X25519', (_name, x) => {
   })
 })
 
+describe('node X25519 ephemeral agreement (fresh X-Wing encapsulations)', () => {
+  const ephemeral = nodeX25519.ephemeral!
+  it('gives the share of a fresh secret and the product with u: the owner of u computes the same secret', () => {
+    for (let i = 0; i < 8; i++) {
+      const r = crypto.getRandomValues(new Uint8Array(32))
+      const { share, shared } = ephemeral(nobleX25519.scalarMultBase(r))
+      expect(nobleX25519.scalarMult(r, share)).toEqual(shared)
+      expect(ephemeral(nobleX25519.scalarMultBase(r)).share).not.toEqual(share)
+    }
+  })
+
+  it('refuses a small-order u (all-zero result) and a wrong length, like scalarMult', () => {
+    const u = new Uint8Array(32)
+    expect(() => ephemeral(u)).toThrow(/small-order/)
+    u[0] = 1
+    expect(() => ephemeral(u)).toThrow(/small-order/)
+    expect(() => ephemeral(new Uint8Array(31))).toThrow(RangeError)
+  })
+})
+
 describe('Wycheproof X25519: node and noble agree on every case', () => {
   it('every case: same shared secret, or both refuse an all-zero result', () => {
     let n = 0

@@ -25,6 +25,9 @@ returns a receipt with each grant.
   --entitlement-cache-ttl MS
                       reuse a principal's roles and suspension for MS ms (default 0: read them on every
                       request). With MS > 0 a revocation made through another replica bites within MS ms here.
+  --workers N         run N gateway processes sharing the port over the one store, to use N cores (default
+                      1; at most 64). Safe on SQLite (one host) and PostgreSQL; the throttle, the anomaly
+                      monitor and the caches are per process, as they are per replica.
   -h, --help          show this help
 Prints one line "listening on http://HOST:PORT" when ready; stops on SIGINT/SIGTERM after in-flight requests.
 `
@@ -91,6 +94,7 @@ export const kasServe: Command = {
     trust: { type: 'string', multiple: true },
     origin: { type: 'string' },
     'entitlement-cache-ttl': { type: 'string' },
+    workers: { type: 'string' },
   },
   maxPositionals: 0,
   async run(inv) {
@@ -100,6 +104,11 @@ export const kasServe: Command = {
     if (!storeText || !identityPath) {
       throw new CliError('USAGE', 'kas serve needs --store and --identity', 'see `arrowseal kas serve --help`')
     }
+    const workersText = stringOption(inv, 'workers') ?? '1'
+    if (!/^[1-9][0-9]?$/.test(workersText) || Number(workersText) > 64) {
+      throw new CliError('USAGE', '--workers must be a whole number from 1 to 64', 'e.g. --workers 2 on two cores')
+    }
+    const workers = Number(workersText)
     const listen = stringOption(inv, 'listen') ?? '127.0.0.1:8420'
     const m = /^(.+):(\d{1,5})$/.exec(listen)
     if (!m || Number(m[2]) > 65535) throw new CliError('USAGE', '--listen must be HOST:PORT', 'e.g. 127.0.0.1:8420')
@@ -130,8 +139,32 @@ export const kasServe: Command = {
     const hooks = await loadHooks(config)
 
     const location = parseStoreLocation(storeText)
-    const log = await openAuditLog(location, { origin, identity })
-    const store = await openKasStore(location)
+    const { isGatewayWorker, reportListening, superviseWorkers } = await import('../../kas/node/cluster.js')
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => resolve()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      // A worker whose primary is gone has nobody to hand it connections or to stop it.
+      if (isGatewayWorker()) process.once('disconnect', stop)
+    })
+    const print = (port: number) =>
+      process.stdout.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`)
+    if (workers > 1 && !isGatewayWorker()) {
+      // Created once here, before the workers race to create the same tables and the log's first row.
+      await (await openAuditLog(location, { origin, identity })).close()
+      await (await openKasStore(location)).close()
+      try {
+        await superviseWorkers(workers, { onListening: print, stop: stopped })
+      } catch (err) {
+        throw new CliError('INTERNAL', (err as Error).message, "see the worker's error above; restart the gateway", {
+          cause: err,
+        })
+      }
+      return
+    }
+    const log = await openAuditLog(location, { origin, identity, ed25519: nodeEd25519 })
+    // One location for both: a nonce is made durable by the audit commit that follows it (see KasStoreOptions).
+    const store = await openKasStore(location, { nonceSync: 'with-log' })
     const server = await createKasServer({
       identity,
       log,
@@ -151,12 +184,9 @@ export const kasServe: Command = {
     await server.app.listen({ host, port: Number(m[2]) })
     const address = server.app.server.address()
     const port = typeof address === 'object' && address ? address.port : Number(m[2])
-    process.stdout.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`)
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    if (isGatewayWorker()) reportListening(port)
+    else print(port)
+    await stopped
     await server.close()
     await store.close()
     await log.close()

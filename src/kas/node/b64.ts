@@ -6,8 +6,6 @@
  * @module
  */
 
-const B64U_RE = /^[A-Za-z0-9_-]*$/
-
 /** base64url without padding (RFC 4648 §5). */
 export function b64u(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
@@ -15,9 +13,10 @@ export function b64u(bytes: Uint8Array): string {
 
 /** Decodes canonical base64url without padding, or returns null (Buffer alone would accept garbage). */
 export function fromB64u(text: string): Uint8Array | null {
-  if (!B64U_RE.test(text) || text.length % 4 === 1) return null
   const buf = Buffer.from(text, 'base64url')
-  // Non-canonical trailing bits decode to the same bytes as the canonical text: refuse them like the core does.
+  // The re-encoding is canonical unpadded base64url, so comparing with it refuses every other text at once: another
+  // alphabet, padding, whitespace, a dangling character, and non-canonical trailing bits (which decode to the same
+  // bytes as the canonical text). No separate alphabet regex: on a ~14 KB request it cost more than the decode.
   if (buf.toString('base64url') !== text) return null
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
 }

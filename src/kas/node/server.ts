@@ -7,7 +7,7 @@
  * once (an operator may trade that for an entitlement cache with a TTL: src/kas/node/entitlement-cache.ts).
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { type AuditEvent, type AuditPrincipal, encodeAuditEvent } from '../../audit/event.js'
 import { ArrowSealError, KeyAccessError, type KeyAccessErrorCode } from '../../errors.js'
@@ -279,18 +279,28 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
       await observe(principal.name, request.ip, req, undefined, 'deny', 'RATE_LIMITED', t, requestId)
       throw deny('KAS_RATE_LIMITED', `too many requests (${slot.scope})`, slot.retryAfterMs)
     }
-    if (await store.suspension(principal.name)) {
+    // The header is checked and opened (a cache hit but for a stream's first request) before the suspension is
+    // read, so that the suspension and the roles of the header's dataset come in one read (store.access: one round
+    // trip on PostgreSQL, not two). The refusals keep their documented order: a suspended principal is refused as
+    // suspended whatever its header, and a header failure comes next.
+    let view: UnwrappedService | undefined
+    let headerFailure: unknown
+    if (!constantTimeEqual(sha256(req.header), req.headerDigest)) {
+      headerFailure = deny('KAS_HEADER_MISMATCH', 'SHA-256 of the header is not the request header_digest')
+    } else {
+      try {
+        view = await unwrapCached(req)
+      } catch (err) {
+        headerFailure = err
+      }
+    }
+    const access = view !== undefined && store.access ? await store.access(principal.name, view.dataset, t) : null
+    if (access ? access.suspended : await store.suspension(principal.name)) {
       await denyAudited(deny('KAS_SUSPENDED', 'this principal is suspended'))
     }
-    if (!constantTimeEqual(sha256(req.header), req.headerDigest)) {
-      await denyAudited(deny('KAS_HEADER_MISMATCH', 'SHA-256 of the header is not the request header_digest'))
-    }
-    let view: UnwrappedService
-    try {
-      view = await unwrapCached(req)
-    } catch (err) {
-      if (err instanceof Denied) return denyAudited(err)
-      throw err
+    if (view === undefined) {
+      if (headerFailure instanceof Denied) return denyAudited(headerFailure)
+      throw headerFailure
     }
     if (!constantTimeEqual(view.streamId, req.streamId)) {
       await denyAudited(deny('KAS_HEADER_MISMATCH', 'the request stream_id is not the header stream id'), view)
@@ -299,14 +309,14 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
     if (notServed.length > 0) {
       await denyAudited(deny('KAS_DENIED', `roles not wrapped to this gateway: ${notServed.join(', ')}`), view)
     }
-    const held = await store.rolesOf(principal.name, view.dataset, t)
+    const held = access?.roles ?? (await store.rolesOf(principal.name, view.dataset, t))
     const granted = roles.filter((r) => held.has(r))
     if (granted.length === 0) {
       await denyAudited(deny('KAS_DENIED', `no entitlement to the roles asked in dataset "${view.dataset}"`), view)
     }
     const groups = new Map<number, Uint8Array>()
     for (const r of granted) for (const g of view.roles.get(r)!) groups.set(g, view.groupKeys.get(g)!)
-    const sealed = sealResponse(req.ephemeralKey, bytes, groups, options.x25519)
+    const sealed = sealResponse(req.ephemeralKey, bytes, groups, options.x25519, sha256)
     const entry = encodeAuditEvent({
       version: 1,
       decision: 'grant',
@@ -529,9 +539,15 @@ function auditableRoles(roles: readonly string[]): string[] {
 export function principalWho(name: PrincipalName): AuditPrincipal {
   const k = /^key:([0-9a-f]{64})$/.exec(name)
   if (k) return { keyFingerprint: Uint8Array.from(Buffer.from(k[1]!, 'hex')) }
-  const o = /^oidc:(.+)#([^#]+)$/.exec(name)
+  const o = /^oidc:([^#]+)#(.+)$/.exec(name)
   if (o) return { oidc: { issuer: o[1]!, subject: o[2]! } }
   return { id: name.replace(/[^A-Za-z0-9_.:@/-]/g, '_').slice(0, 128) || 'unknown' }
+}
+
+/** SHA-256 on node:crypto: the header (~10 KB) is hashed twice per request, ~7× faster than noble's. */
+function sha256(bytes: Uint8Array): Uint8Array {
+  const d = createHash('sha256').update(bytes).digest()
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
 }
 
 function newRequestId(): string {
