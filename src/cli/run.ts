@@ -191,9 +191,16 @@ function isEpipe(err: unknown): boolean {
 // Ctrl-C or a kill must still remove temporary output files: exiting through process.exit() runs the 'exit'
 // hook of node/atomic.ts, which the default signal behaviour would skip. A reader that stops reading stdout
 // (`| head`) is not an error: exit quietly, as Unix tools do, instead of crashing on an unhandled EPIPE.
+//
+// A command that shuts down by itself (kas serve: stop listening, finish the requests in flight, close the store)
+// adds its own listener; then the signal is left to it, and a second signal ends the process the default way.
 function installSignalHandlers(): () => void {
-  const onInt = () => process.exit(130)
-  const onTerm = () => process.exit(143)
+  const onInt = () => {
+    if (process.listenerCount('SIGINT') === 0) process.exit(130)
+  }
+  const onTerm = () => {
+    if (process.listenerCount('SIGTERM') === 0) process.exit(143)
+  }
   const onStdoutError = (err: unknown) => {
     if (isEpipe(err)) process.exit(EXIT.ok)
     process.stderr.write(`${describeError(err).line}\n`)

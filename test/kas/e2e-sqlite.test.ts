@@ -64,4 +64,12 @@ describe.skipIf(skip !== null)('key-access gateway end to end (SQLite, real proc
       l.refusals.filter((x) => x.started > acked).every((x) => ['KAS_DENIED', 'KAS_RATE_LIMITED'].includes(x.code)),
     ).toBe(true)
   })
+  it('SIGTERM stops the gateway cleanly: it closes its server, store and log and exits 0; it restarts on the file', async () => {
+    const old = r!
+    await old.stop('SIGTERM')
+    // 143 would be the CLI's generic handler exiting before the gateway closed anything.
+    expect([old.child.exitCode, old.child.signalCode]).toEqual([0, null])
+    r = await serve(w, w.at('kas.db'), PORT)
+    await auditVerify(w, r.url)
+  })
 })
