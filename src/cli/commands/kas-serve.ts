@@ -29,7 +29,7 @@ returns a receipt with each grant.
                       1; at most 64). Safe on SQLite (one host) and PostgreSQL; the throttle, the anomaly
                       monitor and the caches are per process, as they are per replica.
   -h, --help          show this help
-Prints one line "listening on http://HOST:PORT" when ready; stops on SIGINT/SIGTERM after in-flight requests.
+Prints one line "listening on http://HOST:PORT" when ready; stops on SIGINT/SIGTERM after in-flight requests (with --workers, the workers exit at once).
 `
 
 /** What the config file may hold. */
@@ -142,10 +142,17 @@ export const kasServe: Command = {
     const { isGatewayWorker, reportListening, superviseWorkers } = await import('../../kas/node/cluster.js')
     const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-      // A worker whose primary is gone has nobody to hand it connections or to stop it.
-      if (isGatewayWorker()) process.once('disconnect', stop)
+      if (isGatewayWorker()) {
+        // A worker whose primary is gone has nobody to hand it connections or to stop it. A worker leaves SIGTERM to
+        // the CLI's default (exit at once): a graceful close of a cluster worker's shared handle did not finish
+        // once a sibling had died, and the primary waits for every worker to exit. Nothing is answered before it
+        // is durable, so exiting at once loses no acknowledged grant.
+        process.once('disconnect', stop)
+      } else {
+        // The CLI then leaves the signal to this command (src/cli/run.ts): stop listening, finish, close.
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      }
     })
     const print = (port: number) =>
       process.stdout.write(`listening on http://${host.includes(':') ? `[${host}]` : host}:${port}\n`)
