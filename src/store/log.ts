@@ -21,7 +21,7 @@ import type { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import type { Ed25519 } from '../keys/sign.js'
 import { BoundedMap } from '../util/bounded-map.js'
-import { type Backend, buildRows, Frontier, MAX_ENTRY_BYTES } from './backend.js'
+import { type Backend, buildRows, Frontier, MAX_ENTRY_BYTES, type StoredSubtree } from './backend.js'
 import { openPostgresBackend } from './postgres.js'
 import { openSqliteBackend } from './sqlite.js'
 
@@ -90,6 +90,8 @@ export class AuditLog {
   private readonly subtrees = new BoundedMap<string, Uint8Array>(SUBTREE_CACHE)
   /** The largest size this process knows to be durable: sizes only grow, so a smaller one needs no query. */
   private durableSize: number
+  /** Checkpoint notes being stored in the background ({@link issueCheckpoint}). */
+  private readonly storing = new Set<Promise<void>>()
 
   /** @internal use {@link openAuditLog} */
   constructor(
@@ -154,6 +156,15 @@ export class AuditLog {
   }
 
   private async commit(batch: readonly Uint8Array[]): Promise<number> {
+    if (this.backend.appendAt) {
+      // Optimistic: the frontier this process holds is usually the database's (one writer, or replicas taking
+      // turns); then the append is one round trip. The size check is made under the row lock, in the statement.
+      const next = this.frontier.clone()
+      const rows = buildRows(next, batch)
+      if (await this.backend.appendAt(this.frontier.size, rows.entries, rows.subtrees, next.size)) {
+        return this.committed(this.frontier.size, next, rows.subtrees)
+      }
+    }
     const { start, next, subtrees } = await this.backend.write(async (tx) => {
       const size = await tx.size()
       // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
@@ -164,6 +175,10 @@ export class AuditLog {
       await tx.insert(rows.entries, rows.subtrees, next.size)
       return { start: size, next, subtrees: rows.subtrees }
     })
+    return this.committed(start, next, subtrees)
+  }
+
+  private committed(start: number, next: Frontier, subtrees: readonly StoredSubtree[]): number {
     // Cached only once the commit is durable: a rolled-back batch leaves nothing behind.
     for (const t of subtrees) this.subtrees.set(`${t.level}/${t.index}`, t.hash)
     this.frontier = next
@@ -210,6 +225,33 @@ export class AuditLog {
     const note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
     await this.backend.saveCheckpoint(size, note)
     return note
+  }
+
+  /**
+   * Signs a checkpoint at the largest size this process knows to be durable (no database read: its own appends
+   * set it), and stores it in the background. A receipt may carry the note before it is stored: what makes a
+   * checkpoint safe to hand out is that the entries it covers are durable (they are: the size is only ever moved
+   * forward after a commit), not that the note is stored; the stored row serves `latestCheckpoint` and the check
+   * on open, which a crash before the store leaves consistent (an older note, or none). `stored` settles when the
+   * row is written; a failure there is reported by it and does not withdraw the note.
+   *
+   * @example
+   * ```ts
+   * const { size, note, stored } = await log.issueCheckpoint()
+   * stored.catch(() => {}) // the note is valid either way
+   * ```
+   */
+  async issueCheckpoint(): Promise<{ size: number; note: string; stored: Promise<void> }> {
+    if (!this.identity) throw new TypeError('the log was opened without its identity (read-only)')
+    const size = this.durableSize
+    const root = await treeRoot(size, this.reader)
+    const note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+    const stored = this.backend.saveCheckpoint(size, note)
+    // close() waits for it: the backend must not be closed under a store in flight.
+    this.storing.add(stored)
+    const done = () => void this.storing.delete(stored)
+    stored.then(done, done)
+    return { size, note, stored }
   }
 
   /**
@@ -348,6 +390,7 @@ export class AuditLog {
   async close(): Promise<void> {
     this.closed = true
     while (this.running) await new Promise((r) => setImmediate(r))
+    await Promise.allSettled([...this.storing])
     await this.backend.close()
   }
 
