@@ -92,6 +92,9 @@ export class AuditLog {
   private durableSize: number
   /** Checkpoint notes being stored in the background ({@link issueCheckpoint}). */
   private readonly storing = new Set<Promise<void>>()
+  /** The largest size committed by this process, durable or about to be (>= durableSize). */
+  private committedSize: number
+  private durableWaiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = []
 
   /** @internal use {@link openAuditLog} */
   constructor(
@@ -107,6 +110,7 @@ export class AuditLog {
   ) {
     this.maxBatch = maxBatch
     this.durableSize = frontier.size
+    this.committedSize = frontier.size
   }
 
   /** The backend in use. */
@@ -165,17 +169,48 @@ export class AuditLog {
         return this.committed(this.frontier.size, next, rows.subtrees)
       }
     }
-    const { start, next, subtrees } = await this.backend.write(async (tx) => {
-      const size = await tx.size()
-      // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
-      let base = this.frontier
-      if (size !== base.size) base = await Frontier.load(size, (ids) => tx.readSubtrees(ids))
-      const next = base.clone()
-      const rows = buildRows(next, batch)
-      await tx.insert(rows.entries, rows.subtrees, next.size)
-      return { start: size, next, subtrees: rows.subtrees }
+    let after = 0
+    let out: { start: number; next: Frontier; subtrees: StoredSubtree[] }
+    try {
+      out = await this.backend.write(
+        async (tx) => {
+          const size = await tx.size()
+          // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
+          let base = this.frontier
+          if (size !== base.size) base = await Frontier.load(size, (ids) => tx.readSubtrees(ids))
+          const next = base.clone()
+          const rows = buildRows(next, batch)
+          await tx.insert(rows.entries, rows.subtrees, next.size)
+          after = next.size
+          return { start: size, next, subtrees: rows.subtrees }
+        },
+        // Committed, not yet durable (SQLite's WAL fsync runs next, off the event loop): a checkpoint may be signed
+        // over this size meanwhile, and is released only once it is durable (issueCheckpoint).
+        () => {
+          this.committedSize = Math.max(this.committedSize, after)
+        },
+      )
+    } catch (err) {
+      this.settleDurable(err)
+      throw err
+    }
+    return this.committed(out.start, out.next, out.subtrees)
+  }
+
+  /** Resolves the checkpoints waiting for a durable size (or, after a failed write, rejects those past it). */
+  private settleDurable(err?: unknown): void {
+    if (err !== undefined) this.committedSize = this.durableSize
+    this.durableWaiters = this.durableWaiters.filter((w) => {
+      if (w.size <= this.durableSize) w.resolve()
+      else if (err !== undefined) w.reject(err)
+      else return true
+      return false
     })
-    return this.committed(start, next, subtrees)
+  }
+
+  private waitDurable(size: number): Promise<void> {
+    if (size <= this.durableSize) return Promise.resolve()
+    return new Promise((resolve, reject) => this.durableWaiters.push({ size, resolve, reject }))
   }
 
   private committed(start: number, next: Frontier, subtrees: readonly StoredSubtree[]): number {
@@ -183,6 +218,8 @@ export class AuditLog {
     for (const t of subtrees) this.subtrees.set(`${t.level}/${t.index}`, t.hash)
     this.frontier = next
     this.durableSize = Math.max(this.durableSize, next.size)
+    this.committedSize = Math.max(this.committedSize, this.durableSize)
+    this.settleDurable()
     return start
   }
 
@@ -243,9 +280,25 @@ export class AuditLog {
    */
   async issueCheckpoint(): Promise<{ size: number; note: string; stored: Promise<void> }> {
     if (!this.identity) throw new TypeError('the log was opened without its identity (read-only)')
-    const size = this.durableSize
-    const root = await treeRoot(size, this.reader)
-    const note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+    // Signed over the committed size (on SQLite a batch may be in its fsync): its subtrees are in the cache or the
+    // database already. The note is neither returned nor stored before that size is durable; if that batch fails,
+    // it is thrown away and the checkpoint signed again over the durable size. (The subtree hashes read meanwhile
+    // may be cached before their fsync: a failed fsync breaks the SQLite backend for good, so none is ever
+    // contradicted by a later write.)
+    let size = this.committedSize
+    let note = await signCheckpointWith(
+      { origin: this.origin, size, root: await treeRoot(size, this.reader) },
+      this.identity,
+      undefined,
+      this.ed25519,
+    )
+    try {
+      await this.waitDurable(size)
+    } catch {
+      size = this.durableSize
+      const root = await treeRoot(size, this.reader)
+      note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+    }
     const stored = this.backend.saveCheckpoint(size, note)
     // close() waits for it: the backend must not be closed under a store in flight.
     this.storing.add(stored)
