@@ -120,15 +120,7 @@ class PostgresBackend implements Backend {
                SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::bytea[])
              )
              UPDATE ${s}.log_state SET size = $7 WHERE id = 1`,
-            [
-              entries.map((e) => e.index),
-              entries.map((e) => buf(e.bytes)),
-              entries.map((e) => buf(e.leafHash)),
-              subtrees.map((t) => t.level),
-              subtrees.map((t) => t.index),
-              subtrees.map((t) => buf(t.hash)),
-              newSize,
-            ],
+            [...rowArrays(entries, subtrees), newSize],
           )
         },
       }
@@ -167,16 +159,7 @@ class PostgresBackend implements Backend {
          SELECT u.* FROM unnest($4::smallint[], $5::bigint[], $6::bytea[]) AS u WHERE EXISTS (SELECT 1 FROM s)
        )
        SELECT count(*)::int AS n FROM s`,
-      [
-        entries.map((e) => e.index),
-        entries.map((e) => buf(e.bytes)),
-        entries.map((e) => buf(e.leafHash)),
-        subtrees.map((t) => t.level),
-        subtrees.map((t) => t.index),
-        subtrees.map((t) => buf(t.hash)),
-        newSize,
-        expected,
-      ],
+      [...rowArrays(entries, subtrees), newSize, expected],
       'write',
     )
     return (r.rows[0] as { n: number } | undefined)?.n === 1
@@ -264,6 +247,18 @@ async function readSubtrees(client: Pg.PoolClient, s: string, ids: readonly Subt
     byKey.set(`${row.level}/${row.idx}`, row.hash)
   }
   return ids.map((id) => checkHash(byKey.get(`${id.level}/${id.index}`), id))
+}
+
+/** The six column arrays ($1–$6) that the append statements unnest into `entries` and `subtrees`. */
+function rowArrays(entries: readonly StoredEntry[], subtrees: readonly StoredSubtree[]): unknown[] {
+  return [
+    entries.map((e) => e.index),
+    entries.map((e) => buf(e.bytes)),
+    entries.map((e) => buf(e.leafHash)),
+    subtrees.map((t) => t.level),
+    subtrees.map((t) => t.index),
+    subtrees.map((t) => buf(t.hash)),
+  ]
 }
 
 function parseSize(v: unknown): number {
