@@ -189,12 +189,28 @@ interface Phase {
   /** p99 / max of this client's own event-loop delay, ms: a stalled client (descheduled on a loaded machine)
    * inflates the latencies it measures, so a p99 near this figure is partly the client's. */
   clientLoopDelayMs: { p99: number; max: number }
+  /** p99 / max of the gateway's event-loop delay over the phase, ms (prom-client's monitor, read from /metrics,
+   * which resets it at each read; with --workers, one worker's): the gateway's own stalls. */
+  serverLoopDelayMs: { p99: number; max: number } | null
+}
+
+/** The gateway's event-loop delay since the last read of /metrics (null if it cannot be read). */
+async function serverLoopDelay(): Promise<{ p99: number; max: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const gauge = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+    const ms = (v: number) => Math.round(v * 1e5) / 100
+    return { p99: ms(gauge('nodejs_eventloop_lag_p99_seconds')), max: ms(gauge('nodejs_eventloop_lag_max_seconds')) }
+  } catch {
+    return null
+  }
 }
 
 async function measure(run: (latencies: number[]) => Promise<void>): Promise<Phase> {
   const latencies: number[] = []
   const delay = monitorEventLoopDelay({ resolution: 5 })
   delay.enable()
+  await serverLoopDelay() // resets the gateway's monitor
   const cpu0 = process.cpuUsage()
   const s0 = serverCpu()
   const start = performance.now()
@@ -203,6 +219,7 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
   const cpu = process.cpuUsage(cpu0)
   const s1 = serverCpu()
   delay.disable()
+  const serverLoopDelayMs = await serverLoopDelay()
   latencies.sort((a, b) => a - b)
   const pct = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN) * 100) / 100
@@ -219,6 +236,7 @@ async function measure(run: (latencies: number[]) => Promise<void>): Promise<Pha
       p99: Math.round(delay.percentile(99) / 1e4) / 100,
       max: Math.round(delay.max / 1e4) / 100,
     },
+    serverLoopDelayMs,
   }
 }
 

@@ -43,7 +43,22 @@ export interface WriteTx {
 export interface Backend {
   readonly kind: 'sqlite' | 'postgres'
   /** Runs `fn` in one durable transaction holding the sequencer lock; resolves after the commit is durable. */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>
+  /**
+   * `committed`, if given, is called once the transaction is committed but before it is known durable (SQLite:
+   * between COMMIT and the WAL's fsync), so the caller may prepare work that it releases only at durability.
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>, committed?: () => void): Promise<T>
+  /**
+   * Optional fast path of an append: in one durable transaction, if the stored size is still `expected`, insert
+   * the rows and set the size to `newSize`; resolves true once durable, or false having written nothing when the
+   * size had moved (another writer), in which case the caller takes {@link write}'s locking path.
+   */
+  appendAt?(
+    expected: number,
+    entries: readonly StoredEntry[],
+    subtrees: readonly StoredSubtree[],
+    newSize: number,
+  ): Promise<boolean>
   size(): Promise<number>
   readEntries(from: number, count: number): Promise<StoredEntry[]>
   readSubtrees(ids: readonly SubtreeId[]): Promise<Uint8Array[]>

@@ -21,7 +21,7 @@ import type { Identity } from '../keys/identity.js'
 import { type PublicKey, parsePublicKey } from '../keys/public-key.js'
 import type { Ed25519 } from '../keys/sign.js'
 import { BoundedMap } from '../util/bounded-map.js'
-import { type Backend, buildRows, Frontier, MAX_ENTRY_BYTES } from './backend.js'
+import { type Backend, buildRows, Frontier, MAX_ENTRY_BYTES, type StoredSubtree } from './backend.js'
 import { openPostgresBackend } from './postgres.js'
 import { openSqliteBackend } from './sqlite.js'
 
@@ -90,6 +90,11 @@ export class AuditLog {
   private readonly subtrees = new BoundedMap<string, Uint8Array>(SUBTREE_CACHE)
   /** The largest size this process knows to be durable: sizes only grow, so a smaller one needs no query. */
   private durableSize: number
+  /** Checkpoint notes being stored in the background ({@link issueCheckpoint}). */
+  private readonly storing = new Set<Promise<void>>()
+  /** The largest size committed by this process, durable or about to be (>= durableSize). */
+  private committedSize: number
+  private durableWaiters: { size: number; resolve: () => void; reject: (e: unknown) => void }[] = []
 
   /** @internal use {@link openAuditLog} */
   constructor(
@@ -105,6 +110,7 @@ export class AuditLog {
   ) {
     this.maxBatch = maxBatch
     this.durableSize = frontier.size
+    this.committedSize = frontier.size
   }
 
   /** The backend in use. */
@@ -154,20 +160,66 @@ export class AuditLog {
   }
 
   private async commit(batch: readonly Uint8Array[]): Promise<number> {
-    const { start, next, subtrees } = await this.backend.write(async (tx) => {
-      const size = await tx.size()
-      // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
-      let base = this.frontier
-      if (size !== base.size) base = await Frontier.load(size, (ids) => tx.readSubtrees(ids))
-      const next = base.clone()
+    if (this.backend.appendAt) {
+      // Optimistic: the frontier this process holds is usually the database's (one writer, or replicas taking
+      // turns); then the append is one round trip. The size check is made under the row lock, in the statement.
+      const next = this.frontier.clone()
       const rows = buildRows(next, batch)
-      await tx.insert(rows.entries, rows.subtrees, next.size)
-      return { start: size, next, subtrees: rows.subtrees }
+      if (await this.backend.appendAt(this.frontier.size, rows.entries, rows.subtrees, next.size)) {
+        return this.committed(this.frontier.size, next, rows.subtrees)
+      }
+    }
+    let after = 0
+    let out: { start: number; next: Frontier; subtrees: StoredSubtree[] }
+    try {
+      out = await this.backend.write(
+        async (tx) => {
+          const size = await tx.size()
+          // Another writer (a replica, or an earlier process) moved the tree on: reload the right edge under the lock.
+          let base = this.frontier
+          if (size !== base.size) base = await Frontier.load(size, (ids) => tx.readSubtrees(ids))
+          const next = base.clone()
+          const rows = buildRows(next, batch)
+          await tx.insert(rows.entries, rows.subtrees, next.size)
+          after = next.size
+          return { start: size, next, subtrees: rows.subtrees }
+        },
+        // Committed, not yet durable (SQLite's WAL fsync runs next, off the event loop): a checkpoint may be signed
+        // over this size meanwhile, and is released only once it is durable (issueCheckpoint).
+        () => {
+          this.committedSize = Math.max(this.committedSize, after)
+        },
+      )
+    } catch (err) {
+      this.settleDurable(err)
+      throw err
+    }
+    return this.committed(out.start, out.next, out.subtrees)
+  }
+
+  /** Resolves the checkpoints waiting for a durable size (or, after a failed write, rejects those past it). */
+  private settleDurable(err?: unknown): void {
+    if (err !== undefined) this.committedSize = this.durableSize
+    this.durableWaiters = this.durableWaiters.filter((w) => {
+      if (w.size <= this.durableSize) w.resolve()
+      else if (err !== undefined) w.reject(err)
+      else return true
+      return false
     })
+  }
+
+  private waitDurable(size: number): Promise<void> {
+    if (size <= this.durableSize) return Promise.resolve()
+    return new Promise((resolve, reject) => this.durableWaiters.push({ size, resolve, reject }))
+  }
+
+  private committed(start: number, next: Frontier, subtrees: readonly StoredSubtree[]): number {
     // Cached only once the commit is durable: a rolled-back batch leaves nothing behind.
     for (const t of subtrees) this.subtrees.set(`${t.level}/${t.index}`, t.hash)
     this.frontier = next
     this.durableSize = Math.max(this.durableSize, next.size)
+    this.committedSize = Math.max(this.committedSize, this.durableSize)
+    this.settleDurable()
     return start
   }
 
@@ -210,6 +262,49 @@ export class AuditLog {
     const note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
     await this.backend.saveCheckpoint(size, note)
     return note
+  }
+
+  /**
+   * Signs a checkpoint at the largest size this process knows to be durable (no database read: its own appends
+   * set it), and stores it in the background. A receipt may carry the note before it is stored: what makes a
+   * checkpoint safe to hand out is that the entries it covers are durable (they are: the size is only ever moved
+   * forward after a commit), not that the note is stored; the stored row serves `latestCheckpoint` and the check
+   * on open, which a crash before the store leaves consistent (an older note, or none). `stored` settles when the
+   * row is written; a failure there is reported by it and does not withdraw the note.
+   *
+   * @example
+   * ```ts
+   * const { size, note, stored } = await log.issueCheckpoint()
+   * stored.catch(() => {}) // the note is valid either way
+   * ```
+   */
+  async issueCheckpoint(): Promise<{ size: number; note: string; stored: Promise<void> }> {
+    if (!this.identity) throw new TypeError('the log was opened without its identity (read-only)')
+    // Signed over the committed size (on SQLite a batch may be in its fsync): its subtrees are in the cache or the
+    // database already. The note is neither returned nor stored before that size is durable; if that batch fails,
+    // it is thrown away and the checkpoint signed again over the durable size. (The subtree hashes read meanwhile
+    // may be cached before their fsync: a failed fsync breaks the SQLite backend for good, so none is ever
+    // contradicted by a later write.)
+    let size = this.committedSize
+    let note = await signCheckpointWith(
+      { origin: this.origin, size, root: await treeRoot(size, this.reader) },
+      this.identity,
+      undefined,
+      this.ed25519,
+    )
+    try {
+      await this.waitDurable(size)
+    } catch {
+      size = this.durableSize
+      const root = await treeRoot(size, this.reader)
+      note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+    }
+    const stored = this.backend.saveCheckpoint(size, note)
+    // close() waits for it: the backend must not be closed under a store in flight.
+    this.storing.add(stored)
+    const done = () => void this.storing.delete(stored)
+    stored.then(done, done)
+    return { size, note, stored }
   }
 
   /**
@@ -348,6 +443,7 @@ export class AuditLog {
   async close(): Promise<void> {
     this.closed = true
     while (this.running) await new Promise((r) => setImmediate(r))
+    await Promise.allSettled([...this.storing])
     await this.backend.close()
   }
 

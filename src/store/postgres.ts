@@ -13,7 +13,7 @@ import { createRequire } from 'node:module'
 import type Pg from 'pg'
 import type { SubtreeId } from '../audit/merkle.js'
 import { StoreError } from '../errors.js'
-import type { Backend, StoredEntry, StoreInit, WriteTx } from './backend.js'
+import type { Backend, StoredEntry, StoredSubtree, StoreInit, WriteTx } from './backend.js'
 import { PG_SCHEMA_RE, postgresSchema, SCHEMA_VERSION } from './schema.js'
 import { checkHash, toEntry } from './sqlite.js'
 
@@ -42,7 +42,13 @@ function pgError(err: unknown, what: string): StoreError {
 export async function openPostgresBackend(url: string, schema: string, init: StoreInit): Promise<Backend> {
   if (!PG_SCHEMA_RE.test(schema)) throw new RangeError('"schema" must be a lower-case SQL identifier')
   const { Pool } = loadPg()
-  const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 })
+  // synchronous_commit=on for the session as well: appendAt's single statement commits without a SET LOCAL.
+  const pool = new Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: 10_000,
+    options: '-c synchronous_commit=on',
+  })
   // An idle client that loses its connection emits 'error' on the pool; without a listener Node would crash.
   pool.on('error', () => {})
   try {
@@ -114,15 +120,7 @@ class PostgresBackend implements Backend {
                SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::bytea[])
              )
              UPDATE ${s}.log_state SET size = $7 WHERE id = 1`,
-            [
-              entries.map((e) => e.index),
-              entries.map((e) => buf(e.bytes)),
-              entries.map((e) => buf(e.leafHash)),
-              subtrees.map((t) => t.level),
-              subtrees.map((t) => t.index),
-              subtrees.map((t) => buf(t.hash)),
-              newSize,
-            ],
+            [...rowArrays(entries, subtrees), newSize],
           )
         },
       }
@@ -137,6 +135,34 @@ class PostgresBackend implements Backend {
       // A client whose transaction failed half-way is discarded, not reused.
       client.release(ok ? undefined : true)
     }
+  }
+
+  async appendAt(
+    expected: number,
+    entries: readonly StoredEntry[],
+    subtrees: readonly StoredSubtree[],
+    newSize: number,
+  ): Promise<boolean> {
+    const s = this.schema
+    // One statement, one implicit transaction, one round trip (was BEGIN…FOR UPDATE, the inserts, COMMIT: three).
+    // The UPDATE takes the sequencer row's lock and, under READ COMMITTED, re-checks `size = expected` on the
+    // latest row version once a concurrent writer commits; the inserts read its RETURNING, so they run only if it
+    // moved the size. The session's synchronous_commit=on makes the commit durable before the reply.
+    const r = await this.query(
+      `WITH s AS (
+         UPDATE ${s}.log_state SET size = $7 WHERE id = 1 AND size = $8 RETURNING size
+       ), e AS (
+         INSERT INTO ${s}.entries (idx, bytes, leaf_hash)
+         SELECT u.* FROM unnest($1::bigint[], $2::bytea[], $3::bytea[]) AS u WHERE EXISTS (SELECT 1 FROM s)
+       ), t AS (
+         INSERT INTO ${s}.subtrees (level, idx, hash)
+         SELECT u.* FROM unnest($4::smallint[], $5::bigint[], $6::bytea[]) AS u WHERE EXISTS (SELECT 1 FROM s)
+       )
+       SELECT count(*)::int AS n FROM s`,
+      [...rowArrays(entries, subtrees), newSize, expected],
+      'write',
+    )
+    return (r.rows[0] as { n: number } | undefined)?.n === 1
   }
 
   async size(): Promise<number> {
@@ -221,6 +247,18 @@ async function readSubtrees(client: Pg.PoolClient, s: string, ids: readonly Subt
     byKey.set(`${row.level}/${row.idx}`, row.hash)
   }
   return ids.map((id) => checkHash(byKey.get(`${id.level}/${id.index}`), id))
+}
+
+/** The six column arrays ($1–$6) that the append statements unnest into `entries` and `subtrees`. */
+function rowArrays(entries: readonly StoredEntry[], subtrees: readonly StoredSubtree[]): unknown[] {
+  return [
+    entries.map((e) => e.index),
+    entries.map((e) => buf(e.bytes)),
+    entries.map((e) => buf(e.leafHash)),
+    subtrees.map((t) => t.level),
+    subtrees.map((t) => t.index),
+    subtrees.map((t) => buf(t.hash)),
+  ]
 }
 
 function parseSize(v: unknown): number {

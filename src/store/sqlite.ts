@@ -157,7 +157,7 @@ class SqliteBackend implements Backend {
     }
   }
 
-  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  async write<T>(fn: (tx: WriteTx) => Promise<T>, committed?: () => void): Promise<T> {
     const s = this.stmts
     const tx: WriteTx = {
       size: async () => this.readSize(),
@@ -175,6 +175,7 @@ class SqliteBackend implements Backend {
     try {
       const result = await fn(tx)
       this.run(() => s.commit.run())
+      committed?.()
       await this.durable()
       return result
     } catch (err) {

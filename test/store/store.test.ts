@@ -126,5 +126,41 @@ for (const b of BACKENDS) {
       await a.close()
       await c.close()
     })
+
+    it('a writer whose tree is stale appends after the other, never over it (one-statement append refused)', async () => {
+      const loc = b.fresh()
+      const a = await openAuditLog(loc, { origin, identity })
+      const c = await openAuditLog(loc, { origin, identity })
+      // Strictly in turn: each append finds the other's entries, so c's (and then a's) frontier is stale every time.
+      for (let i = 0; i < 6; i++) {
+        const r = await (i % 2 ? a : c).append(enc(`t${i}`))
+        expect(r.index).toBe(i)
+      }
+      for (let i = 0; i < 6; i++) expect(await c.entry(i)).toEqual(enc(`t${i}`))
+      await c.verify([await a.checkpoint()])
+      await a.close()
+      await c.close()
+    })
+
+    it('issueCheckpoint signs the durable size without a read and stores the note in the background', async () => {
+      const loc = b.fresh()
+      const log = await openAuditLog(loc, { origin, identity })
+      for (let i = 0; i < 5; i++) await log.append(enc(`c${i}`))
+      const { size, note, stored } = await log.issueCheckpoint()
+      expect(size).toBe(5)
+      const cp = await openCheckpoint(note, identity.publicKeyObject, { origin })
+      expect(cp.size).toBe(5)
+      expect(cp.root).toEqual(await log.root(5))
+      await stored
+      expect(await log.latestCheckpoint()).toBe(note)
+      // close() waits for a store still in flight: the row is there after a reopen.
+      await log.append(enc('c5'))
+      const second = await log.issueCheckpoint()
+      await log.close()
+      const again = await openAuditLog(loc, { origin, identity })
+      expect(await again.latestCheckpoint()).toBe(second.note)
+      await again.verify()
+      await again.close()
+    })
   })
 }

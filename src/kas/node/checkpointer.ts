@@ -55,9 +55,11 @@ export class Checkpointer {
       const gap = this.lastEnd + Math.max(2 * this.lastCost, MIN_PAUSE_MS) - this.clock()
       if (gap > 0) await new Promise((r) => setTimeout(r, Math.min(gap, MAX_PAUSE_MS)))
       const t0 = this.clock()
-      const note = await this.log.checkpoint()
-      // The note's second line is the decimal tree size (C2SP tlog-checkpoint); the log just signed it.
-      const size = Number(note.split('\n')[1])
+      // Signed at the size this process knows durable (no size read) and stored in the background: a receipt
+      // needs its entry durable, not the note stored (see AuditLog.issueCheckpoint). A failed store is not fatal:
+      // the next checkpoint is stored too, and /v1/log/checkpoint falls back to signing one.
+      const { size, note, stored } = await this.log.issueCheckpoint()
+      stored.catch(() => {})
       const cp = { size, note }
       if (!this.current || size > this.current.size) this.current = cp
       this.lastEnd = this.clock()

@@ -269,7 +269,18 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
       )
       throw e
     }
-    if (!(await store.useNonce(req.nonce, req.time + skew + 1000, t))) {
+    const nonceFresh = store.useNonce(req.nonce, req.time + skew + 1000, t)
+    // A header already opened (every request of a stream but its first) names its dataset at once, so the access
+    // read (suspension and roles) starts now, alongside the nonce insert: two independent round trips on
+    // PostgreSQL in parallel instead of in sequence. Only reads start early; the decisions keep their documented
+    // order (replay, throttle, suspension, header, entitlements), and a header not yet opened is still opened
+    // only after the replay and throttle checks (the expensive step is not offered to a throttled principal).
+    const digestOk = constantTimeEqual(sha256(req.header), req.headerDigest)
+    const early = digestOk && store.access ? headers.get(hex(req.headerDigest)) : undefined
+    const earlyAccess = early && store.access ? store.access(principal.name, early.dataset, t) : undefined
+    // Settled later or never (a replay or throttle refusal does not read it): never an unhandled rejection.
+    earlyAccess?.catch(() => {})
+    if (!(await nonceFresh)) {
       await denyAudited(deny('KAS_REPLAYED', 'this request was already seen'))
     }
     const slot = hooks.throttle?.take(principal.name, request.ip, t)
@@ -283,18 +294,23 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
     // read, so that the suspension and the roles of the header's dataset come in one read (store.access: one round
     // trip on PostgreSQL, not two). The refusals keep their documented order: a suspended principal is refused as
     // suspended whatever its header, and a header failure comes next.
-    let view: UnwrappedService | undefined
+    let view: UnwrappedService | undefined = early
     let headerFailure: unknown
-    if (!constantTimeEqual(sha256(req.header), req.headerDigest)) {
+    if (!digestOk) {
       headerFailure = deny('KAS_HEADER_MISMATCH', 'SHA-256 of the header is not the request header_digest')
-    } else {
+    } else if (view === undefined) {
       try {
         view = await unwrapCached(req)
       } catch (err) {
         headerFailure = err
       }
     }
-    const access = view !== undefined && store.access ? await store.access(principal.name, view.dataset, t) : null
+    const access =
+      earlyAccess !== undefined
+        ? await earlyAccess
+        : view !== undefined && store.access
+          ? await store.access(principal.name, view.dataset, t)
+          : null
     if (access ? access.suspended : await store.suspension(principal.name)) {
       await denyAudited(deny('KAS_SUSPENDED', 'this principal is suspended'))
     }
