@@ -171,9 +171,10 @@ export async function createKasServer(options: KasServerOptions): Promise<KasSer
       throw err
     }
     if (headers.size >= headerCacheSize) {
-      const oldest = headers.keys().next().value!
-      for (const k of headers.get(oldest)?.groupKeys.values() ?? []) k.fill(0)
-      headers.delete(oldest)
+      // Dropped, not zeroed: a request that looked this header up may still be awaiting the store before it seals
+      // these keys into its answer, and zeroing them under it would send zero keys. They stay in the gateway's own
+      // memory until collected, as its X-Wing key does; close() zeroes what is still cached.
+      headers.delete(headers.keys().next().value!)
     }
     headers.set(key, view)
     return view
