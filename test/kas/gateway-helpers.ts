@@ -54,7 +54,7 @@ export const headers = [fakeHeader(1), fakeHeader(2)]
 export const fakeUnwrap: UnwrapForService = async (header) => {
   for (const h of headers) {
     if (h.header.length === header.length && h.header.every((b, i) => b === header[i])) {
-      // Copies: the server zeroes keys it evicts.
+      // Copies: the server zeroes the keys it still caches when it closes.
       return { ...h.view, groupKeys: new Map([...h.view.groupKeys].map(([k, v]) => [k, v.slice()])) }
     }
   }
