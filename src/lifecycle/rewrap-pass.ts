@@ -56,8 +56,6 @@ export class Pass {
         // Gathered, not assembled: a frame spread over chunks reaches the rewrapper as views of them, uncopied.
         for (const piece of this.#splitter.gather(chunk)) {
           if (piece.type === 'header') {
-            // Now, so that a first thread's start-up overlaps the header's checks (the Node thread is shared).
-            if (this.#threaded) this.#hasher ??= this.#runtime.startFrameHasher!()
             const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime, this.#now)
             this.#rewrapper = made.rewrapper
             emit(made.header)
@@ -101,7 +99,9 @@ export class Pass {
 
   /** Hands the frame to the hasher thread when it pays and a slot is free; null: hash it here. */
   #startJob(begun: BegunFrame): HashJob | null {
-    if (this.#hasher === null || begun.frame.bodyLength < HASH_THREAD_MIN_BYTES) return null
+    if (!this.#threaded || begun.frame.bodyLength < HASH_THREAD_MIN_BYTES) return null
+    // At the first large frame, not before: a small stream, or one refused at its header, never starts a thread.
+    this.#hasher ??= this.#runtime.startFrameHasher!()
     return this.#hasher.start(begun.body)
   }
 

@@ -65,6 +65,10 @@ class HashThread {
     // No loader flags (tsx, --import): the worker is plain JavaScript, and a loader would cost its start-up.
     this.#worker = new Worker(source, { eval: true, execArgv: [] })
     this.#worker.unref()
+    // Again once it runs: an unref() before the thread is online did not hold (an idle process was kept alive).
+    this.#worker.once('online', () => {
+      if (this.#waiting.size === 0) this.#worker.unref()
+    })
     this.#worker.on('message', (seq: number) => {
       const w = this.#waiting.get(seq)
       this.#settled(seq)

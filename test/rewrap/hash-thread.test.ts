@@ -125,5 +125,10 @@ describe('rewrapStream with a frame-hashing thread', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', timeout: 60_000 })
     expect(out.trim()).toMatch(/^rewrapped \d+ bytes, \d+ frames on the thread$/)
     expect(Number(out.match(/(\d+) frames on the thread/)![1])).toBeGreaterThan(0)
+    const idle = execFileSync(process.execPath, ['--import', 'tsx', child, 'idle'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    expect(idle.trim()).toBe('idle')
   }, 90_000)
 })
