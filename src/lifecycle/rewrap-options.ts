@@ -76,4 +76,11 @@ export interface RewrapOptions {
   readonly backend?: CryptoBackend
   /** Largest input frame accepted (default 256 MiB, hard limit 1 GiB), as for readers. */
   readonly maxFrameBytes?: number
+  /**
+   * `rewrapStream` of the Node entry only: hash frames of 1 MiB or more on a second thread as well as on the
+   * calling one (default `true`; started at the first such frame, stopped when the stream ends). The output is
+   * byte for byte the same; frames still go out in order, each only after its own checks. `false` keeps the
+   * rewrap on the calling thread. Ignored by `rewrap` and by the core entry.
+   */
+  readonly hashThread?: boolean
 }

@@ -4,12 +4,10 @@
  * @module
  */
 import { concatAll } from '../format/bytes.js'
-import { DEFAULT_MAX_FRAME_BYTES } from '../format/constants.js'
-import { FrameSplitter } from '../format/reader.js'
 import { type RandomSource, webRandom } from '../seal/random.js'
 import { type Runtime, webRuntime } from '../seal/runtime.js'
 import type { RewrapOptions } from './rewrap-options.js'
-import { Rewrapper } from './rewrapper.js'
+import { Pass } from './rewrap-pass.js'
 
 /**
  * Rewraps a whole sealed stream in memory: verifies the input (trusted signers, the rewrapper's stanza, every
@@ -45,57 +43,12 @@ export async function rewrapWith(
 ): Promise<Uint8Array> {
   if (!(sealed instanceof Uint8Array)) throw new TypeError('rewrap: the first argument must be a Uint8Array')
   const out: Uint8Array[] = []
-  const pass = new Pass(options, random, runtime, now)
-  await pass.push(sealed, (b) => out.push(b))
-  pass.close()
+  // One thread: the whole input is in memory already, and the output one buffer (docs/benchmarks.md, issue 14).
+  const pass = new Pass(options, random, runtime, false, now)
+  const emit = (b: Uint8Array) => out.push(b)
+  await pass.push(sealed, emit)
+  await pass.end(emit)
   return concatAll(out)
-}
-
-/** One pass over the input: splits it into header and frames and feeds the rewrapper. */
-class Pass {
-  readonly #options: RewrapOptions
-  readonly #random: RandomSource
-  readonly #runtime: Runtime
-  readonly #splitter: FrameSplitter
-  readonly #now: number
-  #rewrapper: Rewrapper | undefined
-
-  constructor(options: RewrapOptions, random: RandomSource, runtime: Runtime, now = Date.now()) {
-    this.#now = now
-    this.#options = options
-    this.#random = random
-    this.#runtime = runtime
-    this.#splitter = new FrameSplitter(options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES)
-  }
-
-  async push(chunk: Uint8Array, emit: (bytes: Uint8Array) => void): Promise<void> {
-    try {
-      // Gathered, not assembled: a frame spread over chunks reaches the rewrapper as views of them, uncopied.
-      for (const piece of this.#splitter.gather(chunk)) {
-        if (piece.type === 'header') {
-          const made = await Rewrapper.create(piece.bytes, this.#options, this.#random, this.#runtime, this.#now)
-          this.#rewrapper = made.rewrapper
-          emit(made.header)
-          continue
-        }
-        const pieces = await this.#rewrapper!.frame(piece.parts)
-        if (this.#rewrapper!.ended) this.#splitter.markEnded()
-        for (const p of pieces) emit(p)
-      }
-    } catch (err) {
-      this.#rewrapper?.wipe()
-      throw err
-    }
-  }
-
-  /** End of input: refuses a stream cut short before its end frame (`TRUNCATED`). */
-  close(): void {
-    try {
-      this.#splitter.close()
-    } finally {
-      this.#rewrapper?.wipe()
-    }
-  }
 }
 
 /**
@@ -126,28 +79,40 @@ export function rewrapStreamWith(
 ): ReadableStream<Uint8Array> {
   if (!(source instanceof ReadableStream)) throw new TypeError('rewrapStream: the source must be a ReadableStream')
   const reader = source.getReader()
-  const pass = new Pass(options, random, runtime)
+  const pass = new Pass(options, random, runtime, options?.hashThread !== false)
+  // An error found after this pull enqueued verified frames waits for the next pull: erroring the stream now
+  // would drop those frames from its queue, and a reader should get every frame that passed, in order.
+  let failed: { error: unknown } | null = null
   return new ReadableStream<Uint8Array>(
     {
       // Reads input until at least one output piece is ready: the queue holds at most what one chunk produced.
       async pull(controller) {
+        if (failed) throw failed.error
         let produced = false
-        while (!produced) {
-          const { value, done } = await reader.read()
-          if (done) {
-            pass.close()
-            controller.close()
-            return
+        const emit = (b: Uint8Array) => {
+          produced = true
+          controller.enqueue(b)
+        }
+        try {
+          while (!produced) {
+            const { value, done } = await reader.read()
+            if (done) {
+              await pass.end(emit)
+              controller.close()
+              return
+            }
+            if (!(value instanceof Uint8Array))
+              throw new TypeError('rewrapStream: the source must yield Uint8Array chunks')
+            await pass.push(value, emit)
           }
-          if (!(value instanceof Uint8Array))
-            throw new TypeError('rewrapStream: the source must yield Uint8Array chunks')
-          await pass.push(value, (b) => {
-            produced = true
-            controller.enqueue(b)
-          })
+        } catch (error) {
+          pass.abort()
+          if (!produced) throw error
+          failed = { error }
         }
       },
       async cancel(reason) {
+        pass.abort()
         await reader.cancel(reason)
       },
     },

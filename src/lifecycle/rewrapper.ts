@@ -61,6 +61,19 @@ interface FrameCheck {
 }
 
 /**
+ * A frame parsed and placed by {@link Rewrapper.begin}, not yet checked: its body must not go anywhere before
+ * {@link Rewrapper.finish} accepted it.
+ * @internal
+ */
+export interface BegunFrame {
+  readonly frame: ReturnType<typeof readFrameLayout>
+  /** The body, as views of the frame's chunks. */
+  readonly body: Uint8Array[]
+  /** The end frame: nothing may follow it. */
+  readonly end: boolean
+}
+
+/**
  * Rewraps one stream: construct with its header, then pass each frame (bytes after the length field) in order.
  *
  * @example
@@ -83,6 +96,9 @@ export class Rewrapper {
   readonly #frameSigner: FrameSigner | null
   #next = 0
   #ended = false
+  /** How far {@link Rewrapper.begin} got: it may run ahead of {@link Rewrapper.finish}. */
+  #begun = 0
+  #beganEnd = false
 
   private constructor(init: {
     backend: CryptoBackend
@@ -183,16 +199,41 @@ export class Rewrapper {
    * Nothing of the frame is returned before all of it is checked.
    */
   async frame(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    if (this.#ended) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
-    const c = this.#check
-    const sigsIn = (c.frameKey !== null ? 1 : 0) + c.layerKeys.length
+    const begun = this.begin(parts)
+    return this.finish(begun, await this.digest(begun.body))
+  }
+
+  /**
+   * The first half of {@link Rewrapper.frame}: parses the frame and checks its position, without hashing it. The
+   * streaming rewrap begins a few frames ahead (to hash them on another thread) and finishes them in order.
+   */
+  begin(parts: readonly Uint8Array[]): BegunFrame {
+    if (this.#beganEnd) throw new FormatError('TRAILING_DATA', 'a frame follows the end of the stream')
+    const sigsIn = this.#sigsIn()
     const r = parts.length === 1 ? new ByteReader(parts[0]!, 'frame') : new PartsReader(parts, 'frame')
     const frame = readFrameLayout(r, this.#groupCount, this.#inMacs, sigsIn)
-    if (frame.index !== this.#next)
+    if (frame.index !== this.#begun)
+      throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#begun}, found index ${frame.index}`)
+    this.#begun++
+    if (frame.kind === FRAME_KIND_END) this.#beganEnd = true
+    return { frame, body: leadingParts(parts, frame.bodyLength), end: frame.kind === FRAME_KIND_END }
+  }
+
+  /** The one pass over the payload bytes: the digest both our own MAC check and the new MACs need. */
+  digest(body: readonly Uint8Array[]): Promise<Uint8Array> {
+    return digestParts(this.#backend, body)
+  }
+
+  /**
+   * The second half of {@link Rewrapper.frame}, for frames begun in order and finished in the same order: checks
+   * the frame's authenticators against `digest` (its body's SHA-256) and returns the pieces to write.
+   */
+  finish(begun: BegunFrame, digest: Uint8Array): Uint8Array[] {
+    const { frame, body } = begun
+    if (this.#ended || frame.index !== this.#next)
       throw new FormatError('FRAME_OUT_OF_ORDER', `expected batch ${this.#next}, found index ${frame.index}`)
-    const body = leadingParts(parts, frame.bodyLength)
-    // The one pass over the payload bytes: the digest both our own MAC check and the new MACs need.
-    const digest = await digestParts(this.#backend, body)
+    const c = this.#check
+    const sigsIn = this.#sigsIn()
     // Nothing unverified is passed on: a frame gets new MACs only once the writer's own MAC for us verified.
     if (!constantTimeEqual(frameMac(c.macKey, c.macDigest, digest), frame.macs[c.myIndex]!))
       throw new AuthError('AUTH_FAILED')
@@ -220,6 +261,10 @@ export class Rewrapper {
       this.wipe()
     }
     return [new ByteWriter(4).u32(frameLen).done(), ...body, w.done()]
+  }
+
+  #sigsIn(): number {
+    return (this.#check.frameKey !== null ? 1 : 0) + this.#check.layerKeys.length
   }
 
   /** Forgets the MAC keys (after the end frame, or when the stream fails). */

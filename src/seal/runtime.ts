@@ -34,6 +34,37 @@ export interface Runtime {
    * @internal
    */
   readonly startPool?: (size: number, init: PoolInit) => Promise<CryptoPool>
+  /**
+   * Starts a SHA-256 hasher on another thread for the frames of one streaming rewrap; absent where the runtime
+   * has no threads (the rewrap then hashes every frame on the calling thread).
+   * @internal
+   */
+  readonly startFrameHasher?: () => FrameHasher
+}
+
+/**
+ * SHA-256 of frame bodies off the calling thread, a few at a time (one rewrap stream's frames).
+ * @internal
+ */
+export interface FrameHasher {
+  /**
+   * Starts hashing the concatenation of `parts` (copied, so the caller's buffers stay untouched), or returns null
+   * when every slot is busy: the caller then hashes the frame itself.
+   */
+  start(parts: readonly Uint8Array[]): HashJob | null
+  /** Stops the thread; pending jobs fail. Idempotent. */
+  close(): void
+}
+
+/**
+ * One frame being hashed by a {@link FrameHasher}.
+ * @internal
+ */
+export interface HashJob {
+  /** True once the digest is known (checked without waiting for the event loop). */
+  readonly ready: boolean
+  /** The digest; rejects with a typed error when the thread failed. Frees the slot. */
+  digest(): Promise<Uint8Array>
 }
 
 /**

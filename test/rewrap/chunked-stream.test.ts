@@ -19,8 +19,8 @@ import { type Runtime, webRuntime } from '../../src/seal/runtime.js'
 import { sealTable } from '../../src/table.js'
 import { seededRandom } from '../helpers/identities.js'
 import { propertyRuns } from '../helpers/property-runs.js'
-import { codeOf, splitStream } from '../helpers/streams.js'
-import { alice, bob, policy, steward, stewardChange, table, writer } from './helpers.js'
+import { splitStream } from '../helpers/streams.js'
+import { alice, bob, chunked, drain, policy, steward, stewardChange, table, writer } from './helpers.js'
 
 const options: RewrapOptions = stewardChange
 const input = await sealTable(new Table([...table.batches, ...table.batches, ...table.batches]), {
@@ -47,35 +47,6 @@ async function assembledPath(bytes: Uint8Array, runtime: Runtime): Promise<Uint8
   }
   splitter.close()
   return concatAll(out)
-}
-
-function chunked(bytes: Uint8Array, at: readonly number[]): ReadableStream<Uint8Array> {
-  const points = [...new Set(at.filter((p) => p > 0 && p < bytes.length)), bytes.length].sort((a, b) => a - b)
-  let o = 0
-  let i = 0
-  return new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (i === points.length) return c.close()
-      c.enqueue(bytes.subarray(o, points[i]))
-      o = points[i++]!
-    },
-  })
-}
-
-/** Everything a stream emits before it ends or fails, and how it ended. */
-async function drain(stream: ReadableStream<Uint8Array>): Promise<{ bytes: Uint8Array; end: string }> {
-  const reader = stream.getReader()
-  const got: Uint8Array[] = []
-  const end = await codeOf(
-    (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        got.push(value.slice())
-      }
-    })(),
-  )
-  return { bytes: concatAll(got), end }
 }
 
 const cuts = fc.array(fc.integer({ min: 1, max: input.length - 1 }), { maxLength: 30 })

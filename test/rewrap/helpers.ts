@@ -1,13 +1,18 @@
 /** Shared fixtures of the rewrap tests: a writer, a steward that reads every group, readers, and payload digests. */
 import { createHash } from 'node:crypto'
 import { tableFromArrays } from 'apache-arrow'
+import { concatAll } from '../../src/format/bytes.js'
 import { parseChain } from '../../src/format/chain.js'
 import { HEADER_PREFIX_BYTES } from '../../src/format/constants.js'
 import { parseFrame } from '../../src/format/frame.js'
 import { FrameSplitter } from '../../src/format/reader.js'
+import { startFrameHasher } from '../../src/node/frame-hasher.js'
+import { nodeRuntime } from '../../src/node/runtime.js'
 import type { Policy } from '../../src/policy/policy.js'
+import type { FrameHasher, Runtime } from '../../src/seal/runtime.js'
 import { sealTable } from '../../src/table.js'
 import { id } from '../helpers/identities.js'
+import { codeOf } from '../helpers/streams.js'
 
 export const writer = id('rw-writer')
 export const steward = id('rw-steward')
@@ -75,4 +80,57 @@ export function unitDigests(bytes: Uint8Array): string[] {
 export function headerBytes(bytes: Uint8Array): number {
   const v = new DataView(bytes.buffer, bytes.byteOffset + 11, 4)
   return HEADER_PREFIX_BYTES + v.getUint32(0) + (bytes[10] === 2 ? 64 : 3373)
+}
+
+/** `bytes` as a stream of chunks cut at the given offsets. */
+export function chunked(bytes: Uint8Array, at: readonly number[]): ReadableStream<Uint8Array> {
+  const points = [...new Set(at.filter((p) => p > 0 && p < bytes.length)), bytes.length].sort((a, b) => a - b)
+  let o = 0
+  let i = 0
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i === points.length) return c.close()
+      c.enqueue(bytes.subarray(o, points[i]))
+      o = points[i++]!
+    },
+  })
+}
+
+/** Everything a stream emits before it ends or fails, and how it ended. */
+export async function drain(stream: ReadableStream<Uint8Array>): Promise<{ bytes: Uint8Array; end: string }> {
+  const reader = stream.getReader()
+  const got: Uint8Array[] = []
+  const end = await codeOf(
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        got.push(value.slice())
+      }
+    })(),
+  )
+  return { bytes: concatAll(got), end }
+}
+
+/** The Node runtime with a frame hasher (the real one by default) that counts the frames it takes. */
+export function countingRuntime(make: () => FrameHasher = () => startFrameHasher()): {
+  runtime: Runtime
+  taken: () => number
+} {
+  let taken = 0
+  const runtime: Runtime = {
+    ...nodeRuntime,
+    startFrameHasher: () => {
+      const h = make()
+      return {
+        start: (parts) => {
+          const job = h.start(parts)
+          if (job) taken++
+          return job
+        },
+        close: () => h.close(),
+      }
+    },
+  }
+  return { runtime, taken: () => taken }
 }
