@@ -258,15 +258,20 @@ export class AuditLog {
   async checkpoint(): Promise<string> {
     if (!this.identity) throw new TypeError('the log was opened without its identity (read-only)')
     const size = await this.backend.size()
-    const root = await treeRoot(size, this.reader)
-    const note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+    const note = await this.signAt(size, this.identity)
     await this.backend.saveCheckpoint(size, note)
     return note
   }
 
+  /** The checkpoint note of the tree at `size`, signed by the log's identity. */
+  private async signAt(size: number, identity: Identity): Promise<string> {
+    const root = await treeRoot(size, this.reader)
+    return signCheckpointWith({ origin: this.origin, size, root }, identity, undefined, this.ed25519)
+  }
+
   /**
-   * Signs a checkpoint at the largest size this process knows to be durable (no database read: its own appends
-   * set it), and stores it in the background. A receipt may carry the note before it is stored: what makes a
+   * Signs a checkpoint at the largest size this process has committed (no database read: its own appends set it),
+   * hands it out once that size is durable, and stores it in the background. A receipt may carry the note before it is stored: what makes a
    * checkpoint safe to hand out is that the entries it covers are durable (they are: the size is only ever moved
    * forward after a commit), not that the note is stored; the stored row serves `latestCheckpoint` and the check
    * on open, which a crash before the store leaves consistent (an older note, or none). `stored` settles when the
@@ -286,18 +291,12 @@ export class AuditLog {
     // may be cached before their fsync: a failed fsync breaks the SQLite backend for good, so none is ever
     // contradicted by a later write.)
     let size = this.committedSize
-    let note = await signCheckpointWith(
-      { origin: this.origin, size, root: await treeRoot(size, this.reader) },
-      this.identity,
-      undefined,
-      this.ed25519,
-    )
+    let note = await this.signAt(size, this.identity)
     try {
       await this.waitDurable(size)
     } catch {
       size = this.durableSize
-      const root = await treeRoot(size, this.reader)
-      note = await signCheckpointWith({ origin: this.origin, size, root }, this.identity, undefined, this.ed25519)
+      note = await this.signAt(size, this.identity)
     }
     const stored = this.backend.saveCheckpoint(size, note)
     // close() waits for it: the backend must not be closed under a store in flight.
